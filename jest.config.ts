@@ -1,0 +1,37 @@
+import type { Config } from 'jest';
+
+// One Jest run covers every part; `--selectProjects <name>` runs one of them.
+const swc: Config['transform'] = {
+  '^.+\\.(t|j)sx?$': [
+    '@swc/jest',
+    {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+      },
+      module: { type: 'commonjs' },
+    },
+  ],
+};
+
+const project = (name: string, extra: Partial<Config> = {}): Config => ({
+  displayName: name,
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  transform: swc,
+  testEnvironment: 'node',
+  // Hardhat keeps its environment in globals that Jest would otherwise tear down between files.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
+  ...extra,
+});
+
+const config: Config = {
+  projects: [
+    project('contracts', { testTimeout: 60_000 }),
+    project('subgraph', { testTimeout: 300_000 }),
+    project('api', { testTimeout: 120_000 }),
+    project('e2e', { testTimeout: 300_000 }),
+  ],
+};
+
+export default config;

@@ -30,6 +30,7 @@ const config: HardhatUserConfig = {
     version: SOLC_VERSION,
     settings: {
       evmVersion: 'cancun',
+      viaIR: true,
       optimizer: { enabled: true, runs: 10_000 },
     },
   },

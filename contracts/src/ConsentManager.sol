@@ -30,7 +30,8 @@ contract ConsentManager is AccessControl, EIP712, Nonces {
 
     /// @notice EIP-712 type of a consent signed by the patient for anyone to relay.
     bytes32 public constant CONSENT_GRANT_TYPEHASH = keccak256(
-        "ConsentGrant(address patient,address grantee,bytes32 scope,uint8 access,bytes16 purpose,uint64 expiresAt,uint256 nonce,uint256 deadline)"
+        "ConsentGrant(address patient,address grantee,bytes32 scope,uint8 access,bytes16 purpose,"
+        "uint64 expiresAt,uint256 nonce,uint256 deadline)"
     );
 
     uint64 private constant _NO_EXPIRY = type(uint64).max;
@@ -81,7 +82,8 @@ contract ConsentManager is AccessControl, EIP712, Nonces {
     /// @param access Bit set of ACCESS_READ and ACCESS_WRITE.
     /// @param purpose HL7 v3 PurposeOfUse code, ASCII left-aligned.
     /// @param expiresAt When the consent ends.
-    /// @param grantedBy The patient, a guardian, or the patient through a relayed signature.
+    /// @param grantedBy The patient or a guardian that sent the grant, or the patient whose EIP-712
+    /// signature a relayer sent (then grantedBy differs from the transaction's sender).
     event ConsentGranted(
         bytes32 indexed consentId,
         address indexed patient,
@@ -121,18 +123,6 @@ contract ConsentManager is AccessControl, EIP712, Nonces {
         address indexed grantee,
         bytes32 scope,
         address revokedBy
-    );
-
-    /// @notice A consent was granted from the patient's EIP-712 signature, sent by a relayer.
-    /// @param consentId The consent.
-    /// @param patient The signer.
-    /// @param relayer Who sent the transaction.
-    /// @param nonce The patient's nonce the signature used.
-    event ConsentSignatureRelayed(
-        bytes32 indexed consentId,
-        address indexed patient,
-        address indexed relayer,
-        uint256 nonce
     );
 
     /// @notice A verified provider opened emergency read access to a patient's data.
@@ -311,8 +301,8 @@ contract ConsentManager is AccessControl, EIP712, Nonces {
         if (!SignatureChecker.isValidSignatureNow(terms.patient, digest, signature)) {
             revert ConsentManagerInvalidSignature(terms.patient);
         }
-        bytes32 id = _grant(terms, terms.patient);
-        emit ConsentSignatureRelayed(id, terms.patient, msg.sender, nonce);
+        // The relayer is the transaction's sender; `grantedBy` in ConsentGranted is the signing patient.
+        _grant(terms, terms.patient);
     }
 
     /**

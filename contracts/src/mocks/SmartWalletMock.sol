@@ -32,6 +32,7 @@ contract SmartWalletMock is IERC1271 {
     /// @param data The calldata.
     function execute(address target, bytes calldata data) external {
         if (msg.sender != _owner) revert SmartWalletMockNotOwner(msg.sender);
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory result) = target.call(data);
         if (!ok) {
             assembly {

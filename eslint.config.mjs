@@ -1,0 +1,29 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/**',
+      'artifacts/**',
+      'cache/**',
+      'typechain-types/**',
+      'coverage/**',
+      '.tools/**',
+      '.data/**',
+      'subgraph/src/**',
+      'subgraph/generated/**',
+      'subgraph/build/**',
+      'test/subgraph/fixtures/**',
+      'web/dist/**',
+      'web/src/gql/**',
+    ],
+  },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

@@ -1,0 +1,218 @@
+/**
+ * All versions of one entity type, with the indexes queries use.
+ *
+ * Like graph-node's `block_range`, each version is current in the half-open block range [lo, hi);
+ * `hi` is `OPEN` while the version is current. Updating or removing an entity at block b closes the
+ * current version at b. Indexes are built lazily on first use and kept up to date afterwards, so a
+ * node that only indexes pays nothing for them.
+ */
+import type { EntityTypeDef } from '../schema/input-schema';
+import { cellKey, compareCells, idKey, type Cell, type Row } from './values';
+
+export const OPEN = Number.MAX_SAFE_INTEGER;
+
+export interface Version {
+  readonly table: EntityTable;
+  readonly id: Cell;
+  /** `idKey(id)`. */
+  readonly key: string;
+  readonly row: Row;
+  readonly lo: number;
+  hi: number;
+}
+
+export function visibleAt(v: Version, block: number): boolean {
+  return v.lo <= block && block < v.hi;
+}
+
+/** Versions sorted by one column (nulls last), ties broken by id, as graph-node's `order by c, id`. */
+export class SortedIndex {
+  private sorted: Version[] = [];
+  private pending: Version[] = [];
+
+  constructor(
+    private readonly column: number,
+    private readonly isId: boolean,
+    versions: Iterable<Version>,
+  ) {
+    this.pending = [...versions];
+  }
+
+  readonly compare = (a: Version, b: Version): number => {
+    if (!this.isId) {
+      const c = compareCells(a.row[this.column], b.row[this.column]);
+      if (c !== 0) return c;
+    }
+    const c = compareCells(a.id, b.id);
+    return c !== 0 ? c : a.lo - b.lo;
+  };
+
+  add(v: Version): void {
+    this.pending.push(v);
+  }
+
+  /** The versions in ascending order (merging versions added since the last call). */
+  versions(): Version[] {
+    if (this.pending.length > 0) {
+      const added = this.pending.sort(this.compare);
+      this.pending = [];
+      if (this.sorted.length === 0) {
+        this.sorted = added;
+      } else {
+        const merged: Version[] = new Array(this.sorted.length + added.length);
+        let i = 0;
+        let j = 0;
+        let k = 0;
+        const s = this.sorted;
+        while (i < s.length && j < added.length) merged[k++] = this.compare(s[i], added[j]) <= 0 ? s[i++] : added[j++];
+        while (i < s.length) merged[k++] = s[i++];
+        while (j < added.length) merged[k++] = added[j++];
+        this.sorted = merged;
+      }
+    }
+    return this.sorted;
+  }
+}
+
+/** Versions grouped by the value of one column; list columns are indexed by each element. */
+export class ValueIndex {
+  readonly buckets = new Map<string, Version[]>();
+
+  constructor(
+    private readonly column: number,
+    private readonly list: boolean,
+    versions: Iterable<Version>,
+  ) {
+    for (const v of versions) this.add(v);
+  }
+
+  add(v: Version): void {
+    const c = v.row[this.column];
+    if (c === null) return;
+    if (this.list) {
+      const seen = new Set<string>();
+      for (const item of c as Cell[]) {
+        const k = cellKey(item);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        this.push(k, v);
+      }
+    } else {
+      this.push(cellKey(c), v);
+    }
+  }
+
+  private push(k: string, v: Version): void {
+    const bucket = this.buckets.get(k);
+    if (bucket) bucket.push(v);
+    else this.buckets.set(k, [v]);
+  }
+
+  get(value: Cell): Version[] {
+    return this.buckets.get(cellKey(value)) ?? EMPTY;
+  }
+}
+
+const EMPTY: Version[] = [];
+
+export class EntityTable {
+  /** Every version, in the order they were written. */
+  private all: Version[] = [];
+  /** Versions of each id, oldest first. */
+  private readonly history = new Map<string, Version[]>();
+  /** The current version of each live entity. */
+  readonly current = new Map<string, Version>();
+  private sortedIndexes = new Map<number, SortedIndex>();
+  private valueIndexes = new Map<number, ValueIndex>();
+  /** Bumped on every change; lets callers cache derived data. */
+  generation = 0;
+
+  constructor(readonly def: EntityTypeDef) {}
+
+  get versionCount(): number {
+    return this.all.length;
+  }
+
+  allVersions(): readonly Version[] {
+    return this.all;
+  }
+
+  /** The version of `key` visible at `block`, or null. */
+  at(key: string, block: number, latest: boolean): Version | null {
+    if (latest) return this.current.get(key) ?? null;
+    const versions = this.history.get(key);
+    if (!versions) return null;
+    for (let i = versions.length - 1; i >= 0; i--) {
+      const v = versions[i];
+      if (v.lo <= block) return block < v.hi ? v : null;
+    }
+    return null;
+  }
+
+  /** The block at which the current version of `key` was written, if the entity exists. */
+  currentSince(key: string): number | null {
+    return this.current.get(key)?.lo ?? null;
+  }
+
+  /** Writes `row` (or removes the entity when null) as of `block`. */
+  write(key: string, row: Row | null, block: number): void {
+    this.generation++;
+    const prev = this.current.get(key);
+    if (prev) {
+      prev.hi = block;
+      this.current.delete(key);
+    }
+    if (row === null) return;
+    const v: Version = { table: this, id: row[this.def.idColumn], key, row, lo: block, hi: OPEN };
+    this.all.push(v);
+    const h = this.history.get(key);
+    if (h) h.push(v);
+    else this.history.set(key, [v]);
+    this.current.set(key, v);
+    for (const idx of this.sortedIndexes.values()) idx.add(v);
+    for (const idx of this.valueIndexes.values()) idx.add(v);
+  }
+
+  /** Drops versions written after `block` and reopens versions closed after it. */
+  revertTo(block: number): void {
+    this.generation++;
+    this.all = this.all.filter((v) => v.lo <= block);
+    this.history.clear();
+    this.current.clear();
+    for (const v of this.all) {
+      if (v.hi > block) v.hi = OPEN;
+      const h = this.history.get(v.key);
+      if (h) h.push(v);
+      else this.history.set(v.key, [v]);
+      if (v.hi === OPEN) this.current.set(v.key, v);
+    }
+    this.sortedIndexes = new Map();
+    this.valueIndexes = new Map();
+  }
+
+  /** Versions sorted by `column` (-1: by id). */
+  sorted(column: number): SortedIndex {
+    let idx = this.sortedIndexes.get(column);
+    if (!idx) {
+      idx = new SortedIndex(column, column === this.def.idColumn || column < 0, this.all);
+      this.sortedIndexes.set(column, idx);
+    }
+    return idx;
+  }
+
+  byValue(column: number): ValueIndex {
+    let idx = this.valueIndexes.get(column);
+    if (!idx) {
+      const list = this.def.columns[column].list;
+      idx = new ValueIndex(column, list, this.all);
+      this.valueIndexes.set(column, idx);
+    }
+    return idx;
+  }
+
+  historyOf(key: string): readonly Version[] {
+    return this.history.get(key) ?? EMPTY;
+  }
+}
+
+export { idKey };

@@ -155,6 +155,21 @@ function unwrap(type: TypeNode): { typeName: string; list: boolean; nonNull: boo
   return { typeName: t.name.value, list: false, nonNull, itemNonNull: false, nested: false };
 }
 
+/** What graph-node declares for subgraph schemas (scalars and directives). */
+const SUBGRAPH_PRELUDE = `
+scalar BigDecimal
+scalar BigInt
+scalar Bytes
+scalar Int8
+scalar Timestamp
+directive @entity(immutable: Boolean, skipDuplicates: Boolean, timeseries: Boolean) on OBJECT
+directive @derivedFrom(field: String!) on FIELD_DEFINITION
+directive @subgraphId(id: String!) on OBJECT
+directive @fulltext(name: String!, language: String, algorithm: String, include: [_FulltextInclude_!]!) on OBJECT
+input _FulltextInclude_ { entity: String!, fields: [_FulltextField_!]! }
+input _FulltextField_ { name: String! }
+`;
+
 const ID_TYPES: Record<string, IdType> = { ID: 'String', String: 'String', Bytes: 'Bytes', Int8: 'Int8' };
 
 /**
@@ -406,9 +421,12 @@ export function parseInputSchema(sdl: string): InputSchema {
 
   // Let graphql-js check the remaining structure (e.g. interface implementations) once more.
   try {
-    buildASTSchema(document, { assumeValidSDL: true });
+    const prelude = parse(SUBGRAPH_PRELUDE);
+    buildASTSchema({ kind: Kind.DOCUMENT, definitions: [...prelude.definitions, ...document.definitions] }, { assumeValidSDL: true });
   } catch (e) {
-    if (e instanceof GraphQLError) throw new SchemaError(`schema.graphql is not a valid GraphQL schema: ${e.message}`);
+    if (e instanceof GraphQLError || e instanceof Error) {
+      throw new SchemaError(`schema.graphql is not a valid GraphQL schema: ${e.message}`);
+    }
     throw e;
   }
 

@@ -1,0 +1,463 @@
+/**
+ * Executes GraphQL queries against the entity store as graph-node does: validation with the
+ * standard rules, block constraints per root field (`block: { number | hash | number_gte }`),
+ * collection arguments, relation and `@derivedFrom` fields with their own arguments, `_meta`,
+ * introspection, scalars serialised as graph-node serialises them (BigInt, BigDecimal, Int8 and
+ * Timestamp as strings, Bytes as lower-case 0x hex) and the indexing-error policy.
+ *
+ * Execution walks the selection sets directly over the in-memory versions; graphql-js parses,
+ * validates and coerces variables and arguments (documents are cached), and runs introspection.
+ */
+import {
+  GraphQLError,
+  Kind,
+  execute,
+  getOperationAST,
+  parse,
+  validate,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
+import { queryFieldNames } from '../schema/names';
+import type { EntityTypeDef, FieldDef } from '../schema/input-schema';
+import type { QueryableEntityStore } from '../store/entity-store';
+import type { Version } from '../store/entity-table';
+import { QueryExecutionError, findById, inputToScalar, type EntityQuery, type ParentLink } from '../store/query';
+import type { BlockPtr } from '../store/types';
+import { BigDec, idKey, type Cell } from '../store/values';
+import { buildApiSchema, type ApiSchema } from './api-schema';
+import { FilterKeys, buildFilter, buildOrder, buildRange } from './arguments';
+
+export interface QueryRequest {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+export interface GraphQLErrorJson {
+  message: string;
+  locations?: Array<{ line: number; column: number }>;
+}
+
+export interface QueryResponse {
+  data?: Record<string, unknown> | null;
+  errors?: GraphQLErrorJson[];
+}
+
+export interface QueryApiOptions {
+  store: QueryableEntityStore;
+  /** The deployment id `_meta { deployment }` reports (graph-node: the IPFS hash of the manifest). */
+  deployment: string;
+}
+
+interface Prepared {
+  document: DocumentNode;
+  errors: GraphQLErrorJson[] | null;
+  fragments: Map<string, FragmentDefinitionNode>;
+}
+
+interface RootField {
+  typeName: string;
+  collection: boolean;
+}
+
+/** A resolved block constraint. */
+interface At {
+  number: number;
+  latest: boolean;
+  /** What `_meta { block }` reports: graph-node knows no hash for `{ number: n }` constraints. */
+  ptr: { number: number; hash: string | null; timestamp: number | null; parentHash: string | null };
+}
+
+const DOCUMENT_CACHE_SIZE = 1000;
+
+/** graph-node's validator reports graphql-js's messages without the "Did you mean" hints. */
+function errorJson(e: GraphQLError): GraphQLErrorJson {
+  const message = e.message.replace(/ Did you mean .*\?$/s, '');
+  return e.locations && e.locations.length > 0 ? { message, locations: e.locations.map((l) => ({ line: l.line, column: l.column })) } : { message };
+}
+
+function serializeCell(c: Cell): unknown {
+  if (c === null) return null;
+  switch (typeof c) {
+    case 'bigint':
+      return c.toString();
+    case 'object':
+      return Array.isArray(c) ? c.map(serializeCell) : (c as BigDec).text;
+    default:
+      return c;
+  }
+}
+
+type Plan =
+  | { key: string; kind: 'typename' }
+  | { key: string; kind: 'scalar'; column: number }
+  | { key: string; kind: 'ref'; field: FieldDef; nodes: FieldNode[] }
+  | { key: string; kind: 'many'; field: FieldDef; nodes: FieldNode[]; args: Record<string, unknown> };
+
+class Request {
+  private readonly plans = new Map<FieldNode, Map<string, Plan[]>>();
+  readonly variables: Record<string, unknown>;
+
+  constructor(
+    readonly api: QueryApi,
+    readonly prepared: Prepared,
+    variables: Record<string, unknown>,
+  ) {
+    this.variables = variables;
+  }
+
+  skip(node: FieldNode | { directives?: FieldNode['directives'] }): boolean {
+    for (const d of node.directives ?? []) {
+      if (d.name.value !== 'skip' && d.name.value !== 'include') continue;
+      const arg = d.arguments?.find((a) => a.name.value === 'if');
+      if (!arg) continue;
+      const value = arg.value.kind === Kind.VARIABLE ? this.variables[arg.value.name.value] : arg.value.kind === Kind.BOOLEAN ? arg.value.value : false;
+      if (d.name.value === 'skip' && value === true) return true;
+      if (d.name.value === 'include' && value !== true) return true;
+    }
+    return false;
+  }
+
+  applies(typeCondition: string | undefined, typeName: string): boolean {
+    if (!typeCondition || typeCondition === typeName) return true;
+    const e = this.api.schema.input.entities.get(typeName);
+    return e ? e.interfaces.includes(typeCondition) : false;
+  }
+
+  collect(typeName: string, selectionSet: SelectionSetNode, out: Map<string, FieldNode[]>, visited: Set<string>): void {
+    for (const s of selectionSet.selections) {
+      if (this.skip(s)) continue;
+      if (s.kind === Kind.FIELD) {
+        const key = s.alias?.value ?? s.name.value;
+        const list = out.get(key);
+        if (list) list.push(s);
+        else out.set(key, [s]);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        if (this.applies(s.typeCondition?.name.value, typeName)) this.collect(typeName, s.selectionSet, out, visited);
+      } else {
+        const name = s.name.value;
+        if (visited.has(name)) continue;
+        visited.add(name);
+        const frag = this.prepared.fragments.get(name);
+        if (frag && this.applies(frag.typeCondition.name.value, typeName)) this.collect(typeName, frag.selectionSet, out, visited);
+      }
+    }
+  }
+
+  /** The fields to produce for objects of `def` selected by `nodes`, computed once per request. */
+  plan(def: EntityTypeDef, nodes: FieldNode[]): Plan[] {
+    let byType = this.plans.get(nodes[0]);
+    if (!byType) {
+      byType = new Map();
+      this.plans.set(nodes[0], byType);
+    }
+    let plan = byType.get(def.name);
+    if (plan) return plan;
+    const fields = new Map<string, FieldNode[]>();
+    const visited = new Set<string>();
+    for (const n of nodes) if (n.selectionSet) this.collect(def.name, n.selectionSet, fields, visited);
+    const gqlType = this.api.schema.schema.getType(def.name) as GraphQLObjectType;
+    plan = [];
+    for (const [key, fieldNodes] of fields) {
+      const name = fieldNodes[0].name.value;
+      if (name === '__typename') {
+        plan.push({ key, kind: 'typename' });
+        continue;
+      }
+      const f = def.fieldMap.get(name);
+      if (!f) throw new QueryExecutionError(`Type \`${def.name}\` has no field \`${name}\``);
+      if (f.kind === 'scalar' || f.kind === 'enum') {
+        plan.push({ key, kind: 'scalar', column: f.column });
+      } else if (!f.list && !f.derivedFrom) {
+        plan.push({ key, kind: 'ref', field: f, nodes: fieldNodes });
+      } else {
+        const args = getArgumentValues(gqlType.getFields()[name] as GraphQLField<unknown, unknown>, fieldNodes[0], this.variables);
+        plan.push({ key, kind: 'many', field: f, nodes: fieldNodes, args });
+      }
+    }
+    byType.set(def.name, plan);
+    return plan;
+  }
+
+  object(v: Version, nodes: FieldNode[], at: At): Record<string, unknown> {
+    const def = v.table.def;
+    const out: Record<string, unknown> = {};
+    for (const p of this.plan(def, nodes)) {
+      switch (p.kind) {
+        case 'typename':
+          out[p.key] = def.name;
+          break;
+        case 'scalar':
+          out[p.key] = serializeCell(v.row[p.column]);
+          break;
+        case 'ref': {
+          const id = v.row[p.field.column];
+          const child = id === null ? null : findById(this.api.store.engine.tablesOf(p.field.typeName), idKey(id), at.number, at.latest);
+          out[p.key] = child ? this.object(child, p.nodes, at) : null;
+          break;
+        }
+        case 'many':
+          out[p.key] = this.relation(v, p.field, p.nodes, p.args, at);
+          break;
+      }
+    }
+    return out;
+  }
+
+  private relation(v: Version, f: FieldDef, nodes: FieldNode[], args: Record<string, unknown>, at: At): unknown {
+    const parent: ParentLink = f.derivedFrom
+      ? { kind: 'derived', backField: f.derivedFrom, parentId: v.id }
+      : { kind: 'ids', ids: (v.row[f.column] as Cell[] | null) ?? [] };
+    if (!f.list) {
+      // A single @derivedFrom field: at most one entity may point back.
+      const found = this.api.store.engine.run({
+        typeName: f.typeName,
+        block: at.number,
+        latest: at.latest,
+        filter: null,
+        order: { kind: 'default' },
+        first: 2,
+        skip: 0,
+        parent,
+      });
+      if (found.length > 1) {
+        throw new QueryExecutionError(
+          `Ambiguous result for derived field \`${f.name}\`: Multiple \`${f.typeName}\` entities refer back via \`${f.derivedFrom}\``,
+        );
+      }
+      return found.length ? this.object(found[0], nodes, at) : null;
+    }
+    const range = buildRange(args.first, args.skip);
+    const q: EntityQuery = {
+      typeName: f.typeName,
+      block: at.number,
+      latest: at.latest,
+      filter: buildFilter(this.api.filterKeys, f.typeName, args.where),
+      order: buildOrder(args.orderBy, args.orderDirection),
+      first: range.first,
+      skip: range.skip,
+      parent,
+    };
+    return this.api.store.engine.run(q).map((c) => this.object(c, nodes, at));
+  }
+}
+
+export class QueryApi {
+  readonly schema: ApiSchema;
+  readonly filterKeys: FilterKeys;
+  private readonly documents = new Map<string, Prepared>();
+  private readonly rootFields = new Map<string, RootField>();
+
+  constructor(readonly options: QueryApiOptions) {
+    this.schema = buildApiSchema(options.store.schema);
+    this.filterKeys = new FilterKeys(options.store.schema);
+    for (const t of [...options.store.schema.entities.values(), ...options.store.schema.interfaces.values()]) {
+      const { single, collection } = queryFieldNames(t.name);
+      this.rootFields.set(single, { typeName: t.name, collection: false });
+      this.rootFields.set(collection, { typeName: t.name, collection: true });
+    }
+  }
+
+  get store(): QueryableEntityStore {
+    return this.options.store;
+  }
+
+  private prepare(query: string): Prepared {
+    let p = this.documents.get(query);
+    if (p) return p;
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (e) {
+      return { document: { kind: Kind.DOCUMENT, definitions: [] }, errors: [errorJson(e as GraphQLError)], fragments: new Map() };
+    }
+    const errors = validate(this.schema.schema, document);
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    p = { document, errors: errors.length ? errors.map(errorJson) : null, fragments };
+    if (this.documents.size >= DOCUMENT_CACHE_SIZE) this.documents.delete(this.documents.keys().next().value!);
+    this.documents.set(query, p);
+    return p;
+  }
+
+  /** Runs one GraphQL request. Never throws for bad queries: errors come back in `errors`. */
+  execute(request: QueryRequest): QueryResponse {
+    if (typeof request.query !== 'string' || request.query.trim() === '') return { errors: [{ message: 'The query is empty' }] };
+    const prepared = this.prepare(request.query);
+    if (prepared.errors) return { errors: prepared.errors };
+    let operation: OperationDefinitionNode | null | undefined;
+    const operations = prepared.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (request.operationName) {
+      operation = operations.find((o) => o.name?.value === request.operationName);
+      if (!operation) return { errors: [{ message: `Operation name not found \`${request.operationName}\`` }] };
+    } else {
+      operation = getOperationAST(prepared.document);
+      if (!operation) return { errors: [{ message: 'Operation name required' }] };
+    }
+    if (operation.operation !== 'query') return { errors: [{ message: `Not supported: ${operation.operation}s; the subgraph API only answers queries` }] };
+    const coerced = getVariableValues(this.schema.schema, operation.variableDefinitions ?? [], request.variables ?? {});
+    if (coerced.errors) return { errors: coerced.errors.map(errorJson) };
+    const req = new Request(this, prepared, coerced.coerced);
+    try {
+      return this.executeOperation(req, operation, request);
+    } catch (e) {
+      if (e instanceof QueryExecutionError || e instanceof GraphQLError) return { errors: [{ message: e.message }] };
+      throw e;
+    }
+  }
+
+  private executeOperation(req: Request, operation: OperationDefinitionNode, request: QueryRequest): QueryResponse {
+    const fields = new Map<string, FieldNode[]>();
+    req.collect('Query', operation.selectionSet, fields, new Set());
+    const data: Record<string, unknown> = {};
+    const introspection: FieldNode[] = [];
+    /** Response keys of data fields that the error policy may hide, with their block and policy. */
+    const guarded: Array<{ key: string; at: At; deny: boolean }> = [];
+    const queryType = this.schema.schema.getQueryType()!;
+    for (const [key, nodes] of fields) {
+      const node = nodes[0];
+      const name = node.name.value;
+      if (name === '__typename') {
+        data[key] = 'Query';
+        continue;
+      }
+      if (name === '__schema' || name === '__type') {
+        introspection.push(...nodes);
+        data[key] = null; // placeholder keeps the response order
+        continue;
+      }
+      const args = getArgumentValues(queryType.getFields()[name], node, req.variables);
+      const at = this.resolveBlock(args.block);
+      if (name === '_meta') {
+        data[key] = this.meta(at, nodes, req);
+        continue;
+      }
+      const root = this.rootFields.get(name);
+      if (!root) throw new QueryExecutionError(`Type \`Query\` has no field \`${name}\``);
+      guarded.push({ key, at, deny: args.subgraphError !== 'allow' });
+      if (root.collection) {
+        const range = buildRange(args.first, args.skip);
+        const q: EntityQuery = {
+          typeName: root.typeName,
+          block: at.number,
+          latest: at.latest,
+          filter: buildFilter(this.filterKeys, root.typeName, args.where),
+          order: buildOrder(args.orderBy, args.orderDirection),
+          first: range.first,
+          skip: range.skip,
+        };
+        data[key] = this.store.engine.run(q).map((v) => req.object(v, nodes, at));
+      } else {
+        const tables = this.store.engine.tablesOf(root.typeName);
+        let id: string;
+        try {
+          id = idKey(inputToScalar(args.id, { name: 'id', storage: tables[0]?.def.idType ?? 'String' }));
+        } catch {
+          throw new QueryExecutionError(`Failed to decode \`id\` value: \`${String(args.id)}\``);
+        }
+        const v = findById(tables, id, at.number, at.latest);
+        data[key] = v ? req.object(v, nodes, at) : null;
+      }
+    }
+    if (introspection.length > 0) {
+      const doc: DocumentNode = {
+        kind: Kind.DOCUMENT,
+        definitions: [
+          { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: introspection } },
+          ...req.prepared.fragments.values(),
+        ],
+      };
+      const result = execute({ schema: this.schema.schema, document: doc, variableValues: request.variables ?? {} }) as {
+        data?: Record<string, unknown> | null;
+        errors?: readonly GraphQLError[];
+      };
+      if (result.errors?.length) return { errors: result.errors.map(errorJson) };
+      for (const [key, value] of Object.entries(result.data ?? {})) data[key] = value;
+    }
+    // graph-node's post_process: a deterministic indexing error at or below the queried block adds
+    // `indexing_error`; with `subgraphError: deny` (the default) only `_meta` and introspection stay.
+    const error = this.store.indexingError();
+    const affected = error ? guarded.filter((g) => error.block.number <= g.at.number) : [];
+    if (affected.length > 0) {
+      for (const g of affected) if (g.deny) delete data[g.key];
+      if (affected.some((g) => g.deny) && Object.keys(data).length === 0) return { data: null, errors: [{ message: 'indexing_error' }] };
+      return { data, errors: [{ message: 'indexing_error' }] };
+    }
+    return { data };
+  }
+
+  private deploymentNotStarted(): QueryExecutionError {
+    return new QueryExecutionError(
+      `Subgraph \`${this.options.deployment}\` has not started syncing yet. Wait for it to ingest a few blocks before querying it`,
+    );
+  }
+
+  /** graph-node's `locate_blocks` for one `block` argument. */
+  private resolveBlock(arg: unknown): At {
+    const latest = this.store.latestBlock();
+    if (!latest) throw this.deploymentNotStarted();
+    const full = (b: BlockPtr): At['ptr'] => ({ number: b.number, hash: b.hash, timestamp: b.timestamp, parentHash: b.parentHash });
+    const notYet = (what: string, n: number): QueryExecutionError =>
+      new QueryExecutionError(
+        `Failed to decode \`${what}\` value: \`subgraph ${this.options.deployment} has only indexed up to block number ${latest.number} and data for block number ${n} is therefore not yet available\``,
+      );
+    const c = (arg ?? {}) as { hash?: string | null; number?: number | null; number_gte?: number | null };
+    if (typeof c.hash === 'string') {
+      const b = this.store.blockByHash(c.hash);
+      if (!b) throw new QueryExecutionError('Failed to decode `block.hash` value: `no block with that hash found`');
+      if (b.number > latest.number) throw notYet('block.number', b.number);
+      return { number: b.number, latest: b.number === latest.number, ptr: full(b) };
+    }
+    if (typeof c.number === 'number') {
+      if (c.number > latest.number) throw notYet('block.number', c.number);
+      return { number: c.number, latest: c.number === latest.number, ptr: { number: c.number, hash: null, timestamp: null, parentHash: null } };
+    }
+    if (typeof c.number_gte === 'number') {
+      if (latest.number < c.number_gte) throw notYet('block.number_gte', c.number_gte);
+    }
+    return { number: latest.number, latest: true, ptr: full(latest) };
+  }
+
+  private meta(at: At, nodes: FieldNode[], req: Request): Record<string, unknown> {
+    const fields = new Map<string, FieldNode[]>();
+    for (const n of nodes) if (n.selectionSet) req.collect('_Meta_', n.selectionSet, fields, new Set());
+    const error = this.store.indexingError();
+    const out: Record<string, unknown> = {};
+    for (const [key, fnodes] of fields) {
+      switch (fnodes[0].name.value) {
+        case '__typename':
+          out[key] = '_Meta_';
+          break;
+        case 'deployment':
+          out[key] = this.options.deployment;
+          break;
+        case 'hasIndexingErrors':
+          out[key] = error !== null && error.block.number <= at.number;
+          break;
+        case 'block': {
+          const blockFields = new Map<string, FieldNode[]>();
+          for (const n of fnodes) if (n.selectionSet) req.collect('_Block_', n.selectionSet, blockFields, new Set());
+          const b: Record<string, unknown> = {};
+          for (const [bkey, bnodes] of blockFields) {
+            const name = bnodes[0].name.value;
+            b[bkey] = name === '__typename' ? '_Block_' : (at.ptr as Record<string, unknown>)[name] ?? null;
+          }
+          out[key] = b;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+export function createQueryApi(options: QueryApiOptions): QueryApi {
+  return new QueryApi(options);
+}

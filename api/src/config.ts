@@ -1,0 +1,43 @@
+import path from 'node:path';
+
+/** The repository root: api/src/config.ts lives two folders below it. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Settings of the off-chain data layer, read from the environment. */
+export interface DataConfig {
+  /** A MongoDB connection string; when absent the project starts its embedded FerretDB. */
+  mongodbUri?: string;
+  /** Folder for the embedded database and the generated master key (`DATA_DIR`, default `.data/`). */
+  dataDir: string;
+  /** The master key that wraps record data keys: 32 bytes as hex or base64 (`MASTER_KEY`). */
+  masterKey?: string;
+  /** How often expired SIWE nonces and sessions are deleted, in milliseconds (`EXPIRY_SWEEP_MS`). */
+  expirySweepMs: number;
+  /** Most entries in one audit batch (`AUDIT_BATCH_SIZE`, default 1024). */
+  auditBatchSize: number;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`${name}=${JSON.stringify(raw)} is not a positive whole number; unset it to use ${fallback}.`);
+  }
+  return value;
+}
+
+/** Reads the data layer's settings; throws a message naming the variable when one is malformed. */
+export function loadDataConfig(env: NodeJS.ProcessEnv = process.env): DataConfig {
+  const mongodbUri = env.MONGODB_URI?.trim() || undefined;
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    throw new Error(`MONGODB_URI must start with mongodb:// or mongodb+srv:// (got ${JSON.stringify(mongodbUri.slice(0, 20))}…).`);
+  }
+  return {
+    mongodbUri,
+    dataDir: path.resolve(REPO_ROOT, env.DATA_DIR?.trim() || '.data'),
+    masterKey: env.MASTER_KEY?.trim() || undefined,
+    expirySweepMs: positiveInteger(env, 'EXPIRY_SWEEP_MS', 60_000),
+    auditBatchSize: positiveInteger(env, 'AUDIT_BATCH_SIZE', 1024),
+  };
+}

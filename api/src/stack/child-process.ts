@@ -1,0 +1,98 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+
+/** A child process of the stack that announces readiness with one JSON line on stdout. */
+export interface ManagedChild<Ready> {
+  ready: Ready;
+  pid: number;
+  /** Ends the child (stdin closed, then SIGTERM, then SIGKILL after `graceMs`) and waits for its exit. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnOptions {
+  /** Human name for messages, e.g. "the chain". */
+  name: string;
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  /** Receives every output line that is not the ready line (e.g. to write a log file). */
+  onOutput?: (line: string) => void;
+}
+
+type Child = ChildProcessByStdio<Writable, Readable, Readable>;
+
+function exited(child: Child): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Spawns a child whose stdin is a lifeline (it exits when the pipe closes, so it dies with the stack)
+ * and waits for its `{"event":"ready"}` line. On failure the error quotes the child's last output.
+ */
+export async function spawnWithReadyLine<Ready extends { event: string }>(options: SpawnOptions): Promise<ManagedChild<Ready>> {
+  const child: Child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const tail: string[] = [];
+  const remember = (line: string) => {
+    if (!line.trim()) return;
+    tail.push(line);
+    if (tail.length > 30) tail.shift();
+    options.onOutput?.(line);
+  };
+  createInterface({ input: child.stderr }).on('line', remember);
+  const stdoutLines = createInterface({ input: child.stdout });
+
+  const failure = (what: string) =>
+    new Error(`${options.name} ${what}.${tail.length ? `\nIts last output:\n  ${tail.join('\n  ')}` : ''}`);
+
+  let ready: Ready;
+  try {
+    ready = await new Promise<Ready>((resolve, reject) => {
+      const timer = setTimeout(() => reject(failure(`was not ready within ${options.timeoutMs / 1000} s`)), options.timeoutMs);
+      stdoutLines.on('line', (line) => {
+        if (line.startsWith('{"event":"ready"')) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line) as Ready);
+        } else {
+          remember(line);
+        }
+      });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(failure(`could not be started (${error.message})`));
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(failure(`exited before it was ready (${signal ?? `exit code ${code}`})`));
+      });
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited(child);
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    ready,
+    pid: child.pid!,
+    stop(graceMs = 5_000) {
+      stopping ??= (async () => {
+        const done = exited(child);
+        child.stdin.end();
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await done;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}

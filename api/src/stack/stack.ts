@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Deployment } from '../../../contracts/deploy/deploy';
+import { deploymentPath } from '../../../contracts/deploy/deploy';
+import { startEmbeddedMongo } from '../database/embedded-mongo';
+import { connectChain, startEmbeddedChain, type StackChain } from './chain';
+import { demoWallets, testWallet } from './demo-accounts';
+import { ensureDeployment } from './deploy-step';
+import { assertPortFree, freePort } from './free-port';
+import { consoleProgress, type ProgressLog } from './progress';
+import type { StackConfig } from './stack-config';
+import { buildSubgraphIfChanged, SUBGRAPH_BUILD_DIR } from './subgraph-build';
+import { buildWebIfChanged, WEB_DIST_DIR } from './web-build';
+import { startWebServer } from './web-server';
+
+/** A running stack: where each part answers, and one `stop()` that ends every part it started. */
+export interface RunningStack {
+  chainId: number;
+  deployment: Deployment;
+  urls: {
+    rpc: string;
+    subgraph: string;
+    graphql: string;
+    web: string;
+    mongodb: string;
+  };
+  /** Which parts the stack started itself (the rest were given by URL). */
+  embedded: { chain: boolean; subgraph: boolean; mongodb: boolean };
+  /** PIDs of the child processes the stack started. */
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+export interface StartStackOptions {
+  config: StackConfig;
+  progress?: ProgressLog;
+}
+
+/**
+ * Starts every part of the system in order: chain, contracts, subgraph (build and node), database,
+ * API, web client, then the demo data. A failure stops whatever already started and rethrows, so no
+ * process is left behind.
+ */
+export async function startStack({ config, progress = consoleProgress() }: StartStackOptions): Promise<RunningStack> {
+  const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+  const pids: number[] = [];
+  const stateDir = path.join(config.dataDir, 'stack');
+  const stampDir = path.join(config.dataDir, 'build-stamps');
+
+  const stopAll = async () => {
+    for (const part of stops.splice(0).reverse()) {
+      try {
+        await part.stop();
+      } catch (error) {
+        process.stderr.write(`Stopping ${part.name} failed: ${(error as Error).message}\n`);
+      }
+    }
+  };
+
+  try {
+    // Ports given as 0 are picked now: the API must know the web client's origin before either starts.
+    const webPort = config.webPort || (await freePort(config.host));
+    const apiPort = config.apiPort || (await freePort(config.host));
+    await assertPortFree(config.host, webPort, 'WEB_PORT');
+    await assertPortFree(config.host, apiPort, 'API_PORT');
+    const webOrigin = `http://${config.host}:${webPort}`;
+    const apiOrigin = `http://${config.host}:${apiPort}`;
+
+    const chain: StackChain = await progress.step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: Hardhat network', async (detail) => {
+      if (config.rpcUrl) return connectChain(config.rpcUrl);
+      const started = await startEmbeddedChain(config.host, config.chainPort, (line) => process.stderr.write(`[chain] ${line}\n`));
+      detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid})`);
+      return started;
+    });
+    stops.push({ name: 'the chain', stop: chain.stop });
+    if (chain.pid) pids.push(chain.pid);
+
+    const deployment = await progress.step('Contracts', (detail) =>
+      ensureDeployment({ chain, network: config.network, deployerKey: config.deployerKey, log: detail }),
+    );
+    progress.info(`    wrote ${path.relative(process.cwd(), deploymentPath(config.network))} and subgraph/networks.json`);
+
+    if (!config.subgraphUrl) {
+      await progress.step('Subgraph build', async (detail) => {
+        const built = await buildSubgraphIfChanged({ network: config.network, stampDir, log: detail });
+        detail(built ? `built ${path.relative(process.cwd(), SUBGRAPH_BUILD_DIR)}` : 'unchanged since the last build');
+      });
+    }
+    const subgraphUrl = config.subgraphUrl ?? `http://${config.host}:${config.subgraphPort}/subgraphs/name/${config.subgraphName}`;
+
+    const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
+      if (config.mongodbUri) return config.mongodbUri;
+      const folder = path.join(stateDir, 'ferretdb');
+      if (chain.embedded) {
+        // The embedded chain starts empty, so its database does too: old documents would name records
+        // and consents the new chain has never seen.
+        await rm(folder, { recursive: true, force: true });
+      }
+      const mongo = await startEmbeddedMongo({ dataDir: folder, buildLog: detail });
+      stops.push({ name: 'the database', stop: mongo.stop });
+      pids.push(mongo.pid);
+      detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), folder)})`);
+      return `${mongo.uri.replace(/\/$/, '')}/health-records`;
+    });
+
+    const graphqlUrl = `${apiOrigin}/graphql`;
+    const apiEnvironment = apiEnvironmentFor({ config, chain, subgraphUrl, mongodbUri, webOrigin });
+    void apiEnvironment;
+
+    await progress.step('Web client', async (detail) => {
+      const built = await buildWebIfChanged({ stampDir, log: detail });
+      detail(built ? 'built web/dist' : 'unchanged since the last build');
+      const server = await startWebServer({
+        distDir: WEB_DIST_DIR,
+        host: config.host,
+        port: webPort,
+        apiOrigin,
+        runtimeConfig: {
+          chainId: chain.chainId,
+          rpcUrl: chain.url,
+          graphqlUrl: '/graphql',
+          authUrl: '/auth',
+          contracts: {
+            ConsentManager: deployment.contracts.ConsentManager.address,
+            RecordRegistry: deployment.contracts.RecordRegistry.address,
+            ProviderDirectory: deployment.contracts.ProviderDirectory.address,
+            AuditAnchor: deployment.contracts.AuditAnchor.address,
+          },
+        },
+      });
+      stops.push({ name: 'the web server', stop: server.close });
+      detail(server.url);
+    });
+
+    return {
+      chainId: chain.chainId,
+      deployment,
+      urls: { rpc: chain.url, subgraph: subgraphUrl, graphql: graphqlUrl, web: webOrigin, mongodb: mongodbUri },
+      embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },
+      pids,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * The API's environment (the variables `loadServerConfig` reads): the stack's own URLs, the test
+ * auditor and relayer keys on the embedded chain, and a session secret made fresh for this run.
+ */
+export function apiEnvironmentFor(options: {
+  config: StackConfig;
+  chain: StackChain;
+  subgraphUrl: string;
+  mongodbUri: string;
+  webOrigin: string;
+}): NodeJS.ProcessEnv {
+  const { config, chain } = options;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RPC_URL: chain.url,
+    SUBGRAPH_URL: options.subgraphUrl,
+    MONGODB_URI: options.mongodbUri,
+    DEPLOYMENTS_FILE: deploymentPath(config.network),
+    DATA_DIR: path.join(config.dataDir, 'stack'),
+    // Browsers reach the API through the web server, on the web client's origin: SIWE binds to it.
+    PUBLIC_URL: options.webOrigin,
+    ALLOWED_ORIGINS: options.webOrigin,
+    SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString('hex'),
+  };
+  if (chain.embedded) {
+    env.AUDITOR_PRIVATE_KEY = testWallet(2).privateKey;
+    env.RELAYER_PRIVATE_KEY = testWallet(3).privateKey;
+  }
+  return env;
+}
+
+/** The ready block: every URL, and the demo accounts with their roles and test-only keys. */
+export function readyBanner(stack: RunningStack, options: { demo: boolean }): string {
+  const lines = [
+    '',
+    '────────────────────────────────────────────────────────────────────────────',
+    ' Health records: everything is running. Ctrl-C stops it all.',
+    '',
+    ` Web client        ${stack.urls.web}`,
+    ` GraphQL API       ${stack.urls.graphql}   (also ${stack.urls.web}/graphql)`,
+    ` Subgraph queries  ${stack.urls.subgraph}`,
+    ` Chain JSON-RPC    ${stack.urls.rpc}   (chain id ${stack.chainId})`,
+    ` Database          ${stack.urls.mongodb}`,
+  ];
+  if (stack.embedded.chain) {
+    lines.push(
+      '',
+      ' Demo accounts: Hardhat\'s well-known TEST keys. Public knowledge: never use them on a real chain.',
+      ' Import a key into MetaMask, add the network above (chain id 31337), then sign in.',
+      '',
+    );
+    for (const account of demoWallets()) {
+      lines.push(` ${account.role.padEnd(10)} ${account.name.padEnd(17)} ${account.address}`);
+      lines.push(` ${''.padEnd(10)} ${account.note.padEnd(17).slice(0, 60)}`);
+      lines.push(` ${''.padEnd(10)} key ${account.privateKey}`);
+    }
+    if (!options.demo) lines.push('', ' Demo data was skipped (--no-demo): the accounts have roles only once you create them.');
+  }
+  lines.push('────────────────────────────────────────────────────────────────────────────', '');
+  return lines.join('\n');
+}

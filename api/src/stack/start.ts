@@ -1,0 +1,36 @@
+/**
+ * `npm start`: the whole system on one machine with no configuration, or pointed at existing parts by
+ * environment (RPC_URL, SUBGRAPH_URL, MONGODB_URI, ports: see stack-config.ts). `npm start -- --no-demo`
+ * skips the demo data. Ctrl-C stops every process it started.
+ */
+import { consoleProgress } from './progress';
+import { loadStackConfig } from './stack-config';
+import { readyBanner, startStack, type RunningStack } from './stack';
+
+async function main(): Promise<void> {
+  const config = loadStackConfig(process.env, process.argv.slice(2));
+  let stack: RunningStack | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping every part…\n`);
+    await stack?.stop();
+    process.stdout.write('Stopped.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  stack = await startStack({ config, progress: consoleProgress() });
+  if (stopping) {
+    await stack.stop();
+    return;
+  }
+  process.stdout.write(readyBanner(stack, { demo: config.demo }));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\nnpm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vite';
+
+// The web client is static files: `vite build` writes web/dist, which any static host serves next to
+// a reverse proxy for the API's /graphql and /auth/ paths (the local stack's web server does both).
+export default defineConfig({
+  root: __dirname,
+  base: '/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+  },
+  server: {
+    // `npx vite web` during development: the stack's web server answers /config.json and the API.
+    proxy: Object.fromEntries(['/config.json', '/graphql', '/auth'].map((path) => [path, process.env.STACK_WEB_URL ?? 'http://127.0.0.1:3000'])),
+  },
+});

@@ -1,0 +1,227 @@
+import type { Model } from 'mongoose';
+import { isDuplicateKeyError, normalizeBytes32 } from '../database/validation';
+import { ConflictError, NotFoundError } from '../errors';
+import type { AuditAnchorChain } from './audit-anchor';
+import type { AuditBatch, AuditBatchAnchor } from './audit-batch.model';
+import type { AuditEntry } from './audit-entry.model';
+import { auditLeaf, auditTree, verifyAuditProof, type AuditLeaf } from './audit-merkle';
+
+/** An entry's inclusion proof in its batch. */
+export interface AuditProof {
+  entryId: string;
+  batchId: number;
+  /** The batch's Merkle root. */
+  root: string;
+  /** The entry's leaf values, in AUDIT_LEAF_ENCODING order. */
+  leaf: AuditLeaf;
+  /** Sibling hashes from the leaf up to the root. */
+  proof: string[];
+  /** Where the root is on-chain, once anchored. */
+  anchor: AuditBatchAnchor | null;
+}
+
+/** How a proof checked out against the chain. */
+export interface AuditProofCheck {
+  verified: boolean;
+  reason?: string;
+}
+
+/** How long an unfinished anchoring is left to the process doing it before another one takes over. */
+const ANCHORING_TAKEOVER_MS = 10 * 60_000;
+
+const entryOrder = { at: 1, entryId: 1 } as const;
+
+/**
+ * Groups audit entries into batches, computes each batch's Merkle root, anchors roots on-chain and
+ * produces inclusion proofs. It uses single-document updates only (no transactions), so every step
+ * can be repeated after a crash, and several API instances can run it at once: a batch id is reserved
+ * by a unique index before entries are assigned to it.
+ */
+export class AuditBatchService {
+  constructor(
+    private readonly entries: Model<AuditEntry>,
+    private readonly batches: Model<AuditBatch>,
+    private readonly options: { batchSize: number },
+  ) {
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+      throw new Error(`The audit batch size must be a positive whole number, not ${options.batchSize}.`);
+    }
+  }
+
+  /**
+   * Seals the oldest unbatched entries (at most `batchSize`) into a new batch and returns it, or null
+   * when no entry is waiting. Batches left half-claimed by a crash are finished first.
+   */
+  async sealBatch(): Promise<AuditBatch | null> {
+    for (const unfinished of await this.batches.find({ status: 'claiming' }).sort({ batchId: 1 }).lean<AuditBatch[]>()) {
+      await this.finishClaim(unfinished.batchId);
+    }
+    if (!(await this.entries.exists({ batchId: null }))) return null;
+    return this.finishClaim(await this.reserveBatchId());
+  }
+
+  /** Seals batches until no entry is waiting; returns the new batches. */
+  async sealAll(): Promise<AuditBatch[]> {
+    const sealed: AuditBatch[] = [];
+    for (let batch = await this.sealBatch(); batch; batch = await this.sealBatch()) sealed.push(batch);
+    return sealed;
+  }
+
+  private async reserveBatchId(): Promise<number> {
+    for (;;) {
+      const last = await this.batches.findOne().sort({ batchId: -1 }).select({ batchId: 1 }).lean<Pick<AuditBatch, 'batchId'>>();
+      const batchId = (last?.batchId ?? 0) + 1;
+      try {
+        await this.batches.create({ batchId, status: 'claiming', entryIds: [], entryCount: 0 });
+        return batchId;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        // Another instance reserved this id first: take the next one.
+      }
+    }
+  }
+
+  private async finishClaim(batchId: number): Promise<AuditBatch | null> {
+    let claimed = await this.entries.find({ batchId }).sort(entryOrder).lean<AuditEntry[]>();
+    if (claimed.length === 0) {
+      const candidates = await this.entries
+        .find({ batchId: null })
+        .sort(entryOrder)
+        .limit(this.options.batchSize)
+        .select({ entryId: 1 })
+        .lean<Pick<AuditEntry, 'entryId'>[]>();
+      await this.entries.updateMany(
+        { entryId: { $in: candidates.map((entry) => entry.entryId) }, batchId: null },
+        { $set: { batchId } },
+      );
+      claimed = await this.entries.find({ batchId }).sort(entryOrder).lean<AuditEntry[]>();
+    }
+    if (claimed.length === 0) {
+      await this.batches.deleteOne({ batchId, status: 'claiming' });
+      return null;
+    }
+    const members = claimed.slice(0, this.options.batchSize);
+    const tree = auditTree(members);
+    const sealed =
+      (await this.batches
+        .findOneAndUpdate(
+          { batchId, status: 'claiming' },
+          {
+            $set: {
+              status: 'sealed',
+              root: tree.root,
+              entryIds: members.map((entry) => entry.entryId),
+              entryCount: members.length,
+              fromTime: members[0]!.at,
+              toTime: members[members.length - 1]!.at,
+            },
+          },
+          { new: true },
+        )
+        .lean<AuditBatch>()) ?? (await this.batches.findOne({ batchId }).lean<AuditBatch>());
+    if (!sealed) throw new Error(`Audit batch ${batchId} disappeared while it was being sealed.`);
+    // Entries another instance assigned after the root was fixed go back to the queue.
+    await this.entries.updateMany({ batchId, entryId: { $nin: sealed.entryIds } }, { $set: { batchId: null } });
+    return sealed;
+  }
+
+  /**
+   * Anchors every sealed batch's root with `chain` (the auditor key), oldest first, and returns the
+   * batches anchored by this call. Anchorings a crash interrupted are confirmed or retried first.
+   */
+  async anchorSealed(chain: AuditAnchorChain): Promise<AuditBatch[]> {
+    const { chainId, contract } = await chain.describe();
+    const stale = new Date(Date.now() - ANCHORING_TAKEOVER_MS);
+    for (const batch of await this.batches.find({ status: 'anchoring', updatedAt: { $lt: stale } }).lean<AuditBatch[]>()) {
+      const landed = batch.anchor?.txHash ? await chain.confirm(batch.anchor.txHash) : null;
+      if (landed) {
+        await this.batches.updateOne(
+          { batchId: batch.batchId, status: 'anchoring' },
+          { $set: { status: 'anchored', 'anchor.blockNumber': landed.blockNumber, 'anchor.chainBatchId': landed.chainBatchId } },
+        );
+      } else {
+        await this.batches.updateOne({ batchId: batch.batchId, status: 'anchoring' }, { $set: { status: 'sealed' }, $unset: { anchor: 1 } });
+      }
+    }
+
+    const anchored: AuditBatch[] = [];
+    for (const batch of await this.batches.find({ status: 'sealed' }).sort({ batchId: 1 }).lean<AuditBatch[]>()) {
+      // Take the batch, so no other instance sends the same root.
+      const taken = await this.batches.updateOne({ batchId: batch.batchId, status: 'sealed' }, { $set: { status: 'anchoring' } });
+      if (taken.modifiedCount !== 1) continue;
+      const { txHash } = await chain.send({
+        root: batch.root!,
+        entryCount: batch.entryCount,
+        fromTime: Math.floor(batch.fromTime!.getTime() / 1000),
+        toTime: Math.floor(batch.toTime!.getTime() / 1000),
+      });
+      await this.batches.updateOne({ batchId: batch.batchId }, { $set: { anchor: { chainId, contract, txHash } } });
+      const landed = await chain.confirm(txHash);
+      if (!landed) throw new Error(`The anchor transaction ${txHash} of audit batch ${batch.batchId} was dropped; it is retried on a later run.`);
+      const done = await this.batches
+        .findOneAndUpdate(
+          { batchId: batch.batchId },
+          { $set: { status: 'anchored', 'anchor.blockNumber': landed.blockNumber, 'anchor.chainBatchId': landed.chainBatchId } },
+          { new: true },
+        )
+        .lean<AuditBatch>();
+      anchored.push(done!);
+    }
+    return anchored;
+  }
+
+  /** The batch with this id, or null. */
+  async batch(batchId: number): Promise<AuditBatch | null> {
+    return this.batches.findOne({ batchId }).lean<AuditBatch>();
+  }
+
+  /**
+   * The inclusion proof of an entry in its batch. The batch's tree is rebuilt from the stored entries,
+   * so an entry altered after sealing makes this throw instead of proving something false.
+   */
+  async proofFor(entryId: string): Promise<AuditProof> {
+    const id = normalizeBytes32(entryId, 'entryId');
+    const entry = await this.entries.findOne({ entryId: id }).lean<AuditEntry>();
+    if (!entry) throw new NotFoundError(`No audit entry ${id}.`);
+    const batch = entry.batchId === null ? null : await this.batches.findOne({ batchId: entry.batchId }).lean<AuditBatch>();
+    if (!batch || batch.status === 'claiming' || !batch.root) {
+      throw new ConflictError(`Audit entry ${id} is not in a sealed batch yet; seal a batch first.`);
+    }
+    const members = await this.entries.find({ entryId: { $in: batch.entryIds } }).lean<AuditEntry[]>();
+    const byId = new Map(members.map((member) => [member.entryId, member]));
+    const ordered = batch.entryIds.map((memberId) => {
+      const member = byId.get(memberId);
+      if (!member) throw new Error(`Audit batch ${batch.batchId} lists entry ${memberId}, which is missing from the log.`);
+      return member;
+    });
+    const tree = auditTree(ordered);
+    if (tree.root !== batch.root) {
+      throw new Error(`The entries of audit batch ${batch.batchId} no longer hash to its root ${batch.root}: the log was altered.`);
+    }
+    const index = batch.entryIds.indexOf(id);
+    return {
+      entryId: id,
+      batchId: batch.batchId,
+      root: batch.root,
+      leaf: auditLeaf(entry),
+      proof: tree.getProof(index),
+      anchor: batch.status === 'anchored' && batch.anchor ? batch.anchor : null,
+    };
+  }
+
+  /** Checks a proof on its own and against the root the chain holds for its batch. */
+  static async verifyOnChain(proof: AuditProof, chain: AuditAnchorChain): Promise<AuditProofCheck> {
+    if (!verifyAuditProof(proof.root, proof.leaf, proof.proof)) {
+      return { verified: false, reason: 'the proof does not lead from the leaf to the root' };
+    }
+    if (proof.anchor?.chainBatchId === undefined || proof.anchor === null) {
+      return { verified: false, reason: 'the batch is not anchored on-chain yet' };
+    }
+    const onChain = await chain.batchOf(proof.anchor.chainBatchId);
+    if (!onChain) return { verified: false, reason: `the chain has no audit batch ${proof.anchor.chainBatchId}` };
+    if (onChain.root !== proof.root.toLowerCase()) {
+      return { verified: false, reason: `the chain holds root ${onChain.root} for batch ${proof.anchor.chainBatchId}, not ${proof.root}` };
+    }
+    return { verified: true };
+  }
+}

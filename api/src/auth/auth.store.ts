@@ -1,0 +1,63 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Model } from 'mongoose';
+import { normalizeAddress, translateWriteError } from '../database/validation';
+import type { SiweNonce } from './nonce.model';
+import type { SiweSession } from './session.model';
+
+/** Nonces in MongoDB: saved when issued, deleted by the one attempt that names them. */
+export class NonceStore {
+  constructor(private readonly nonces: Model<SiweNonce>) {}
+
+  async save(nonce: string, expiresAt: Date): Promise<void> {
+    try {
+      await this.nonces.create({ nonce, expiresAt });
+    } catch (error) {
+      throw translateWriteError(error, 'This nonce was issued already; issue a new one.');
+    }
+  }
+
+  /**
+   * Deletes the nonce in one atomic operation and says what it was, so two concurrent sign-ins with
+   * the same nonce cannot both see it as valid.
+   */
+  async consume(nonce: string, now: Date): Promise<'valid' | 'expired' | 'unknown'> {
+    const found = await this.nonces.findOneAndDelete({ nonce }).lean<SiweNonce>();
+    if (!found) return 'unknown';
+    return found.expiresAt.getTime() > now.getTime() ? 'valid' : 'expired';
+  }
+}
+
+/** A session as the HTTP layer sees it: the id goes into the cookie. */
+export interface StoredSession {
+  id: string;
+  address: string;
+  expiresAt: Date;
+}
+
+const hashId = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
+
+/** Sessions in MongoDB, keyed by a hash of their random id. */
+export class SessionStore {
+  constructor(private readonly sessions: Model<SiweSession>) {}
+
+  async create(address: string, expiresAt: Date): Promise<StoredSession> {
+    const owner = normalizeAddress(address, 'address');
+    const id = randomBytes(32).toString('base64url');
+    try {
+      await this.sessions.create({ idHash: hashId(id), address: owner, expiresAt });
+    } catch (error) {
+      throw translateWriteError(error, 'A session id collided; sign in again.');
+    }
+    return { id, address: owner, expiresAt };
+  }
+
+  /** The live session with this id, or null when there is none or it has expired. */
+  async find(id: string, now: Date): Promise<StoredSession | null> {
+    const found = await this.sessions.findOne({ idHash: hashId(id), expiresAt: { $gt: now } }).lean<SiweSession>();
+    return found ? { id, address: found.address, expiresAt: found.expiresAt } : null;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.sessions.deleteOne({ idHash: hashId(id) });
+  }
+}

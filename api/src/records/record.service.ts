@@ -1,0 +1,327 @@
+import { randomBytes } from 'node:crypto';
+import type { Model } from 'mongoose';
+import type { AuditLogService } from '../audit/audit-log.service';
+import type { AuditDecision } from '../audit/audit-entry.model';
+import { normalizeAddress, normalizeBytes32, translateWriteError } from '../database/validation';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import { canonicalBytes, parseCanonical } from './canonical-json';
+import { categoryCode, commitmentPreimage, computeCommitment, newSalt, splitPreimage } from './commitment';
+import { validateFhirResource, type FhirResource } from './fhir-validator';
+import { judgeIntegrity, type ChainCommitments, type IntegrityReport } from './integrity';
+import type { MasterKey } from './master-key';
+import { ContentAuthenticationError, openContent, sealContent, versionContext } from './record-crypto';
+import type { RecordDoc, RecordStatus, RecordVersion } from './record.model';
+
+/** What a writer gets back: exactly what the RecordRegistry transaction needs. */
+export interface RecordReceipt {
+  recordId: string;
+  patient: string;
+  /** The FHIR resource type, and its bytes32 form for the contract. */
+  category: string;
+  categoryCode: string;
+  version: number;
+  commitment: string;
+  /** The commitment this version replaces (amendments only). */
+  previousCommitment?: string;
+}
+
+/** A record without its contents: safe to return without an audit entry. */
+export interface RecordSummary {
+  recordId: string;
+  patient: string;
+  category: string;
+  status: RecordStatus;
+  currentVersion: number;
+  /** Author of the first version. */
+  author: string;
+  /** Author of the newest version. */
+  lastAuthor: string;
+  commitment: string;
+  createdAt: Date;
+  updatedAt: Date;
+  erasedAt?: Date;
+}
+
+/** Everything known about a read before the content is decrypted: what authorization decides on. */
+export interface ReadRequest {
+  recordId: string;
+  patient: string;
+  category: string;
+  version: number;
+  reader: string;
+  purpose: string;
+}
+
+/**
+ * Decides whether a read may happen (e.g. the patient themself, or a chain consent view). It runs
+ * before anything is decrypted; its answer is written to the audit log either way.
+ */
+export type ReadAuthorizer = (request: ReadRequest) => Promise<boolean> | boolean;
+
+/** The outcome of an allowed read. */
+export interface RecordRead {
+  record: RecordSummary;
+  /** The audit entry written before the content was decrypted. */
+  auditEntryId: string;
+  /** The FHIR resource, or null when the record is erased. */
+  content: FhirResource | null;
+  version: number;
+}
+
+/** A record version holds encrypted content only while the record is not erased. */
+interface SealedVersion extends RecordVersion {
+  iv: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+  wrappedKey: NonNullable<RecordVersion['wrappedKey']>;
+}
+
+function isSealed(version: RecordVersion): version is SealedVersion {
+  return Boolean(version.ciphertext && version.iv && version.tag && version.wrappedKey);
+}
+
+function summaryOf(doc: RecordDoc): RecordSummary {
+  const first = doc.versions[0]!;
+  const last = doc.versions[doc.versions.length - 1]!;
+  return {
+    recordId: doc.recordId,
+    patient: doc.patient,
+    category: doc.category,
+    status: doc.status,
+    currentVersion: doc.currentVersion,
+    author: first.author,
+    lastAuthor: last.author,
+    commitment: last.commitment,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    erasedAt: doc.erasedAt,
+  };
+}
+
+/**
+ * Encrypted record contents. Contents are FHIR R4 resources, validated, canonicalised (RFC 8785),
+ * committed to with a fresh salt and sealed with a fresh data key per version. The only way to get
+ * contents back is `read`, which writes the audit entry before it decrypts anything.
+ */
+export class RecordService {
+  constructor(
+    private readonly records: Model<RecordDoc>,
+    private readonly masterKey: MasterKey,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  private seal(recordId: string, version: number, author: string, content: FhirResource) {
+    const canonical = canonicalBytes(content);
+    const salt = newSalt();
+    const commitment = computeCommitment(salt, canonical);
+    const sealed = sealContent(this.masterKey, commitmentPreimage(salt, canonical), versionContext(recordId, version));
+    const stored: RecordVersion = { version, author, commitment, createdAt: new Date(), ...sealed };
+    return { stored, commitment };
+  }
+
+  /** Validates and stores a new record; the caller then anchors the receipt's commitment on-chain. */
+  async create(input: { patient: string; author: string; content: unknown }): Promise<RecordReceipt> {
+    const patient = normalizeAddress(input.patient, 'patient');
+    const author = normalizeAddress(input.author, 'author');
+    const content = validateFhirResource(input.content);
+    const category = content.resourceType;
+    const code = categoryCode(category);
+    const recordId = `0x${randomBytes(32).toString('hex')}`;
+    const { stored, commitment } = this.seal(recordId, 1, author, content);
+    try {
+      await this.records.create({ recordId, patient, category, currentVersion: 1, versions: [stored], status: 'active' });
+    } catch (error) {
+      throw translateWriteError(error, 'A record id collided; retry the request.');
+    }
+    return { recordId, patient, category, categoryCode: code, version: 1, commitment };
+  }
+
+  /** Appends a version; the content must be of the record's resource type. */
+  async amend(input: { recordId: string; author: string; content: unknown }): Promise<RecordReceipt> {
+    const recordId = normalizeBytes32(input.recordId, 'recordId');
+    const author = normalizeAddress(input.author, 'author');
+    const content = validateFhirResource(input.content);
+    const current = await this.load(recordId);
+    if (current.status === 'erased') throw new ConflictError(`Record ${recordId} is erased and cannot be amended.`);
+    if (content.resourceType !== current.category) {
+      throw new BadInputError([
+        { field: 'content.resourceType', message: `must stay ${current.category}, the type of record ${recordId}` },
+      ]);
+    }
+    const version = current.currentVersion + 1;
+    const { stored, commitment } = this.seal(recordId, version, author, content);
+    // Optimistic concurrency: only one amendment can move the record from this version to the next.
+    const result = await this.records.updateOne(
+      { recordId, status: 'active', currentVersion: current.currentVersion },
+      { $push: { versions: stored }, $set: { currentVersion: version } },
+    );
+    if (result.modifiedCount !== 1) {
+      throw new ConflictError(`Record ${recordId} changed while it was being amended (it is no longer at version ${current.currentVersion}); retry.`);
+    }
+    return {
+      recordId,
+      patient: current.patient,
+      category: current.category,
+      categoryCode: categoryCode(current.category),
+      version,
+      commitment,
+      previousCommitment: current.versions[current.versions.length - 1]!.commitment,
+    };
+  }
+
+  private async load(recordId: string): Promise<RecordDoc> {
+    const doc = await this.records.findOne({ recordId }).lean<RecordDoc>();
+    if (!doc) throw new NotFoundError(`No record ${recordId}.`);
+    return doc;
+  }
+
+  /** The record without its contents, or null. */
+  async summary(recordId: string): Promise<RecordSummary | null> {
+    const doc = await this.records.findOne({ recordId: normalizeBytes32(recordId, 'recordId') }).select({ 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 }).lean<RecordDoc>();
+    return doc ? summaryOf(doc) : null;
+  }
+
+  /** Summaries of many records in the order asked (null where none): a DataLoader batch function. */
+  async summaries(recordIds: readonly string[]): Promise<(RecordSummary | null)[]> {
+    const ids = recordIds.map((id, index) => normalizeBytes32(id, `recordIds[${index}]`));
+    const docs = await this.records
+      .find({ recordId: { $in: [...new Set(ids)] } })
+      .select({ 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 })
+      .lean<RecordDoc[]>();
+    const byId = new Map(docs.map((doc) => [doc.recordId, summaryOf(doc)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** A patient's records without contents, newest first. */
+  async summariesOfPatient(patient: string, options: { first: number; before?: Date }): Promise<RecordSummary[]> {
+    const owner = normalizeAddress(patient, 'patient');
+    const filter: Record<string, unknown> = { patient: owner };
+    if (options.before) filter.createdAt = { $lt: options.before };
+    const docs = await this.records
+      .find(filter)
+      .select({ 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 })
+      .sort({ createdAt: -1 })
+      .limit(Math.min(Math.max(options.first, 1), 100))
+      .lean<RecordDoc[]>();
+    return docs.map(summaryOf);
+  }
+
+  /**
+   * Reads records' contents. For each record, in order: authorize → append the audit entry (allowed
+   * or denied) → only then decrypt. All entries of one call are written in a single insert before any
+   * content is decrypted; a failed audit write means nothing is returned. Denied reads throw
+   * ForbiddenError after being logged. Erased records read as content null.
+   */
+  async read(
+    requests: readonly { recordId: string; reader: string; purpose: string }[],
+    authorize: ReadAuthorizer,
+  ): Promise<RecordRead[]> {
+    const normalized = requests.map((request, index) => ({
+      recordId: normalizeBytes32(request.recordId, `requests[${index}].recordId`),
+      reader: normalizeAddress(request.reader, `requests[${index}].reader`),
+      purpose: request.purpose,
+    }));
+    const docs = await this.records.find({ recordId: { $in: [...new Set(normalized.map((r) => r.recordId))] } }).lean<RecordDoc[]>();
+    const byId = new Map(docs.map((doc) => [doc.recordId, doc]));
+
+    const decided = await Promise.all(
+      normalized.map(async (request) => {
+        const doc = byId.get(request.recordId);
+        if (!doc) throw new NotFoundError(`No record ${request.recordId}.`);
+        const readRequest: ReadRequest = { ...request, patient: doc.patient, category: doc.category, version: doc.currentVersion };
+        const decision: AuditDecision = (await authorize(readRequest)) ? 'allowed' : 'denied';
+        return { doc, readRequest, decision };
+      }),
+    );
+
+    const entries = await this.audit.append(
+      decided.map(({ readRequest, decision }) => ({
+        actor: readRequest.reader,
+        patient: readRequest.patient,
+        recordId: readRequest.recordId,
+        recordVersion: readRequest.version,
+        category: readRequest.category,
+        purpose: readRequest.purpose,
+        decision,
+      })),
+    );
+
+    const denied = decided.find(({ decision }) => decision === 'denied');
+    if (denied) {
+      throw new ForbiddenError(
+        `${denied.readRequest.reader} may not read record ${denied.readRequest.recordId} for purpose ${denied.readRequest.purpose}.`,
+      );
+    }
+
+    return decided.map(({ doc }, index) => {
+      const latest = doc.versions[doc.versions.length - 1]!;
+      const content =
+        doc.status === 'erased' || !isSealed(latest) ? null : this.decrypt(doc.recordId, latest).content;
+      return { record: summaryOf(doc), auditEntryId: entries[index]!.entryId, content, version: doc.currentVersion };
+    });
+  }
+
+  /** Reads one record's contents (see `read`). */
+  async readOne(request: { recordId: string; reader: string; purpose: string }, authorize: ReadAuthorizer): Promise<RecordRead> {
+    const [result] = await this.read([request], authorize);
+    return result!;
+  }
+
+  private decrypt(recordId: string, version: SealedVersion): { content: FhirResource; commitment: string } {
+    const preimage = openContent(this.masterKey, version, versionContext(recordId, version.version));
+    const { salt, canonical } = splitPreimage(preimage);
+    return { content: parseCanonical(canonical) as FhirResource, commitment: computeCommitment(salt, canonical) };
+  }
+
+  /**
+   * Checks the newest version against the chain: decrypts it (nothing is returned, so nothing is
+   * audited), recomputes the commitment, compares it with the stored one and with the chain's.
+   */
+  async integrity(recordId: string, chain: ChainCommitments): Promise<IntegrityReport> {
+    const doc = await this.load(normalizeBytes32(recordId, 'recordId'));
+    const latest = doc.versions[doc.versions.length - 1]!;
+    if (doc.status === 'erased' || !isSealed(latest)) {
+      return { status: 'erased', version: doc.currentVersion, chainVersion: 0, reason: 'the record was erased (its keys are destroyed)' };
+    }
+    let recomputed: string | null;
+    try {
+      recomputed = this.decrypt(doc.recordId, latest).commitment;
+    } catch (error) {
+      if (!(error instanceof ContentAuthenticationError)) throw error;
+      recomputed = null;
+    }
+    const onChain = await chain.checkCommitment({
+      recordId: doc.recordId,
+      patient: doc.patient,
+      category: categoryCode(doc.category),
+      commitment: latest.commitment,
+    });
+    return judgeIntegrity({ version: latest.version, storedCommitment: latest.commitment, recomputed, chain: onChain });
+  }
+
+  /**
+   * Crypto-shreds a record: removes every version's ciphertext, IV, tag and wrapped data key (the salt
+   * is inside the ciphertext) in one atomic update. Commitments, being public on-chain, stay. The
+   * caller marks the record erased on-chain with the returned receipt.
+   */
+  async erase(input: { recordId: string; erasedBy: string }): Promise<RecordReceipt> {
+    const recordId = normalizeBytes32(input.recordId, 'recordId');
+    const erasedBy = normalizeAddress(input.erasedBy, 'erasedBy');
+    const doc = await this.load(recordId);
+    const shredded = doc.versions.map(({ version, author, commitment, createdAt }) => ({ version, author, commitment, createdAt }));
+    const result = await this.records.updateOne(
+      { recordId, currentVersion: doc.currentVersion },
+      { $set: { status: 'erased', versions: shredded, erasedAt: doc.erasedAt ?? new Date(), erasedBy: doc.erasedBy ?? erasedBy } },
+    );
+    if (result.matchedCount !== 1) throw new ConflictError(`Record ${recordId} changed while it was being erased; retry.`);
+    const last = doc.versions[doc.versions.length - 1]!;
+    return {
+      recordId,
+      patient: doc.patient,
+      category: doc.category,
+      categoryCode: categoryCode(doc.category),
+      version: doc.currentVersion,
+      commitment: last.commitment,
+    };
+  }
+}

@@ -55,7 +55,7 @@ export async function createDataLayer(config: DataConfig = loadDataConfig()): Pr
     const models = dataModels(database.connection);
     const distinct = [...new Set(Object.values(models))] as Model<unknown>[];
     // Discriminators share their base's collection and indexes: creating them once is enough.
-    await Promise.all(distinct.filter((model) => !model.baseModelName).map((model) => model.createIndexes()));
+    for (const model of distinct.filter((candidate) => !candidate.baseModelName)) await model.createIndexes();
     const masterKey = await loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir });
     const auditLog = new AuditLogService(models.AuditEntry);
     const stopSweep = startExpirySweep([models.SiweNonce, models.SiweSession] as never[], { intervalMs: config.expirySweepMs });

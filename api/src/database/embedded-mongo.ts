@@ -9,7 +9,7 @@ import { ensureFerretdbLauncher, type BuildLog } from './ferretdb-build';
 export interface EmbeddedMongoOptions {
   /** Folder of the SQLite databases; created (mode 0700) if missing. */
   dataDir: string;
-  /** FerretDB's own log level, written to this process's stderr: `debug`, `info`, `warn` (default) or `error`. */
+  /** FerretDB's own log level, written to this process's stderr: `debug`, `info`, `warn` or `error` (default: FerretDB logs every refused command at `warn`). */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Where build progress goes (default: stderr). */
   buildLog?: BuildLog;
@@ -71,7 +71,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
     [
       '-listen', '127.0.0.1:0',
       '-data-dir', dataDir,
-      '-log-level', options.logLevel ?? 'warn',
+      '-log-level', options.logLevel ?? 'error',
       '-parent-pid', String(process.pid),
       '-exit-on-stdin-close',
     ],

@@ -80,6 +80,26 @@ function isSealed(version: RecordVersion): version is SealedVersion {
   return Boolean(version.ciphertext && version.iv && version.tag && version.wrappedKey);
 }
 
+/** Lean reads return BSON Binary values for buffers inside arrays; the ciphers take Buffers. */
+function toBuffer(value: Buffer | { buffer: Uint8Array }): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer);
+}
+
+function buffersOf(version: SealedVersion): SealedVersion {
+  return {
+    ...version,
+    iv: toBuffer(version.iv),
+    ciphertext: toBuffer(version.ciphertext),
+    tag: toBuffer(version.tag),
+    wrappedKey: {
+      keyId: version.wrappedKey.keyId,
+      iv: toBuffer(version.wrappedKey.iv),
+      ciphertext: toBuffer(version.wrappedKey.ciphertext),
+      tag: toBuffer(version.wrappedKey.tag),
+    },
+  };
+}
+
 function summaryOf(doc: RecordDoc): RecordSummary {
   const first = doc.versions[0]!;
   const last = doc.versions[doc.versions.length - 1]!;
@@ -268,7 +288,7 @@ export class RecordService {
   }
 
   private decrypt(recordId: string, version: SealedVersion): { content: FhirResource; commitment: string } {
-    const preimage = openContent(this.masterKey, version, versionContext(recordId, version.version));
+    const preimage = openContent(this.masterKey, buffersOf(version), versionContext(recordId, version.version));
     const { salt, canonical } = splitPreimage(preimage);
     return { content: parseCanonical(canonical) as FhirResource, commitment: computeCommitment(salt, canonical) };
   }

@@ -116,7 +116,7 @@ export class AuditBatchService {
               toTime: members[members.length - 1]!.at,
             },
           },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean<AuditBatch>()) ?? (await this.batches.findOne({ batchId }).lean<AuditBatch>());
     if (!sealed) throw new Error(`Audit batch ${batchId} disappeared while it was being sealed.`);
@@ -162,7 +162,7 @@ export class AuditBatchService {
         .findOneAndUpdate(
           { batchId: batch.batchId },
           { $set: { status: 'anchored', 'anchor.blockNumber': landed.blockNumber, 'anchor.chainBatchId': landed.chainBatchId } },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean<AuditBatch>();
       anchored.push(done!);

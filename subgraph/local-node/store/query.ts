@@ -7,7 +7,7 @@
  */
 import type { EntityTypeDef, FieldDef, InputSchema } from '../schema/input-schema';
 import { OPEN, visibleAt, type EntityTable, type Version } from './entity-table';
-import { BigDec, cellsEqual, compareCells, compareScalars, type Cell, type Scalar } from './values';
+import { BigDec, cellKey, cellsEqual, compareCells, compareScalars, type Cell, type Scalar } from './values';
 
 export type FilterOp =
   | 'eq'
@@ -150,8 +150,16 @@ export class QueryEngine {
     private readonly table: (name: string) => EntityTable,
   ) {}
 
+  private readonly tableCache = new Map<string, EntityTable[]>();
+
+  /** The tables of an entity type, or of every entity type implementing an interface. */
   tablesOf(typeName: string): EntityTable[] {
-    return this.schema.concreteTypes(typeName).map((d) => this.table(d.name));
+    let tables = this.tableCache.get(typeName);
+    if (!tables) {
+      tables = this.schema.concreteTypes(typeName).map((d) => this.table(d.name));
+      this.tableCache.set(typeName, tables);
+    }
+    return tables;
   }
 
   /** Runs `q` and returns the matching versions in order, after `skip`, at most `first`. */
@@ -180,13 +188,20 @@ export class QueryEngine {
     const driving = q.filter ? this.drivingCandidates(table, q.filter) : null;
     if (column === null) {
       // Ordering by a child's field: no index; sort the matching versions.
-      const base = driving ?? (q.latest ? [...table.current.values()] : table.allVersions());
+      const base = driving ? driving.flat() : q.latest ? [...table.current.values()] : table.allVersions();
       return this.sortTop(base.filter(matches), table, q, limit);
     }
     const index = table.sorted(column);
     const sorted = index.versions();
-    if (driving && driving.length * driving.length * 2 < limit * Math.max(sorted.length, 1)) {
-      return this.sortTop(driving.filter(matches), table, q, limit);
+    // Walking the sorted index stops after `limit` matches; an equality bucket must be filtered and
+    // sorted whole. Take the bucket when it is small against the expected walk.
+    if (driving) {
+      const size = driving.reduce((n, b) => n + b.length, 0);
+      if (size * size * 2 < limit * Math.max(sorted.length, 1)) {
+        const found: Version[] = [];
+        for (const bucket of driving) for (const v of bucket) if (matches(v)) found.push(v);
+        return this.sortTop(found, table, q, limit);
+      }
     }
     const out: Version[] = [];
     const desc = q.order.kind === 'field' && q.order.desc;
@@ -198,9 +213,28 @@ export class QueryEngine {
     return out;
   }
 
+  /** The first `limit` versions in query order. */
   private sortTop(versions: Version[], table: EntityTable, q: EntityQuery, limit: number): Version[] {
-    versions.sort(this.comparator(table, q));
-    return versions.length > limit ? versions.slice(0, limit) : versions;
+    const compare = this.comparator(table, q);
+    if (limit * 4 >= versions.length) {
+      versions.sort(compare);
+      return versions.length > limit ? versions.slice(0, limit) : versions;
+    }
+    // Few wanted out of many: keep a sorted top list instead of sorting everything.
+    const top: Version[] = [];
+    for (const v of versions) {
+      if (top.length === limit && compare(v, top[limit - 1]) >= 0) continue;
+      let lo = 0;
+      let hi = top.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compare(top[mid], v) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      top.splice(lo, 0, v);
+      if (top.length > limit) top.pop();
+    }
+    return top;
   }
 
   /** The column an index can sort by, or null for child ordering. */
@@ -223,12 +257,32 @@ export class QueryEngine {
     if (order.kind === 'default') return byId;
     const sign = order.desc ? -1 : 1;
     if (order.kind === 'field') {
-      const columnOf = (v: Version): number => (table ?? v.table).def.fieldMap.get(order.field)!.column;
-      if (table) this.orderField(table.def, order.field);
-      return (a, b) => {
-        const c = compareCells(a.row[columnOf(a)], b.row[columnOf(b)]) || byId(a, b);
-        return sign * c;
+      if (table) {
+        const f = this.orderField(table.def, order.field);
+        const col = f.column;
+        if (f.storage !== 'BigDecimal') {
+          // Primitive cells (string, number, bigint, boolean) compare with `<` directly.
+          return (a, b) => {
+            const x = a.row[col] as string;
+            const y = b.row[col] as string;
+            if (x === y) return a.id === b.id ? 0 : (a.id as string) < (b.id as string) ? -sign : sign;
+            if (x === null) return sign;
+            if (y === null) return -sign;
+            return x < y ? -sign : sign;
+          };
+        }
+        return (a, b) => sign * (compareCells(a.row[col], b.row[col]) || compareCells(a.id, b.id));
+      }
+      const columns = new Map<EntityTable, number>();
+      const columnOf = (v: Version): number => {
+        let c = columns.get(v.table);
+        if (c === undefined) {
+          c = this.orderField(v.table.def, order.field).column;
+          columns.set(v.table, c);
+        }
+        return c;
       };
+      return (a, b) => sign * (compareCells(a.row[columnOf(a)], b.row[columnOf(b)]) || compareCells(a.id, b.id));
     }
     const keyCache = new Map<Version, [Cell, Cell]>();
     const key = (v: Version): [Cell, Cell] => {
@@ -299,34 +353,32 @@ export class QueryEngine {
    * The smallest set of versions an `and` of equality conditions allows (from a value index), or
    * null when the filter has no such condition.
    */
-  private drivingCandidates(table: EntityTable, filter: EntityFilter): Version[] | null {
+  private drivingCandidates(table: EntityTable, filter: EntityFilter): Version[][] | null {
     const conditions = filter.kind === 'and' ? filter.filters : [filter];
-    let best: Version[] | null = null;
+    let best: Version[][] | null = null;
+    let bestSize = Infinity;
     for (const c of conditions) {
       if (c.kind !== 'op' || (c.op !== 'eq' && c.op !== 'in') || c.value === null) continue;
       const f = table.def.fieldMap.get(c.field);
       if (!f || f.list || f.column < 0) continue;
-      let candidates: Version[];
+      const values = c.op === 'eq' ? [c.value] : (c.value as unknown[]);
+      if (c.op === 'in' && values.some((x) => x === null)) continue;
+      // Distinct values only, so that no version is found twice.
+      const keys = new Set(values.filter((x) => x !== null).map((x) => cellKey(inputToScalar(x, f))));
+      let candidates: Version[][];
       if (f.column === table.def.idColumn) {
-        const ids = c.op === 'eq' ? [c.value] : (c.value as unknown[]);
-        candidates = [];
-        for (const id of ids) {
-          if (id === null) continue;
-          candidates.push(...table.historyOf(String(inputToScalar(id, f))));
-        }
+        candidates = [...keys].map((k) => table.historyOf(k) as Version[]);
       } else {
         const index = table.byValue(f.column);
-        if (c.op === 'eq') {
-          candidates = index.get(inputToScalar(c.value, f));
-        } else {
-          const values = c.value as unknown[];
-          if (values.some((x) => x === null)) continue;
-          candidates = values.flatMap((x) => index.get(inputToScalar(x, f)));
-        }
+        candidates = [...keys].map((k) => index.buckets.get(k) ?? []);
       }
-      if (!best || candidates.length < best.length) best = candidates;
+      const size = candidates.reduce((n, b) => n + b.length, 0);
+      if (size < bestSize) {
+        best = candidates;
+        bestSize = size;
+      }
     }
-    return best ? best.slice() : null;
+    return best;
   }
 
   /** Compiles a filter for one entity type. `nested` forbids a second level of child filters. */
@@ -428,10 +480,13 @@ export class QueryEngine {
         if (op === 'not') return (v) => v.row[col] !== null;
         return unsupported();
       }
+      const primitive = !f.list && f.storage !== 'BigDecimal';
       switch (op) {
         case 'eq':
+          if (primitive) return (v) => v.row[col] === value;
           return (v) => v.row[col] !== null && cellsEqual(v.row[col], value);
         case 'not':
+          if (primitive) return (v) => v.row[col] !== null && v.row[col] !== value;
           return (v) => v.row[col] !== null && !cellsEqual(v.row[col], value);
         case 'gt':
           return (v) => v.row[col] !== null && compareCells(v.row[col], value) > 0;

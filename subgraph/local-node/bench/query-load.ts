@@ -1,0 +1,80 @@
+/**
+ * The benchmark's load generator, run in its own process so that it does not share the server's
+ * event loop: N concurrent keep-alive clients POST the query mix for a fixed time and report the
+ * throughput and latency percentiles as one JSON line on stdout.
+ *
+ *   query-load.ts <url> <concurrency> <warmupSeconds> <seconds>
+ */
+import * as http from 'node:http';
+import { benchRequest } from './query-mix';
+
+interface Result {
+  requests: number;
+  errors: number;
+  seconds: number;
+  latenciesMs: number[];
+  firstError?: string;
+}
+
+function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function main(): Promise<void> {
+  const [urlText, concurrencyText, warmupText, secondsText] = process.argv.slice(2);
+  const url = new URL(urlText);
+  const concurrency = Number(concurrencyText);
+  const warmupMs = Number(warmupText) * 1000;
+  const runMs = Number(secondsText) * 1000;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const result: Result = { requests: 0, errors: 0, seconds: runMs / 1000, latenciesMs: [] };
+  const start = performance.now();
+  const measureFrom = start + warmupMs;
+  const end = measureFrom + runMs;
+  let seed = 12345;
+  const pick = (n: number): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed % n;
+  };
+  let counter = 0;
+  const client = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const r = benchRequest(counter++, pick);
+      const t0 = performance.now();
+      let ok = false;
+      try {
+        const res = await post(agent, url, JSON.stringify({ query: r.query, variables: r.variables }));
+        ok = res.status === 200 && !res.text.includes('"errors"');
+        if (!ok && !result.firstError) result.firstError = `${r.name}: ${res.text.slice(0, 300)}`;
+      } catch (e) {
+        if (!result.firstError) result.firstError = `${r.name}: ${(e as Error).message}`;
+      }
+      const t1 = performance.now();
+      if (t0 >= measureFrom && t1 <= end) {
+        result.requests++;
+        if (!ok) result.errors++;
+        result.latenciesMs.push(t1 - t0);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  agent.destroy();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});

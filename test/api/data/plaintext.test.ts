@@ -1,0 +1,88 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { MASTER_KEY_FILE } from '../../../api/src/records/master-key';
+import { fhir } from '../../fixtures/fhir';
+import { START_TIMEOUT_MS, startTestDatabase, type TestDatabase } from './support/test-database';
+
+const PATIENT = '0x00000000000000000000000000000000000000a1';
+
+// Distinctive phrases of the sample resources: none may appear anywhere the database keeps data.
+const MEDICAL_PHRASES = ['hypoglycaemia', 'Lovelace', 'Blood glucose', 'cat dander', 'salbutamol', 'Salbutamol', 'persistent asthma', 'Two puffs', '2339-0', 'mg/dL'];
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await startTestDatabase();
+  const records = db.layer.records;
+  const glucose = await records.create({ patient: PATIENT, author: PATIENT, content: fhir.observationGlucose() });
+  const asthma = await records.create({ patient: PATIENT, author: PATIENT, content: fhir.conditionAsthma() });
+  await records.amend({ recordId: asthma.recordId, author: PATIENT, content: { ...fhir.conditionAsthma(), onsetDateTime: '2019-06-01' } });
+  const medication = await records.create({ patient: PATIENT, author: PATIENT, content: fhir.medicationStatement() });
+  await records.read([glucose, asthma, medication].map(({ recordId }) => ({ recordId, reader: PATIENT, purpose: 'TREAT' })), () => true);
+  await records.erase({ recordId: medication.recordId, erasedBy: PATIENT });
+  await db.layer.auditBatches.sealAll();
+}, START_TIMEOUT_MS);
+afterAll(() => db?.stop());
+
+/** Every string and every binary value (decoded as UTF-8 and Latin-1) inside a raw BSON document. */
+function textsOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value && typeof value === 'object') {
+    const bytes = (value as { _bsontype?: string; buffer?: Uint8Array })._bsontype === 'Binary' ? (value as { buffer: Uint8Array }).buffer : Buffer.isBuffer(value) ? value : null;
+    if (bytes) {
+      out.push(Buffer.from(bytes).toString('utf8'), Buffer.from(bytes).toString('latin1'));
+    } else {
+      for (const [key, inner] of Object.entries(value)) {
+        out.push(key);
+        textsOf(inner, out);
+      }
+    }
+  }
+  return out;
+}
+
+describe('nothing readable as medical data is stored in plain text', () => {
+  it('finds no phrase of any record in any raw collection (native driver)', async () => {
+    const database = db.layer.database.connection.db!;
+    const collections = await database.listCollections().toArray();
+    expect(collections.map((c) => c.name)).toEqual(expect.arrayContaining(['records', 'audit_entries', 'audit_batches']));
+    let documents = 0;
+    for (const { name } of collections) {
+      for (const document of await database.collection(name).find().toArray()) {
+        documents += 1;
+        const texts = textsOf(document).join('\n');
+        for (const phrase of MEDICAL_PHRASES) expect({ collection: name, phrase, found: texts.includes(phrase) }).toEqual({ collection: name, phrase, found: false });
+      }
+    }
+    expect(documents).toBeGreaterThanOrEqual(3 + 3);
+  });
+
+  it('finds no phrase in the database files on disk', async () => {
+    const folder = path.join(db.dataDir, 'ferretdb');
+    const files = await readdir(folder);
+    expect(files.some((file) => file.endsWith('.sqlite'))).toBe(true);
+    for (const file of files) {
+      const bytes = await readFile(path.join(folder, file));
+      for (const phrase of MEDICAL_PHRASES) expect({ file, phrase, found: bytes.includes(phrase) }).toEqual({ file, phrase, found: false });
+    }
+  });
+
+  it('checks itself: the same scan does find a phrase written in plain text', async () => {
+    const canary = db.layer.database.connection.db!.collection('scan_canary');
+    await canary.insertOne({ note: `plain ${MEDICAL_PHRASES[0]} text`, blob: Buffer.from(MEDICAL_PHRASES[1]!) });
+    const texts = textsOf(await canary.findOne()).join('\n');
+    expect(texts).toContain(MEDICAL_PHRASES[0]);
+    expect(texts).toContain(MEDICAL_PHRASES[1]);
+    await canary.drop();
+  });
+
+  it('keeps the generated master key owner-only, and never in the database', async () => {
+    const file = path.join(db.dataDir, MASTER_KEY_FILE);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const keyHex = (await readFile(file, 'utf8')).trim();
+    const keyBytes = Buffer.from(keyHex, 'hex');
+    for (const name of await readdir(path.join(db.dataDir, 'ferretdb'))) {
+      const bytes = await readFile(path.join(db.dataDir, 'ferretdb', name));
+      expect(bytes.includes(keyBytes) || bytes.includes(keyHex)).toBe(false);
+    }
+  });
+});

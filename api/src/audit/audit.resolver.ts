@@ -12,8 +12,18 @@ export class AuditTrailResolver {
   @FieldResolver(() => AuditEntryConnection, { description: "Who read this patient's records, newest first (patient, guardians)." })
   async auditTrail(@Root() patient: Patient, @Args() args: PageArgs, @Ctx() ctx: Context): Promise<AuditEntryConnection> {
     const { first, after } = pageArgs(args.first, args.after, { hexIds: false });
-    const entries = await ctx.services.audit.trail(patient.address, first + 1, after);
-    const nodes = entries.slice(0, first);
+    const entries = await ctx.services.auditLog.trail(patient.address, first + 1, after);
+    const nodes: AuditEntry[] = entries.slice(0, first).map((entry) => ({
+      id: entry.entryId,
+      actor: entry.actor,
+      patient: entry.patient,
+      recordId: entry.recordId,
+      recordVersion: entry.recordVersion,
+      purpose: entry.purpose,
+      decision: entry.decision.toUpperCase(),
+      at: entry.at,
+      batchId: entry.batchId,
+    }));
     const last = nodes[nodes.length - 1];
     return { nodes, pageInfo: { endCursor: last ? cursorOf(last.id) : null, hasNextPage: entries.length > first } };
   }
@@ -21,17 +31,22 @@ export class AuditTrailResolver {
 
 @Resolver(() => AuditEntry)
 export class AuditEntryResolver {
-  @FieldResolver(() => AuditAnchorProof, { nullable: true, description: 'The anchored batch proving this entry (null until anchored).' })
+  @FieldResolver(() => AuditAnchorProof, {
+    nullable: true,
+    description: 'The Merkle proof of this entry and the on-chain batch holding its root (null until the entry is batched).',
+  })
   async anchor(@Root() entry: AuditEntry, @Ctx() ctx: Context): Promise<AuditAnchorProof | null> {
     if (entry.batchId === null) return null;
-    const batch = await ctx.loaders.auditBatchById.load(entry.batchId);
+    const proof = await ctx.loaders.auditProof.load(entry.id);
+    if (!proof) return null;
     return {
-      batchId: entry.batchId,
-      root: batch?.root ?? null,
-      transactionHash: batch?.transactionHash ?? null,
-      blockNumber: batch ? Number(batch.blockNumber) : null,
-      leaf: entry.leaf,
-      proof: entry.proof ?? [],
+      batchId: String(proof.batchId),
+      root: proof.root,
+      chainBatchId: proof.anchor?.chainBatchId ?? null,
+      transactionHash: proof.anchor?.txHash ?? null,
+      blockNumber: proof.anchor?.blockNumber ?? null,
+      leaf: proof.leaf.map(String),
+      proof: proof.proof,
     };
   }
 }

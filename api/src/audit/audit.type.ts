@@ -2,11 +2,14 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'The on-chain audit batch that anchors an entry, with the Merkle proof of the entry.' })
 export class AuditAnchorProof {
-  @Field(() => String, { description: 'Batch number in AuditAnchor.' })
+  @Field(() => String, { description: "The API's batch number." })
   batchId!: string;
 
-  @Field(() => String, { nullable: true, description: 'The Merkle root on the chain (null until indexed).' })
-  root!: string | null;
+  @Field(() => String, { description: 'The Merkle root of the batch.' })
+  root!: string;
+
+  @Field(() => Int, { nullable: true, description: 'The batch id in AuditAnchor, once anchored.' })
+  chainBatchId!: number | null;
 
   @Field(() => String, { nullable: true })
   transactionHash!: string | null;
@@ -14,8 +17,8 @@ export class AuditAnchorProof {
   @Field(() => Int, { nullable: true })
   blockNumber!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'The entry as a Merkle leaf.' })
-  leaf!: string | null;
+  @Field(() => [String], { description: 'The leaf values (entry id, actor, patient, record id, version, purpose, decision, time).' })
+  leaf!: string[];
 
   @Field(() => [String], { description: 'Sibling hashes from the leaf to the root.' })
   proof!: string[];
@@ -44,8 +47,9 @@ export class AuditEntry {
   @Field(() => Date)
   at!: Date;
 
+  @Field(() => Int, { description: 'The record version read.' })
+  recordVersion!: number;
+
   /** Not in the schema: the batch the entry went into, if any. */
-  batchId!: string | null;
-  leaf!: string | null;
-  proof!: string[] | null;
+  batchId!: number | null;
 }

@@ -1,0 +1,94 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+
+/**
+ * The error codes clients can rely on (`extensions.code`). Anything else that goes wrong is masked as
+ * INTERNAL_SERVER_ERROR and logged once, by `formatError`.
+ */
+export const ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Apollo Server's own codes for requests that never reached execution: safe to show as they are. */
+const APOLLO_REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+export function unauthenticated(): GraphQLError {
+  return new GraphQLError('Sign in first: GET /auth/nonce, sign the SIWE message, POST /auth/verify.', {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 200 } },
+  });
+}
+
+export function forbidden(message = 'You may not read or do this.'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+}
+
+export function notFound(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'NOT_FOUND' } });
+}
+
+/** BAD_USER_INPUT naming the offending `field` (the argument path, e.g. `input.category`). */
+export function badInput(field: string, message: string): GraphQLError {
+  return new GraphQLError(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', field } });
+}
+
+/** Marks an error nobody planned for; `formatError` logs its original once and masks it. */
+const INTERNAL = 'INTERNAL_SERVER_ERROR';
+
+/**
+ * Turns a data-layer error (BadInputError, NotFoundError, …) into the GraphQL error clients see, and
+ * anything unexpected into an INTERNAL_SERVER_ERROR that still carries the original for the log.
+ */
+export function toGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) {
+    const code = error.extensions?.code;
+    if (typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code)) return error;
+    if (error.originalError) return toGraphQLError(error.originalError);
+    return new GraphQLError('Internal server error', { extensions: { code: INTERNAL }, originalError: error });
+  }
+  if (error instanceof BadInputError) {
+    const fields = error.issues.map((issue) => issue.field);
+    return new GraphQLError(error.message, {
+      extensions: { code: 'BAD_USER_INPUT', field: error.field, fields, issues: error.issues },
+    });
+  }
+  if (error instanceof NotFoundError) return notFound(error.message);
+  if (error instanceof ForbiddenError) return forbidden(error.message);
+  if (error instanceof ConflictError) return new GraphQLError(error.message, { extensions: { code: 'CONFLICT' } });
+  return new GraphQLError('Internal server error', {
+    extensions: { code: INTERNAL },
+    originalError: error instanceof Error ? error : new Error(String(error)),
+  });
+}
+
+export interface ErrorLogger {
+  error(message: string, error: unknown): void;
+}
+
+/**
+ * The one `formatError` of the server: known errors pass with their code (never a stack trace);
+ * everything else is logged here, once, and replaced by a generic message.
+ */
+export function createFormatError(logger: ErrorLogger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && APOLLO_REQUEST_CODES.has(code)) {
+      return { message: formatted.message, locations: formatted.locations, extensions: { code } };
+    }
+    const translated = toGraphQLError(unwrapResolverError(error));
+    const translatedCode = translated.extensions.code as string;
+    if (translatedCode === INTERNAL) {
+      const original = translated.originalError ?? error;
+      logger.error(`Unexpected error in ${formatted.path?.join('.') ?? 'the request'}`, original);
+      return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: INTERNAL } };
+    }
+    const { http: _http, ...extensions } = translated.extensions as Record<string, unknown>;
+    return { message: translated.message, path: formatted.path, locations: formatted.locations, extensions };
+  };
+}

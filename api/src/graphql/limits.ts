@@ -1,0 +1,116 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  type ASTVisitor,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValidationContext,
+} from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { Context } from './context';
+import { badInput } from './errors';
+
+/** Bounds on what one request may ask for. */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  /** Mutations per signed-in account per minute. */
+  mutationsPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 8, maxAliases: 20, maxCost: 20_000, mutationsPerMinute: 60 };
+
+function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
+  if (!selectionSet) return 0;
+  let deepest = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value.startsWith('__')) continue;
+      deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, fragments, seen) : 1);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, seen));
+    } else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      if (!fragment || seen.has(name)) continue;
+      deepest = Math.max(deepest, depthOf(fragment.selectionSet, fragments, new Set([...seen, name])));
+    }
+  }
+  return deepest;
+}
+
+/** Refuses operations nested deeper than `max` fields. */
+export function depthLimit(max: number) {
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(operation) {
+      const fragments = new Map(context.getDocument().definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+      const depth = depthOf(operation.selectionSet, fragments, new Set());
+      if (depth > max) {
+        context.reportError(new GraphQLError(`The query is ${depth} fields deep; at most ${max} are allowed. Split it into several queries.`, { nodes: [operation] }));
+      }
+    },
+  });
+}
+
+/** Refuses documents with more than `max` aliases (aliases multiply the work of one field). */
+export function aliasLimit(max: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    let aliases = 0;
+    return {
+      Field(field) {
+        if (field.alias) aliases += 1;
+      },
+      Document: {
+        leave() {
+          if (aliases > max) context.reportError(new GraphQLError(`The query uses ${aliases} aliases; at most ${max} are allowed.`));
+        },
+      },
+    };
+  };
+}
+
+/** A list field costs its page size times what each item costs. */
+const pagedEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+  const first = typeof args.first === 'number' && args.first > 0 ? args.first : undefined;
+  return first === undefined ? undefined : 1 + childComplexity * first;
+};
+
+/**
+ * Cost limit and mutation rate limit, decided once the operation is known: the cost estimate needs the
+ * variables, the rate limit the session.
+ */
+export function limitsPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin<Context> {
+  const mutationTimes = new Map<string, number[]>();
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, operation, contextValue }) {
+          const cost = getComplexity({
+            schema,
+            query: document,
+            operationName: request.operationName ?? undefined,
+            variables: request.variables ?? {},
+            estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (cost > limits.maxCost) {
+            throw badInput('query', `costs ${cost}; at most ${limits.maxCost} is allowed. Ask for smaller pages or fewer fields.`);
+          }
+          if (operation?.operation === 'mutation' && contextValue.viewer) {
+            const now = Date.now();
+            const recent = (mutationTimes.get(contextValue.viewer) ?? []).filter((time) => time > now - 60_000);
+            if (recent.length >= limits.mutationsPerMinute) {
+              throw new GraphQLError(`More than ${limits.mutationsPerMinute} mutations in a minute; wait and retry.`, {
+                extensions: { code: 'RATE_LIMITED', http: { status: 429 } },
+              });
+            }
+            recent.push(now);
+            mutationTimes.set(contextValue.viewer, recent);
+          }
+        },
+      };
+    },
+  };
+}

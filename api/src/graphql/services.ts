@@ -1,0 +1,22 @@
+import type { AuditBatchService } from '../audit/audit-batch.service';
+import type { AuditLogService } from '../audit/audit-log.service';
+import type { Chain } from '../chain/chain';
+import type { ProfileService } from '../profiles/profile.service';
+import type { RecordIntegrityChecker } from '../records/record-integrity.batch';
+import type { RecordService } from '../records/record.service';
+import type { ServerConfig } from '../server-config';
+import type { ErrorLogger } from './errors';
+import type { SubgraphClient } from './subgraph/subgraph-client';
+
+/** Everything the server shares between requests: the data layer's services, the chain, the subgraph. */
+export interface ApiServices {
+  config: ServerConfig;
+  chain: Chain;
+  subgraph: SubgraphClient;
+  profiles: ProfileService;
+  records: RecordService;
+  integrity: RecordIntegrityChecker;
+  auditLog: AuditLogService;
+  auditBatches: AuditBatchService;
+  logger: ErrorLogger;
+}

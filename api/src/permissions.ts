@@ -1,0 +1,240 @@
+import { allow, rule, shield } from 'graphql-shield';
+import type { IRules } from 'graphql-shield';
+import type { GraphQLError } from 'graphql';
+import { addressArg } from './chain/codes';
+import type { Context } from './graphql/context';
+import { forbidden, toGraphQLError, unauthenticated } from './graphql/errors';
+import { loadRecord } from './records/record.resolver';
+
+/**
+ * Who may read and do what: the one place authorization is decided. Deny by default: a type or field
+ * without a rule here is refused (`fallbackRule`). Decisions about a patient's data come from the
+ * contracts' views at the latest block (ctx.access), cached within the request, never from the index.
+ *
+ * Rules return true, or the error to show: UNAUTHENTICATED when nobody is signed in, FORBIDDEN otherwise.
+ */
+
+type Decision = boolean | GraphQLError;
+type Check<P, A> = (parent: P, args: A, ctx: Context) => Promise<boolean> | boolean;
+
+/** A rule that needs a signed-in viewer, then `check`; `refusal` says what was missing. */
+function signedIn<P = unknown, A = Record<string, unknown>>(name: string, refusal: string, check?: Check<P, A>) {
+  return rule(name, { cache: 'no_cache' })(async (parent: P, args: A, ctx: Context): Promise<Decision> => {
+    if (!ctx.viewer) return unauthenticated();
+    if (!check) return true;
+    return (await check(parent, args, ctx)) ? true : forbidden(refusal);
+  });
+}
+
+/**
+ * As `signedIn`, answered once per parent object: every scalar field of one record shares one
+ * decision instead of asking again per field.
+ */
+function signedInPerParent<P extends object>(name: string, refusal: string, check: (parent: P, ctx: Context) => Promise<boolean>) {
+  const decisions = new WeakMap<object, Promise<Decision>>();
+  return rule(name, { cache: 'no_cache' })((parent: P, _args: unknown, ctx: Context): Promise<Decision> => {
+    if (!ctx.viewer) return Promise.resolve(unauthenticated());
+    let decision = decisions.get(parent);
+    if (!decision) {
+      decision = check(parent, ctx).then((allowed) => (allowed ? true : forbidden(refusal)));
+      decisions.set(parent, decision);
+    }
+    return decision;
+  });
+}
+
+interface HasPatient {
+  patient: string;
+}
+interface PatientParent {
+  address: string;
+}
+
+const isSignedIn = signedIn('isSignedIn', '');
+
+const isSelf = signedIn<PatientParent>('isSelf', 'Only the account itself may read this.', (parent, _args, ctx) => parent.address === ctx.viewer);
+
+const isPatientOrGuardian = signedIn<PatientParent>(
+  'isPatientOrGuardian',
+  "Only the patient and the patient's guardians may read this.",
+  (parent, _args, ctx) => ctx.access.canActFor(parent.address),
+);
+
+const isVerifiedProvider = signedIn('isVerifiedProvider', 'Only verified providers may do this.', (_parent, _args, ctx) =>
+  ctx.access.isVerifiedProvider(),
+);
+
+const isVerifiedResearcher = signedIn('isVerifiedResearcher', 'Only verified researchers may do this.', (_parent, _args, ctx) =>
+  ctx.access.isVerifiedResearcher(),
+);
+
+/** Analysts are the registrar and admins; researchers see pseudonymous, k-anonymous answers. */
+const isResearcherOrAnalyst = signedIn('isResearcherOrAnalyst', 'Only verified researchers, registrars and admins may read analytics.', async (_p, _a, ctx) => {
+  const [researcher, registrar, admin] = await Promise.all([ctx.access.isVerifiedResearcher(), ctx.access.isRegistrar(), ctx.access.isAdmin()]);
+  return researcher || registrar || admin;
+});
+
+/** Demographics are the FHIR `Patient` category: readable by the patient, guardians and holders of a read consent for it. */
+const PROFILE_CATEGORY = 'Patient';
+const mayReadPatientProfile = signedIn<PatientParent>(
+  'mayReadPatientProfile',
+  "Reading this patient's profile needs a read consent for the Patient category.",
+  async (parent, _args, ctx) => (await ctx.access.canActFor(parent.address)) || ctx.access.mayRead(parent.address, PROFILE_CATEGORY),
+);
+const mayReadProfileFields = signedInPerParent<{ address: string }>(
+  'mayReadProfileFields',
+  "Reading this patient's profile needs a read consent for the Patient category.",
+  async (profile, ctx) => (await ctx.access.canActFor(profile.address)) || ctx.access.mayRead(profile.address, PROFILE_CATEGORY),
+);
+
+/** `records(patient, category)`: hasAccess for that category, or for every category (`*`) when none is given. */
+const mayListRecords = signedIn<unknown, { patient: string; category?: string | null }>(
+  'mayListRecords',
+  "You hold no active read consent for this patient's records in this category.",
+  (_parent, args, ctx) => ctx.access.mayRead(addressArg(args.patient, 'patient'), args.category ?? '*'),
+);
+const mayListPatientRecords = signedIn<PatientParent, { category?: string | null }>(
+  'mayListPatientRecords',
+  "You hold no active read consent for this patient's records in this category.",
+  (parent, args, ctx) => ctx.access.mayRead(parent.address, args.category ?? '*'),
+);
+
+const mayReadRecordById = signedIn<unknown, { id: string }>(
+  'mayReadRecordById',
+  "You hold no active read consent for this record's patient and category.",
+  async (_parent, args, ctx) => {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args.id)) return true; // the resolver answers BAD_USER_INPUT naming `id`
+    const record = await loadRecord(ctx, args.id.toLowerCase());
+    if (!record) return true; // the resolver answers NOT_FOUND
+    return ctx.access.mayRead(record.patient, record.category);
+  },
+);
+
+const mayReadRecord = signedInPerParent<{ patient: string; category: string }>(
+  'mayReadRecord',
+  "You hold no active read consent for this record's patient and category.",
+  (record, ctx) => ctx.access.mayRead(record.patient, record.category),
+);
+
+const mayReadRecordContent = signedIn<{ patient: string; category: string }, { purpose: string }>(
+  'mayReadRecordContent',
+  "You hold no active read consent for this record's patient and category for this purpose of use.",
+  (record, args, ctx) => ctx.access.mayReadForPurpose(record.patient, record.category, args.purpose),
+);
+
+const mayWriteRecord = signedIn<unknown, { input: { patient: string; category: string } }>(
+  'mayWriteRecord',
+  "You hold no active write consent for this patient's category (writing under a consent needs a verified provider).",
+  (_parent, args, ctx) => ctx.access.mayWrite(addressArg(args.input.patient, 'input.patient'), args.input.category),
+);
+
+const mayEraseRecord = signedIn<unknown, { id: string }>(
+  'mayEraseRecord',
+  'Only the patient or a guardian may erase a record.',
+  async (_parent, args, ctx) => {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args.id)) return true;
+    const record = await loadRecord(ctx, args.id.toLowerCase());
+    if (!record) return true;
+    return ctx.access.canActFor(record.patient);
+  },
+);
+
+/** A party of a patient-to-someone fact (consent, treatment, emergency access): either side, or the patient's guardian. */
+function partyOf<P extends HasPatient>(name: string, other: (parent: P) => string) {
+  return signedInPerParent<P>(name, 'Only the patient, their guardians and the other party may read this.', async (parent, ctx) =>
+    parent.patient === ctx.viewer || other(parent) === ctx.viewer || ctx.access.canActFor(parent.patient),
+  );
+}
+
+const isConsentParty = partyOf<HasPatient & { grantee: string }>('isConsentParty', (consent) => consent.grantee);
+const isGuardianLinkParty = partyOf<HasPatient & { guardian: string }>('isGuardianLinkParty', (link) => link.guardian);
+const isTreatmentParty = partyOf<HasPatient & { provider: string }>('isTreatmentParty', (treatment) => treatment.provider);
+const isEmergencyParty = partyOf<HasPatient & { provider: string }>('isEmergencyParty', (access) => access.provider);
+const isAuditEntryParty = partyOf<HasPatient & { actor: string }>('isAuditEntryParty', (entry) => entry.actor);
+
+/** The rule tree. Types reached only through a guarded field still name their rule, so nothing is open by accident. */
+export const ruleTree: IRules = {
+  Query: {
+    health: allow,
+    me: allow,
+    myRoles: isSignedIn,
+    providers: allow,
+    researchers: allow,
+    account: allow,
+    patient: isSignedIn,
+    record: mayReadRecordById,
+    records: mayListRecords,
+    consentTypedData: isSignedIn,
+    activity: isResearcherOrAnalyst,
+    consentGraph: isResearcherOrAnalyst,
+  },
+  Mutation: {
+    updatePatientProfile: isSignedIn,
+    updateProviderProfile: isVerifiedProvider,
+    updateResearcherProfile: isVerifiedResearcher,
+    prepareRecord: mayWriteRecord,
+    eraseRecord: mayEraseRecord,
+    relayConsent: isSignedIn,
+  },
+  Health: allow,
+  Viewer: allow,
+  Roles: allow,
+  // The public directory.
+  Account: allow,
+  ProviderProfile: allow,
+  ResearcherProfile: allow,
+  AccountConnection: allow,
+  PageInfo: allow,
+  Patient: {
+    address: isSignedIn,
+    profile: mayReadPatientProfile,
+    records: mayListPatientRecords,
+    consentsGiven: isPatientOrGuardian,
+    consentsReceived: isSelf,
+    guardians: isPatientOrGuardian,
+    wards: isSelf,
+    treatments: isPatientOrGuardian,
+    treatmentsProposed: isSelf,
+    emergencyAccesses: isPatientOrGuardian,
+    emergencyAccessesOpened: isSelf,
+    auditTrail: isPatientOrGuardian,
+  },
+  PatientProfile: mayReadProfileFields,
+  Record: { '*': mayReadRecord, content: mayReadRecordContent },
+  RecordConnection: allow,
+  RecordVersion: allow,
+  PreparedRecord: allow,
+  PreparedTransaction: allow,
+  ErasedRecord: allow,
+  Consent: isConsentParty,
+  ConsentConnection: allow,
+  GuardianLink: isGuardianLinkParty,
+  GuardianLinkConnection: allow,
+  ConsentTypedData: allow,
+  RelayedConsent: allow,
+  Treatment: isTreatmentParty,
+  TreatmentConnection: allow,
+  EmergencyAccess: isEmergencyParty,
+  EmergencyAccessConnection: allow,
+  AuditEntry: isAuditEntryParty,
+  AuditEntryConnection: allow,
+  AuditAnchorProof: allow,
+  // Aggregates: the query fields above decide who gets them; k-anonymity is applied by the resolver.
+  ActivitySeries: allow,
+  ActivityPoint: allow,
+  ConsentGraph: allow,
+  ConsentGraphNode: allow,
+  ConsentGraphEdge: allow,
+  ConsentGroup: allow,
+};
+
+/** The shield: deny by default, no external errors; resolver errors are translated, unexpected ones masked. */
+export function permissions(options: { production: boolean }) {
+  return shield(ruleTree, {
+    fallbackRule: rule('denyByDefault', { cache: 'no_cache' })(() => forbidden('Nothing in the API is open unless a rule says so.')),
+    allowExternalErrors: false,
+    // Rule errors are never rethrown raw, in development either: tests exercise what production runs.
+    debug: false,
+    fallbackError: async (error: unknown) => (error ? toGraphQLError(error) : forbidden()),
+  });
+}

@@ -1,0 +1,267 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import cookieParser from 'cookie-parser';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { applyMiddleware } from 'graphql-middleware';
+import mongoose, { type Connection } from 'mongoose';
+import { AuditAnchorContract } from './audit/audit-anchor.chain';
+import { auditBatchModel } from './audit/audit-batch.model';
+import { AuditBatchService } from './audit/audit-batch.service';
+import { auditEntryModel } from './audit/audit-entry.model';
+import { AuditLogService } from './audit/audit-log.service';
+import { NonceStore, SessionStore } from './auth/auth.store';
+import { nonceModel } from './auth/nonce.model';
+import { sessionModel } from './auth/session.model';
+import { sessionMiddleware, sessionOf, siweRoutes } from './auth/siwe.routes';
+import { SiweService } from './auth/siwe.service';
+import { connectChain } from './chain/chain';
+import { startEmbeddedMongo, type EmbeddedMongo } from './database/embedded-mongo';
+import { startExpirySweep } from './database/expiry-sweep';
+import { createContext, type Context } from './graphql/context';
+import { createFormatError, type ErrorLogger } from './graphql/errors';
+import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, type QueryLimits } from './graphql/limits';
+import { buildApiSchema } from './graphql/schema';
+import type { ApiServices } from './graphql/services';
+import { SubgraphClient } from './graphql/subgraph/subgraph-client';
+import { permissions } from './permissions';
+import { profileModels } from './profiles/profile.model';
+import { ProfileService } from './profiles/profile.service';
+import { loadMasterKey } from './records/master-key';
+import { RecordIntegrityChecker } from './records/record-integrity.batch';
+import { recordModel } from './records/record.model';
+import { RecordService } from './records/record.service';
+import type { ServerConfig } from './server-config';
+
+/** The database the API uses on its MongoDB server. */
+export const DATABASE_NAME = 'health-records';
+/** Largest accepted JSON body of a GraphQL request. */
+const GRAPHQL_BODY_LIMIT = '256kb';
+
+export interface CreateServerOptions {
+  /** Where unexpected errors are logged (default: console.error). */
+  logger?: ErrorLogger;
+  /** Query depth, alias, cost and mutation-rate bounds. */
+  limits?: Partial<QueryLimits>;
+}
+
+/** A running-or-ready API: the Express app, its shared services, and how to listen and stop. */
+export interface ApiServer {
+  app: express.Express;
+  services: ApiServices;
+  /** The MongoDB connection string in use (the embedded FerretDB's when MONGODB_URI was not set). */
+  mongodbUri: string;
+  /** Starts listening; resolves with the URL (e.g. http://127.0.0.1:4000). */
+  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Stops the HTTP server, Apollo, timers, the database connection (and the embedded FerretDB it started). */
+  close(): Promise<void>;
+}
+
+const consoleLogger: ErrorLogger = {
+  error(message, error) {
+    console.error(`[api] ${message}:`, error);
+  },
+};
+
+/** CORS for the allowed browser origins, with credentials (the session cookie). */
+function cors(allowedOrigins: string[]) {
+  const allowed = new Set(allowedOrigins);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) {
+      res.vary('Origin');
+      res.set('access-control-allow-origin', origin);
+      res.set('access-control-allow-credentials', 'true');
+      if (req.method === 'OPTIONS') {
+        res.set('access-control-allow-methods', 'GET, POST, OPTIONS');
+        res.set('access-control-allow-headers', 'content-type, apollo-require-preflight, x-apollo-operation-name');
+        res.set('access-control-max-age', '600');
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  };
+}
+
+async function openDatabase(config: ServerConfig): Promise<{ connection: Connection; uri: string; embedded: EmbeddedMongo | null }> {
+  let embedded: EmbeddedMongo | null = null;
+  let uri = config.data.mongodbUri;
+  if (!uri) {
+    embedded = await startEmbeddedMongo({ dataDir: path.join(config.data.dataDir, 'ferretdb') });
+    uri = embedded.uri;
+  }
+  try {
+    const connection = await mongoose.createConnection(uri, { dbName: DATABASE_NAME, serverSelectionTimeoutMS: 15_000 }).asPromise();
+    return { connection, uri, embedded };
+  } catch (error) {
+    await embedded?.stop();
+    throw new Error(`Cannot connect to MongoDB at ${uri.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Builds the API server from validated settings (`loadServerConfig`): the database and its models,
+ * the chain and subgraph clients, SIWE routes and Apollo at `/graphql` behind graphql-shield. Tests
+ * and start-up both call this, so tests run the server users get.
+ */
+export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<ApiServer> {
+  const logger = options.logger ?? consoleLogger;
+  const limits: QueryLimits = { ...DEFAULT_LIMITS, mutationsPerMinute: config.mutationRateLimitPerMinute, ...options.limits };
+
+  const { connection, uri: mongodbUri, embedded } = await openDatabase(config);
+  const chain = connectChain(config);
+  const subgraph = new SubgraphClient(config.subgraphUrl);
+  const timers: (() => void)[] = [];
+  try {
+    const profiles = profileModels(connection);
+    const records = recordModel(connection);
+    const auditEntries = auditEntryModel(connection);
+    const auditBatchesModel = auditBatchModel(connection);
+    const nonces = nonceModel(connection);
+    const sessions = sessionModel(connection);
+    // Unique indexes are what uniqueness relies on: build them before serving.
+    await Promise.all([profiles.Profile, records, auditEntries, auditBatchesModel, nonces, sessions].map((model) => model.init()));
+
+    const masterKey = await loadMasterKey({ masterKey: config.data.masterKey, dataDir: config.data.dataDir });
+    const auditLog = new AuditLogService(auditEntries);
+    const auditBatches = new AuditBatchService(auditEntries, auditBatchesModel, { batchSize: config.data.auditBatchSize });
+    const services: ApiServices = {
+      config,
+      chain,
+      subgraph,
+      profiles: new ProfileService(profiles),
+      records: new RecordService(records, masterKey, auditLog),
+      integrity: new RecordIntegrityChecker(records, masterKey),
+      auditLog,
+      auditBatches,
+      logger,
+    };
+
+    timers.push(startExpirySweep([nonces, sessions], { intervalMs: config.data.expirySweepMs, onError: (error) => logger.error('SIWE expiry sweep failed', error) }));
+    if (config.auditAnchorIntervalMs > 0) {
+      const anchor = new AuditAnchorContract(config.deployment.contracts.AuditAnchor.address, chain.auditor.signer);
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        auditBatches
+          .sealAll()
+          .then(() => auditBatches.anchorSealed(anchor))
+          .catch((error: unknown) => logger.error('Anchoring the audit log failed (retried at the next interval)', error))
+          .finally(() => {
+            running = false;
+          });
+      }, config.auditAnchorIntervalMs);
+      timer.unref();
+      timers.push(() => clearInterval(timer));
+    }
+
+    const siwe = new SiweService({
+      publicOrigin: config.publicOrigin,
+      chainId: chain.chainId,
+      nonceTtlSeconds: config.nonceTtlSeconds,
+      sessionTtlSeconds: config.sessionTtlSeconds,
+      nonces: new NonceStore(nonces),
+      sessions: new SessionStore(sessions),
+      provider: chain.provider,
+    });
+
+    const app = express();
+    const httpServer = http.createServer(app);
+    app.disable('x-powered-by');
+    app.use(cors(config.allowedOrigins));
+    app.use(cookieParser(config.sessionSecret));
+    app.use(sessionMiddleware(siwe));
+    app.use(
+      siweRoutes({
+        siwe,
+        publicOrigin: config.publicOrigin,
+        chainId: chain.chainId,
+        secureCookies: new URL(config.publicOrigin).protocol === 'https:',
+        rateLimitPerMinute: config.authRateLimitPerMinute,
+      }),
+    );
+    app.get('/healthz', (_req, res) => {
+      res.json({ ok: true });
+    });
+
+    const schema = applyMiddleware(buildApiSchema(), permissions({ production: config.production }));
+    const apollo = new ApolloServer<Context>({
+      schema,
+      formatError: createFormatError(logger),
+      includeStacktraceInErrorResponses: false,
+      csrfPrevention: true,
+      introspection: true,
+      validationRules: [depthLimit(limits.maxDepth), aliasLimit(limits.maxAliases)],
+      plugins: [
+        limitsPlugin(schema, limits),
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ],
+    });
+    await apollo.start();
+    app.use(
+      '/graphql',
+      express.json({ limit: GRAPHQL_BODY_LIMIT }),
+      expressMiddleware(apollo, { context: async ({ res }) => createContext(services, sessionOf(res)) }),
+    );
+    // Body-size and JSON errors from express.json, without stack traces.
+    app.use((error: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+      if (res.headersSent) {
+        next(error);
+        return;
+      }
+      if (error.status && error.status < 500) {
+        res.status(error.status).json({ error: { code: 'BAD_REQUEST', message: error.type === 'entity.too.large' ? `The request body is larger than ${GRAPHQL_BODY_LIMIT}.` : 'The request body is not valid JSON.' } });
+        return;
+      }
+      logger.error('Unexpected HTTP error', error);
+      res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } });
+    });
+
+    let closed: Promise<void> | undefined;
+    return {
+      app,
+      services,
+      mongodbUri,
+      listen(port, host = '127.0.0.1') {
+        return new Promise((resolve, reject) => {
+          httpServer.once('error', reject);
+          httpServer.listen(port, host, () => {
+            const address = httpServer.address() as AddressInfo;
+            resolve({ url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, port: address.port });
+          });
+        });
+      },
+      close() {
+        closed ??= (async () => {
+          for (const stop of timers) stop();
+          if (httpServer.listening) {
+            httpServer.closeIdleConnections();
+            await apollo.stop();
+          } else {
+            await apollo.stop();
+          }
+          subgraph.close();
+          chain.close();
+          await connection.close();
+          await embedded?.stop();
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    for (const stop of timers) stop();
+    subgraph.close();
+    chain.close();
+    await connection.close();
+    await embedded?.stop();
+    throw error;
+  }
+}

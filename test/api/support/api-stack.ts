@@ -1,0 +1,136 @@
+/**
+ * The whole API stack for end-to-end tests, in this Jest worker: Hardhat's network served over
+ * JSON-RPC on 127.0.0.1, the contracts deployed by the real deploy function, the real subgraph (built
+ * by graph-cli) indexed by the local subgraph node and served over HTTP, the embedded FerretDB, and
+ * the API from `createServer` listening on a free port. Everything started is stopped by `stop()`.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import hre from 'hardhat';
+import { HDNodeWallet, Mnemonic } from 'ethers';
+import { parseDocument } from 'yaml';
+import { silentLogger, startLocalNode, type LocalNode } from '../../../subgraph/local-node';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../api/src/database/embedded-mongo';
+import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/server';
+import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
+import type { Deployment } from '../../../contracts/deploy/deploy';
+import { startChainServer } from '../../fixtures/chain-server';
+import { deploySystem, type System } from '../../fixtures/deploy';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const SUBGRAPH_BUILD = path.join(REPO_ROOT, 'subgraph', 'build');
+export const SUBGRAPH_NAME = 'health-records';
+
+/** Hardhat's default accounts, as keys: the API's relayer and auditor keys come from here. */
+export function hardhatKey(index: number): string {
+  const mnemonic = Mnemonic.fromPhrase('test test test test test test test test test test test junk');
+  return HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`).privateKey;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A copy of `graph build`'s output whose data sources point at this test's deployment (addresses and
+ * start blocks), leaving the project's build folder untouched. Builds the subgraph first if needed.
+ */
+export function subgraphBuildFor(deployment: Deployment, folder: string): string {
+  if (!existsSync(path.join(SUBGRAPH_BUILD, 'subgraph.yaml'))) {
+    execFileSync('npm', ['run', '--silent', 'build:subgraph'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  }
+  cpSync(SUBGRAPH_BUILD, folder, { recursive: true });
+  const manifestPath = path.join(folder, 'subgraph.yaml');
+  const manifest = parseDocument(readFileSync(manifestPath, 'utf8'));
+  const dataSources = manifest.get('dataSources') as { items: { get(key: string): unknown }[] };
+  for (const dataSource of dataSources.items) {
+    const name = dataSource.get('name') as keyof Deployment['contracts'];
+    const contract = deployment.contracts[name];
+    if (!contract) throw new Error(`The subgraph has a data source ${name} that the deployment lacks.`);
+    manifest.setIn(['dataSources', dataSources.items.indexOf(dataSource), 'source', 'address'], contract.address);
+    manifest.setIn(['dataSources', dataSources.items.indexOf(dataSource), 'source', 'startBlock'], contract.blockNumber);
+  }
+  writeFileSync(manifestPath, manifest.toString());
+  return folder;
+}
+
+export interface ApiStack {
+  system: System;
+  chainUrl: string;
+  node: LocalNode;
+  mongo: EmbeddedMongo;
+  server: ApiServer;
+  config: ServerConfig;
+  /** The API's origin, e.g. http://127.0.0.1:41234. */
+  url: string;
+  /** Waits until the subgraph has indexed the chain's latest block. */
+  indexed(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startApiStack(options: { env?: Record<string, string>; server?: CreateServerOptions } = {}): Promise<ApiStack> {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'api-stack-'));
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of stops.reverse()) await close().catch(() => undefined);
+    rmSync(folder, { recursive: true, force: true });
+  };
+  try {
+    const chain = await startChainServer();
+    stops.push(() => chain.close());
+    const system = await deploySystem();
+    const deploymentFile = path.join(folder, 'deployment.json');
+    writeFileSync(deploymentFile, JSON.stringify(system.deployment, null, 2));
+
+    const build = subgraphBuildFor(system.deployment, path.join(folder, 'subgraph'));
+    const node = await startLocalNode({ build, rpcUrl: chain.url, name: SUBGRAPH_NAME, port: 0, logger: silentLogger, pollIntervalMs: 50 });
+    stops.push(() => node.stop());
+    const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
+    stops.push(() => mongo.stop());
+
+    const port = await freePort();
+    const config = loadServerConfig({
+      RPC_URL: chain.url,
+      SUBGRAPH_URL: node.queryUrl!,
+      MONGODB_URI: mongo.uri,
+      DEPLOYMENTS_FILE: deploymentFile,
+      DATA_DIR: path.join(folder, 'data'),
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      MASTER_KEY: randomBytes(32).toString('hex'),
+      AUDITOR_PRIVATE_KEY: hardhatKey(2),
+      RELAYER_PRIVATE_KEY: hardhatKey(9),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ALLOWED_ORIGINS: 'http://127.0.0.1:5173',
+      AUDIT_ANCHOR_INTERVAL_MS: '0',
+      AUTH_RATE_LIMIT: '1000',
+      MUTATION_RATE_LIMIT: '1000',
+      ...options.env,
+    });
+    const server = await createServer(config, options.server);
+    stops.push(() => server.close());
+    const { url } = await server.listen(port, '127.0.0.1');
+
+    const indexed = async () => {
+      const head = await hre.ethers.provider.getBlockNumber();
+      await node.waitForBlock(head, 60_000);
+      return head;
+    };
+    await indexed();
+    return { system, chainUrl: chain.url, node, mongo, server, config, url, indexed, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Deployment } from '../../../contracts/deploy/deploy';
 import { deploymentPath } from '../../../contracts/deploy/deploy';
 import { startEmbeddedMongo } from '../database/embedded-mongo';
+import { startLocalNode, type NodeLogger } from '../../../subgraph/local-node';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
 import { demoWallets, testWallet } from './demo-accounts';
 import { ensureDeployment } from './deploy-step';
@@ -87,7 +88,35 @@ export async function startStack({ config, progress = consoleProgress() }: Start
         detail(built ? `built ${path.relative(process.cwd(), SUBGRAPH_BUILD_DIR)}` : 'unchanged since the last build');
       });
     }
-    const subgraphUrl = config.subgraphUrl ?? `http://${config.host}:${config.subgraphPort}/subgraphs/name/${config.subgraphName}`;
+    const subgraphUrl = await progress.step(
+      config.subgraphUrl ? `Subgraph at ${config.subgraphUrl}` : 'Local subgraph node',
+      async (detail) => {
+        if (config.subgraphUrl) return config.subgraphUrl;
+        let startup: ((line: string) => void) | undefined = detail;
+        const say = (level: string) => (message: string) => {
+          if (startup) startup(message);
+          else process.stderr.write(`[subgraph] ${level}${message}\n`);
+        };
+        const logger: NodeLogger = { debug: () => undefined, info: say(''), warn: say('warning: '), error: say('error: ') };
+        const node = await startLocalNode({
+          build: SUBGRAPH_BUILD_DIR,
+          rpcUrl: chain.url,
+          name: config.subgraphName,
+          // A fresh embedded chain is indexed from scratch; an existing chain's index persists.
+          dataDir: chain.embedded ? undefined : path.join(stateDir, 'subgraph', config.network),
+          port: config.subgraphPort,
+          logger,
+          progressIntervalMs: 5_000,
+        });
+        stops.push({ name: 'the local subgraph node', stop: () => node.stop() });
+        const head = await currentBlock(chain.url);
+        await node.waitForBlock(head, 120_000);
+        detail(`indexed up to block ${head}`);
+        startup = undefined;
+        if (!node.queryUrl) throw new Error('The local subgraph node started without its query server.');
+        return node.queryUrl;
+      },
+    );
 
     const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
       if (config.mongodbUri) return config.mongodbUri;
@@ -145,6 +174,17 @@ export async function startStack({ config, progress = consoleProgress() }: Start
     await stopAll();
     throw error;
   }
+}
+
+async function currentBlock(rpcUrl: string): Promise<number> {
+  const response = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
+  });
+  const body = (await response.json()) as { result?: string };
+  if (!body.result) throw new Error(`eth_blockNumber at ${rpcUrl} gave no result.`);
+  return Number(BigInt(body.result));
 }
 
 /**

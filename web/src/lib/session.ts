@@ -1,6 +1,5 @@
-import { SiweMessage } from 'siwe';
 import type { ClientConfig } from './config';
-import { rpcMessage, type Wallet } from './wallet';
+import { rpcMessage, signMessage, type Wallet } from './wallet';
 
 /** Sign-In With Ethereum against the API (`GET /auth/nonce`, `POST /auth/verify`, `POST /auth/logout`). */
 
@@ -60,21 +59,20 @@ export async function signIn(config: ClientConfig, wallet: Wallet): Promise<{ ad
     console.warn(`The API signs in users of ${domain}, but this page is on ${window.location.host}; wallets will warn about the mismatch.`);
   }
   const issuedAt = new Date();
-  const message = new SiweMessage({
+  const message = siweMessage({
     domain,
     address: wallet.address,
     statement: 'Sign in to the health records client.',
     uri,
-    version: '1',
     chainId: wallet.chainId,
     nonce,
     issuedAt: issuedAt.toISOString(),
     expirationTime: new Date(issuedAt.getTime() + 8 * 3600_000).toISOString(),
-  }).prepareMessage();
+  });
 
   let signature: string;
   try {
-    signature = await wallet.signer.signMessage(message);
+    signature = await signMessage(wallet, message);
   } catch (error) {
     throw new SignInError(`The wallet did not sign the sign-in message (${rpcMessage(error)}). Sign it to continue.`);
   }
@@ -92,4 +90,33 @@ export async function signIn(config: ClientConfig, wallet: Wallet): Promise<{ ad
 
 export async function signOut(config: ClientConfig): Promise<void> {
   await fetch(`${config.authUrl}/logout`, { method: 'POST', credentials: 'same-origin' });
+}
+
+/**
+ * The EIP-4361 message text (the grammar's fields in its order). The API parses and checks it with
+ * the maintained `siwe` library; the browser only needs to write it, so it carries no parser.
+ */
+export function siweMessage(fields: {
+  domain: string;
+  address: string;
+  statement: string;
+  uri: string;
+  chainId: number;
+  nonce: string;
+  issuedAt: string;
+  expirationTime: string;
+}): string {
+  return [
+    `${fields.domain} wants you to sign in with your Ethereum account:`,
+    fields.address,
+    '',
+    fields.statement,
+    '',
+    `URI: ${fields.uri}`,
+    'Version: 1',
+    `Chain ID: ${fields.chainId}`,
+    `Nonce: ${fields.nonce}`,
+    `Issued At: ${fields.issuedAt}`,
+    `Expiration Time: ${fields.expirationTime}`,
+  ].join('\n');
 }

@@ -1,8 +1,9 @@
-import { BrowserProvider, getAddress, toQuantity, type Eip1193Provider, type JsonRpcSigner } from 'ethers';
+import { getAddress, toQuantity } from 'ethers';
 import type { ClientConfig } from './config';
 
-/** An EIP-1193 provider with the event methods MetaMask and most wallets add. */
-export interface InjectedProvider extends Eip1193Provider {
+/** An EIP-1193 provider (MetaMask or any other wallet), with the event methods most wallets add. */
+export interface InjectedProvider {
+  request(args: { method: string; params?: unknown[] | Record<string, unknown> }): Promise<unknown>;
   on?(event: 'accountsChanged' | 'chainChanged', listener: (value: unknown) => void): void;
 }
 
@@ -16,12 +17,14 @@ export class WalletError extends Error {
   override name = 'WalletError';
 }
 
-/** The connected wallet: its account and a signer for transactions and messages. */
+/**
+ * The connected wallet. The client talks EIP-1193 directly (no provider library): it only needs
+ * accounts, the chain id, message signing, sending transactions and reading their receipts.
+ */
 export interface Wallet {
   address: string;
   chainId: number;
-  provider: BrowserProvider;
-  signer: JsonRpcSigner;
+  ethereum: InjectedProvider;
 }
 
 function injected(): InjectedProvider {
@@ -29,6 +32,10 @@ function injected(): InjectedProvider {
     throw new WalletError('No Ethereum wallet found in this browser. Install MetaMask (or another EIP-1193 wallet) and reload the page.');
   }
   return window.ethereum;
+}
+
+async function chainIdOf(ethereum: InjectedProvider): Promise<number> {
+  return Number(BigInt((await ethereum.request({ method: 'eth_chainId' })) as string));
 }
 
 /** Asks the wallet for an account and makes sure it is on the deployment's chain. */
@@ -42,17 +49,15 @@ export async function connectWallet(config: ClientConfig): Promise<Wallet> {
   }
   if (!accounts[0]) throw new WalletError('The wallet has no account: create or unlock one, then connect again.');
 
-  let chainId = Number(BigInt((await ethereum.request({ method: 'eth_chainId' })) as string));
+  let chainId = await chainIdOf(ethereum);
   if (chainId !== config.chainId) {
     await switchChain(ethereum, config);
-    chainId = Number(BigInt((await ethereum.request({ method: 'eth_chainId' })) as string));
+    chainId = await chainIdOf(ethereum);
     if (chainId !== config.chainId) {
       throw new WalletError(`The wallet is on chain ${chainId}; switch it to chain ${config.chainId} (${config.rpcUrl}) and connect again.`);
     }
   }
-  const provider = new BrowserProvider(ethereum, chainId);
-  const address = getAddress(accounts[0]);
-  return { address, chainId, provider, signer: await provider.getSigner(address) };
+  return { address: getAddress(accounts[0]), chainId, ethereum };
 }
 
 async function switchChain(ethereum: InjectedProvider, config: ClientConfig): Promise<void> {
@@ -71,14 +76,21 @@ async function switchChain(ethereum: InjectedProvider, config: ClientConfig): Pr
   }
 }
 
+/** Signs a text message with EIP-191 (`personal_sign`), as SIWE requires. */
+export async function signMessage(wallet: Wallet, text: string): Promise<string> {
+  const hex = `0x${Array.from(new TextEncoder().encode(text), (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+  return (await wallet.ethereum.request({ method: 'personal_sign', params: [hex, wallet.address] })) as string;
+}
+
 /** Calls `listener` when the user switches account or chain in the wallet. */
 export function onWalletChange(listener: () => void): void {
   window.ethereum?.on?.('accountsChanged', listener);
   window.ethereum?.on?.('chainChanged', listener);
 }
 
+/** The wallet's own words for a refused request, or "you rejected it" for EIP-1193 code 4001. */
 export function rpcMessage(error: unknown): string {
-  const value = error as { code?: number; shortMessage?: string; message?: string; info?: { error?: { message?: string } } };
-  if (value?.code === 4001 || value?.code === ('ACTION_REJECTED' as unknown as number)) return 'you rejected the request in the wallet';
-  return value?.info?.error?.message ?? value?.shortMessage ?? value?.message ?? String(error);
+  const value = error as { code?: number; message?: string; data?: { message?: string } };
+  if (value?.code === 4001) return 'you rejected the request in the wallet';
+  return value?.data?.message ?? value?.message ?? String(error);
 }

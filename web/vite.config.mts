@@ -1,9 +1,8 @@
 import { defineConfig } from 'vite';
 
-// The web client is static files: `vite build` writes web/dist, which any static host serves next to
+// `vite build web` (the folder is Vite's root). The web client is static files: `vite build` writes web/dist, which any static host serves next to
 // a reverse proxy for the API's /graphql and /auth/ paths (the local stack's web server does both).
 export default defineConfig({
-  root: __dirname,
   base: '/',
   build: {
     outDir: 'dist',

@@ -1,0 +1,318 @@
+import { graphql } from '../gql';
+import type { Integrity } from '../gql/graphql';
+import { request } from '../lib/api';
+import { waitForIndex, type AppContext } from '../lib/app-context';
+import { CATEGORIES, PURPOSES, READ, WRITE, purpose16, scope32 } from '../lib/codes';
+import { sendTransaction } from '../lib/contracts';
+import { formatTime, h, section, short, table } from '../lib/dom';
+import { notice } from '../lib/notices';
+import { button, daysFromNow, field, form, input, select } from './forms';
+
+const PatientOverview = graphql(`
+  query PatientOverview($patient: String!) {
+    patient(address: $patient) {
+      address
+      profile {
+        displayName
+      }
+      records(first: 50) {
+        nodes {
+          id
+          category
+          version
+          integrity
+          createdAt
+          authorAddress
+          author {
+            providerProfile {
+              displayName
+            }
+          }
+        }
+      }
+      consentsGiven(first: 50, includeInactive: true) {
+        nodes {
+          id
+          grantee
+          scope
+          purpose
+          canRead
+          canWrite
+          expiresAt
+          active
+          revoked
+        }
+      }
+      guardians(first: 20) {
+        nodes {
+          guardian
+          active
+          expiresAt
+          appointedAt
+        }
+      }
+      treatments(first: 50) {
+        nodes {
+          id
+          provider
+          planHash
+          status
+          proposedAt
+          decidedAt
+        }
+      }
+      emergencyAccesses(first: 20) {
+        nodes {
+          id
+          provider
+          reason
+          openedAt
+          expiresAt
+          closedAt
+        }
+      }
+      auditTrail(first: 50) {
+        nodes {
+          id
+          actor
+          recordId
+          purpose
+          decision
+          at
+          anchor {
+            batchId
+          }
+        }
+      }
+    }
+    providers(first: 100) {
+      nodes {
+        address
+        providerProfile {
+          displayName
+        }
+      }
+    }
+    researchers(first: 100) {
+      nodes {
+        address
+        researcherProfile {
+          displayName
+        }
+      }
+    }
+  }
+`);
+
+const RecordContent = graphql(`
+  query RecordContent($id: String!, $purpose: String!) {
+    record(id: $id) {
+      id
+      integrity
+      content(purpose: $purpose)
+    }
+  }
+`);
+
+const INTEGRITY_TEXT: Record<Integrity, string> = {
+  VERIFIED: 'verified',
+  TAMPERED: 'tampered',
+  NOT_ANCHORED: 'not anchored',
+  ERASED: 'erased',
+};
+
+export function integrityBadge(integrity: Integrity): HTMLElement {
+  return h('span', { class: `badge badge-${integrity.toLowerCase()}`, 'data-integrity': integrity }, INTEGRITY_TEXT[integrity]);
+}
+
+/** Shows a record's decrypted content (the API writes the read to the audit log first). */
+export async function openRecord(id: string, purpose: string, into: HTMLElement): Promise<void> {
+  try {
+    const { record } = await request(RecordContent, { id, purpose });
+    into.replaceChildren(h('pre', { class: 'content', 'data-record': id }, JSON.stringify(record.content, null, 2)));
+  } catch (error) {
+    into.replaceChildren(h('p', { class: 'denied', role: 'alert' }, error instanceof Error ? error.message : String(error)));
+  }
+}
+
+/**
+ * The patient's view, also what a guardian sees when acting for a ward: records with their integrity,
+ * consents (grant, renew, revoke), guardians, treatments to decide, emergency accesses, and the
+ * audit trail of who read what.
+ */
+export async function renderPatientView(ctx: AppContext, patient: string, actingAsGuardian: boolean): Promise<HTMLElement> {
+  const data = await request(PatientOverview, { patient });
+  const view = data.patient;
+  const names = new Map<string, string>();
+  for (const account of data.providers.nodes) names.set(account.address.toLowerCase(), account.providerProfile?.displayName ?? short(account.address));
+  for (const account of data.researchers.nodes) names.set(account.address.toLowerCase(), account.researcherProfile?.displayName ?? short(account.address));
+  const who = (address: string) => names.get(address.toLowerCase()) ?? short(address);
+  const after = async (blockNumber: number) => waitForIndex(blockNumber);
+  const run = async (label: string, send: () => Promise<import('../lib/contracts').PendingTransaction>) => {
+    try {
+      await sendTransaction(label, send, after);
+      ctx.refresh();
+    } catch {
+      // The notice already says what went wrong and what to do.
+    }
+  };
+
+  const title = actingAsGuardian ? `Acting as guardian for ${view.profile?.displayName ?? short(patient)}` : `My health records${view.profile ? `: ${view.profile.displayName}` : ''}`;
+  const contentBox = h('div', { class: 'record-content' });
+
+  const records = section(
+    'Records',
+    table(
+      ['Category', 'Author', 'Version', 'Anchored', 'Integrity', ''],
+      view.records.nodes.map((record) => [
+        record.category,
+        record.author.providerProfile?.displayName ?? who(record.authorAddress),
+        record.version,
+        formatTime(record.createdAt as string | null),
+        integrityBadge(record.integrity),
+        button('Open', () => openRecord(record.id, 'TREAT', contentBox), { 'data-open-record': record.id }),
+      ]),
+      'No records yet. A provider with a write consent can add one.',
+    ),
+    contentBox,
+  );
+
+  const granteeOptions: Array<[string, string]> = [
+    ...data.providers.nodes.map((account): [string, string] => [account.address, `${who(account.address)} (provider)`]),
+    ...data.researchers.nodes.map((account): [string, string] => [account.address, `${who(account.address)} (researcher)`]),
+  ];
+  const grantForm = form(
+    'grant-consent',
+    [
+      field('Grantee', select('grantee', granteeOptions)),
+      field('Category', select('scope', [...CATEGORIES.map((c): [string, string] => [c, c]), ['*', 'every category']])),
+      field('Purpose', select('purpose', PURPOSES.map(([code, label]): [string, string] => [code, `${code}: ${label}`]))),
+      field('Read', input('read', { type: 'checkbox', checked: true })),
+      field('Write', input('write', { type: 'checkbox' })),
+      field('Days', input('days', { type: 'number', min: 1, value: 90 })),
+    ],
+    'Grant consent',
+    async (values) => {
+      const access = (values.get('read') ? READ : 0) | (values.get('write') ? WRITE : 0);
+      if (access === 0) {
+        notice('error', 'Choose read, write or both before granting a consent.');
+        return;
+      }
+      const terms = {
+        patient,
+        grantee: String(values.get('grantee')),
+        scope: scope32(String(values.get('scope'))),
+        access,
+        purpose: purpose16(String(values.get('purpose'))),
+        expiresAt: daysFromNow(Number(values.get('days') || 90)),
+      };
+      await run('Grant consent', () => ctx.contracts.send('consents', 'grantConsent', [terms]));
+    },
+  );
+
+  const consents = section(
+    'Consents',
+    table(
+      ['Grantee', 'Category', 'Purpose', 'Access', 'Expires', 'State', ''],
+      view.consentsGiven.nodes.map((consent) => [
+        who(consent.grantee),
+        consent.scope,
+        consent.purpose,
+        [consent.canRead && 'read', consent.canWrite && 'write'].filter(Boolean).join(' + '),
+        formatTime(consent.expiresAt as string | null),
+        h('span', { 'data-consent-state': consent.active ? 'active' : consent.revoked ? 'revoked' : 'expired' }, consent.active ? 'active' : consent.revoked ? 'revoked' : 'expired'),
+        consent.active
+          ? h(
+              'span',
+              { class: 'actions' },
+              button('Renew 90 days', () => run('Renew consent', () => ctx.contracts.send('consents', 'renewConsent', [patient, consent.grantee, scope32(consent.scope), daysFromNow(90)]))),
+              button('Revoke', () => run('Revoke consent', () => ctx.contracts.send('consents', 'revokeConsent', [patient, consent.grantee, scope32(consent.scope)])), {
+                'data-revoke': `${consent.grantee}:${consent.scope}`,
+              }),
+            )
+          : null,
+      ]),
+      'No consents given.',
+    ),
+    h('h3', {}, 'Grant a consent'),
+    grantForm,
+  );
+
+  const guardians = section(
+    'Guardians',
+    table(
+      ['Guardian', 'Since', 'Until', ''],
+      view.guardians.nodes
+        .filter((link) => link.active)
+        .map((link) => [
+          short(link.guardian),
+          formatTime(link.appointedAt as string),
+          formatTime(link.expiresAt as string | null),
+          button('Remove', () => run('Remove guardian', () => ctx.contracts.send('consents', 'removeGuardian', [patient, link.guardian]))),
+        ]),
+      'No guardians.',
+    ),
+    actingAsGuardian
+      ? null
+      : form(
+          'appoint-guardian',
+          [field('Guardian address', input('guardian', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}' })), field('Days (0: no end)', input('days', { type: 'number', min: 0, value: 0 }))],
+          'Appoint guardian',
+          async (values) => {
+            const days = Number(values.get('days') || 0);
+            await run('Appoint guardian', () => ctx.contracts.send('consents', 'appointGuardian', [String(values.get('guardian')), days > 0 ? daysFromNow(days) : 0n]));
+          },
+        ),
+  );
+
+  const treatments = section(
+    'Treatments',
+    table(
+      ['Proposed by', 'Plan hash', 'Proposed', 'Status', ''],
+      view.treatments.nodes.map((treatment) => [
+        who(treatment.provider),
+        short(treatment.planHash),
+        formatTime(treatment.proposedAt as string),
+        h('span', { 'data-treatment-status': treatment.status }, treatment.status.toLowerCase()),
+        treatment.status === 'PROPOSED'
+          ? h(
+              'span',
+              { class: 'actions' },
+              button('Approve', () => run('Approve treatment', () => ctx.contracts.send('records', 'decideTreatment', [treatment.id, true])), { 'data-approve': treatment.id }),
+              button('Reject', () => run('Reject treatment', () => ctx.contracts.send('records', 'decideTreatment', [treatment.id, false]))),
+            )
+          : formatTime(treatment.decidedAt as string | null),
+      ]),
+      'No treatment plans.',
+    ),
+  );
+
+  const emergencies = section(
+    'Emergency accesses',
+    table(
+      ['Provider', 'Reason', 'Opened', 'Until', ''],
+      view.emergencyAccesses.nodes.map((access) => [
+        who(access.provider),
+        access.reason,
+        formatTime(access.openedAt as string),
+        formatTime((access.closedAt ?? access.expiresAt) as string),
+        !access.closedAt && new Date(access.expiresAt as string) > new Date()
+          ? button('Close', () => run('Close emergency access', () => ctx.contracts.send('consents', 'closeEmergencyAccess', [patient, access.provider])))
+          : 'closed',
+      ]),
+      'No emergency access was ever opened.',
+    ),
+  );
+
+  const audit = section(
+    'Who read what',
+    table(
+      ['When', 'Who', 'Record', 'Purpose', 'Decision', 'Anchored in batch'],
+      view.auditTrail.nodes.map((entry) => [formatTime(entry.at as string), who(entry.actor), short(entry.recordId), entry.purpose, entry.decision, entry.anchor?.batchId ?? 'pending']),
+      'Nobody has read these records yet.',
+    ),
+  );
+
+  return h('div', { class: 'view', 'data-view': actingAsGuardian ? 'guardian' : 'patient' }, h('h2', { class: 'view-title' }, title), records, consents, guardians, treatments, emergencies, audit);
+}
+

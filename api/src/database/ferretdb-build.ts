@@ -39,15 +39,18 @@ export function launcherSourceHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Where the launcher for the current sources lives: `.tools/ferretdb/<hash>/ferretdb-launcher`. */
-export function launcherBinaryPath(): string {
+/** The project's git-ignored folder for built tools. */
+export const DEFAULT_TOOLS_DIR = path.join(REPO_ROOT, '.tools');
+
+/** Where the launcher for the current sources lives: `<tools>/ferretdb/<hash>/ferretdb-launcher`. */
+export function launcherBinaryPath(toolsDir = DEFAULT_TOOLS_DIR): string {
   const name = process.platform === 'win32' ? 'ferretdb-launcher.exe' : 'ferretdb-launcher';
-  return path.join(REPO_ROOT, '.tools', 'ferretdb', launcherSourceHash(), name);
+  return path.join(toolsDir, 'ferretdb', launcherSourceHash(), name);
 }
 
 /** `go version` as [major, minor], or null when Go is not on PATH. */
-function goVersion(): [number, number] | null {
-  const result = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
+function goVersion(env: NodeJS.ProcessEnv): [number, number] | null {
+  const result = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8', env });
   if (result.error) {
     if ((result.error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw result.error;
@@ -103,12 +106,12 @@ async function acquireBuildLock(binary: string, log: BuildLog): Promise<(() => P
   }
 }
 
-function runGoBuild(output: string, log: BuildLog): Promise<void> {
+function runGoBuild(output: string, log: BuildLog, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('go', ['build', '-v', '-trimpath', '-tags', BUILD_TAGS, '-o', output, '.'], {
       cwd: LAUNCHER_SOURCE_DIR,
       // go.sum is committed: refuse to change it, so the build uses exactly the pinned modules.
-      env: { ...process.env, GOFLAGS: [process.env.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' ') },
+      env: { ...env, GOFLAGS: [env.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' ') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const tail: string[] = [];
@@ -135,12 +138,21 @@ function runGoBuild(output: string, log: BuildLog): Promise<void> {
  * not been built yet. The first build downloads FerretDB's modules from the Go module proxy and
  * compiles them (a few minutes on two cores); `go build -v` prints each package as it goes.
  */
-export async function ensureFerretdbLauncher(options: { log?: BuildLog } = {}): Promise<string> {
+export async function ensureFerretdbLauncher(
+  options: {
+    log?: BuildLog;
+    /** Folder for built tools (default: the repository's `.tools/`). */
+    toolsDir?: string;
+    /** Environment of the Go commands (default: this process's). */
+    env?: NodeJS.ProcessEnv;
+  } = {},
+): Promise<string> {
   const log = options.log ?? defaultLog;
-  const binary = launcherBinaryPath();
+  const env = options.env ?? process.env;
+  const binary = launcherBinaryPath(options.toolsDir);
   if (existsSync(binary)) return binary;
 
-  const version = goVersion();
+  const version = goVersion(env);
   if (!version) throw new GoToolchainMissingError();
   const [major, minor] = version;
   if (major < MINIMUM_GO[0] || (major === MINIMUM_GO[0] && minor < MINIMUM_GO[1])) {
@@ -155,11 +167,11 @@ export async function ensureFerretdbLauncher(options: { log?: BuildLog } = {}): 
   if (!release) return binary;
   try {
     if (existsSync(binary)) return binary;
-    log(`building the embedded FerretDB launcher into ${path.relative(REPO_ROOT, binary)} (first run only)…`);
+    log(`building the embedded FerretDB launcher into ${path.relative(process.cwd(), binary)} (first run only; go build -v lists each package)…`);
     const started = Date.now();
     const partial = `${binary}.partial-${process.pid}`;
     try {
-      await runGoBuild(partial, log);
+      await runGoBuild(partial, log, env);
       await chmod(partial, 0o755);
       await rename(partial, binary);
     } finally {

@@ -1,0 +1,157 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from '../../../api/src/config';
+import { connectDatabase, databaseNameOf } from '../../../api/src/database/connection';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../api/src/database/embedded-mongo';
+import { ensureFerretdbLauncher } from '../../../api/src/database/ferretdb-build';
+import { START_TIMEOUT_MS } from './support/test-database';
+
+let dir: string;
+let launcher: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'health-records-embedded-'));
+  launcher = await ensureFerretdbLauncher();
+}, START_TIMEOUT_MS);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** PIDs of running launcher processes (zombies excluded), read from /proc; only children of `parent` if given. */
+function launcherPids(parent?: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(ferretdb-launch')) continue;
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z' || (parent !== undefined && Number(ppid) !== parent)) continue;
+      pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+const isRunning = (pid: number) => launcherPids().includes(pid);
+
+async function waitUntil(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting until ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const describeOnLinux = process.platform === 'linux' ? describe : describe.skip;
+
+describeOnLinux('embedded FerretDB', () => {
+  it('serves the MongoDB protocol on 127.0.0.1 with unique indexes, and stops', async () => {
+    const server = await startEmbeddedMongo({ dataDir: path.join(dir, 'basic') });
+    try {
+      expect(server.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(isRunning(server.pid)).toBe(true);
+      const handle = await connectDatabase({ mongodbUri: `${server.uri}probe`, dataDir: dir });
+      const collection = handle.connection.db!.collection('things');
+      await collection.createIndex({ key: 1 }, { unique: true });
+      await collection.insertOne({ key: 'a' });
+      await expect(collection.insertOne({ key: 'a' })).rejects.toMatchObject({ code: 11000 });
+      await handle.close();
+    } finally {
+      await server.stop();
+    }
+    expect(isRunning(server.pid)).toBe(false);
+  });
+
+  it('keeps data across restarts in its data folder', async () => {
+    const dataDir = path.join(dir, 'restart');
+    let server: EmbeddedMongo = await startEmbeddedMongo({ dataDir });
+    let handle = await connectDatabase({ mongodbUri: `${server.uri}keep`, dataDir: dir });
+    await handle.connection.db!.collection('notes').insertOne({ n: 42 });
+    await handle.close();
+    await server.stop();
+
+    server = await startEmbeddedMongo({ dataDir });
+    handle = await connectDatabase({ mongodbUri: `${server.uri}keep`, dataDir: dir });
+    expect(await handle.connection.db!.collection('notes').findOne({}, { projection: { _id: 0 } })).toEqual({ n: 42 });
+    await handle.close();
+    await server.stop();
+  });
+
+  it('exits when the process that started it is killed (SIGKILL, no clean-up)', async () => {
+    const script = `
+      require('ts-node').register({ transpileOnly: true });
+      const { startEmbeddedMongo } = require(${JSON.stringify(path.join(REPO_ROOT, 'api/src/database/embedded-mongo.ts'))});
+      startEmbeddedMongo({ dataDir: ${JSON.stringify(path.join(dir, 'orphan'))} }).then((server) => {
+        console.log(JSON.stringify({ pid: server.pid }));
+        setInterval(() => {}, 1000);
+      });`;
+    const parent = spawn(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let launcherPid = 0;
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: parent.stdout }).once('line', resolve);
+        parent.once('exit', (code) => reject(new Error(`the parent exited early (${code})`)));
+      });
+      launcherPid = (JSON.parse(line) as { pid: number }).pid;
+      expect(isRunning(launcherPid)).toBe(true);
+
+      parent.kill('SIGKILL');
+      await waitUntil(() => !isRunning(launcherPid), `launcher ${launcherPid} exits after its parent was killed`);
+    } finally {
+      parent.kill('SIGKILL');
+      if (launcherPid && isRunning(launcherPid)) process.kill(launcherPid, 'SIGKILL');
+    }
+  });
+
+  it('refuses to listen anywhere but loopback', () => {
+    const result = spawnSync(launcher, ['-listen', '0.0.0.0:0', '-data-dir', path.join(dir, 'public')], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('loopback');
+  });
+});
+
+describeOnLinux('connectDatabase', () => {
+  it('with MONGODB_URI, connects there and starts nothing', async () => {
+    const separate = await startEmbeddedMongo({ dataDir: path.join(dir, 'separate') });
+    try {
+      // Other test files run in other processes: count this process's own launchers only.
+      const before = launcherPids(process.pid).sort();
+      const handle = await connectDatabase({ mongodbUri: `${separate.uri}given`, dataDir: path.join(dir, 'unused') });
+      try {
+        expect(handle.embedded).toBeNull();
+        expect(handle.uri).toBe(`${separate.uri}given`);
+        expect(handle.connection.name).toBe('given');
+        expect(launcherPids(process.pid).sort()).toEqual(before);
+        expect(before).toEqual([separate.pid]);
+        await handle.connection.db!.collection('visits').insertOne({ ok: true });
+      } finally {
+        await handle.close();
+      }
+      // Closing the handle leaves the server it did not start running.
+      expect(isRunning(separate.pid)).toBe(true);
+    } finally {
+      await separate.stop();
+    }
+  });
+
+  it('without MONGODB_URI, starts the embedded FerretDB in <DATA_DIR>/ferretdb and stops it on close', async () => {
+    const dataDir = path.join(dir, 'default');
+    const handle = await connectDatabase({ mongodbUri: undefined, dataDir });
+    expect(handle.embedded).not.toBeNull();
+    expect(handle.embedded!.dataDir).toBe(path.join(dataDir, 'ferretdb'));
+    expect(handle.connection.name).toBe('health-records');
+    expect(isRunning(handle.embedded!.pid)).toBe(true);
+    await handle.close();
+    expect(isRunning(handle.embedded!.pid)).toBe(false);
+  });
+
+  it('reads the database name from the connection string', () => {
+    expect(databaseNameOf('mongodb://127.0.0.1:27017/records?replicaSet=rs0')).toBe('records');
+    expect(databaseNameOf('mongodb://a:1,b:2/')).toBeUndefined();
+    expect(databaseNameOf('mongodb+srv://user:pw@cluster.example.org/hr')).toBe('hr');
+  });
+});

@@ -200,6 +200,10 @@ class Request {
         case 'ref': {
           const id = v.row[p.field.column];
           const child = id === null ? null : findById(this.api.store.engine.tablesOf(p.field.typeName), idKey(id), at.number, at.latest);
+          if (!child && p.field.nonNull) {
+            // e.g. the referenced entity was removed: graph-node's executor refuses the null.
+            throw new QueryExecutionError(`Null value resolved for non-null field \`${p.field.name}\``);
+          }
           out[p.key] = child ? this.object(child, p.nodes, at) : null;
           break;
         }

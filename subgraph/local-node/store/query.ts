@@ -385,7 +385,9 @@ export class QueryEngine {
   compile(def: EntityTypeDef, filter: EntityFilter, block: number, latest: boolean, nested: boolean): Predicate {
     switch (filter.kind) {
       case 'and': {
-        const parts = filter.filters.map((f) => this.compile(def, f, block, latest, nested));
+        // Cheap column tests first; child filters (which look other entities up) last.
+        const ordered = [...filter.filters].sort((a, b) => Number(a.kind === 'child') - Number(b.kind === 'child'));
+        const parts = ordered.map((f) => this.compile(def, f, block, latest, nested));
         if (parts.length === 0) return TRUE;
         if (parts.length === 1) return parts[0];
         return (v) => {

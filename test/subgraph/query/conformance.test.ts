@@ -241,6 +241,9 @@ describe('relations', () => {
       owner: { friends: [{ id: 'o2', name: 'bob' }] },
     });
     expect(errorOf('{ owners { pets(first: 5000) { id } } }')).toBe('The `first` argument must be between 0 and 1000, but is 5000');
+    // Event 0xaa02 refers to owner o2, removed at block 3; `owner: Owner!` cannot be null.
+    expect(data('{ event(id: "0xaa02", block: { number: 2 }) { owner { name } } }')).toEqual({ event: { owner: { name: 'bob' } } });
+    expect(errorOf('{ event(id: "0xaa02") { owner { name } } }')).toBe('Null value resolved for non-null field `owner`');
   });
 
   test('interfaces: collections over every implementing type, with type conditions', () => {

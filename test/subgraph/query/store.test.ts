@@ -222,6 +222,38 @@ describe('reverts', () => {
   });
 });
 
+describe('ordering many candidates', () => {
+  test('top-k selection of a few out of many equals a full sort', async () => {
+    const store = await createEntityStore({ schemaSdl: SCHEMA_SDL });
+    const w = store.beginBlock(blockPtr(1));
+    w.set('Owner', 'o1', owner('o1'));
+    const weights: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const weight = (i * 37) % 50; // many ties, broken by id
+      weights.push(weight);
+      w.set('Pet', `p${String(i).padStart(3, '0')}`, entity({ id: str(`p${String(i).padStart(3, '0')}`), name: str(`n${i % 7}`), owner: str('o1'), weight: dec(String(weight)) }));
+    }
+    w.commit();
+    const api = new QueryApi({ store, deployment: 'd' });
+    const all = (dir: string) =>
+      (api.execute({ query: `{ owner(id: "o1") { pets(first: 1000, orderBy: weight, orderDirection: ${dir}) { id } } }` }).data as any).owner.pets.map((p: { id: string }) => p.id);
+    for (const dir of ['asc', 'desc']) {
+      const full = all(dir);
+      for (const first of [1, 3, 10, 49]) {
+        const top = (api.execute({ query: `{ owner(id: "o1") { pets(first: ${first}, orderBy: weight, orderDirection: ${dir}) { id } } }` }).data as any).owner.pets.map((p: { id: string }) => p.id);
+        expect(top).toEqual(full.slice(0, first));
+      }
+      const named = (api.execute({ query: `{ pets(first: 5, skip: 2, where: { name: "n3" }, orderBy: weight, orderDirection: ${dir}) { id } }` }).data as any).pets.map((p: { id: string }) => p.id);
+      const expected = (api.execute({ query: `{ pets(first: 1000, orderBy: weight, orderDirection: ${dir}) { id name } }` }).data as any).pets
+        .filter((p: { name: string }) => p.name === 'n3')
+        .map((p: { id: string }) => p.id)
+        .slice(2, 7);
+      expect(named).toEqual(expected);
+    }
+    expect(all('asc')[0]).toBe('p000');
+  });
+});
+
 describe('persistence', () => {
   test('a restarted store replays its journal: same answers, same data sources, resumes after the last block', async () => {
     const dir = tmpDir();

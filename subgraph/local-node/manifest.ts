@@ -10,6 +10,7 @@ import path from 'node:path';
 import { EventFragment, Interface, type InterfaceAbi } from 'ethers';
 import { parse as parseYaml } from 'yaml';
 import { checkHostImports } from './wasm/host-functions';
+import { exportMutableGlobals } from './wasm/export-globals';
 import { ValueKind, type EntityData, type Value } from './store/types';
 
 export class ManifestError extends Error {
@@ -39,6 +40,8 @@ export interface MappingSpec {
   /** Absolute path of the compiled mapping. */
   file: string;
   module: WebAssembly.Module;
+  /** Export names under which the module's mutable globals were exported (see export-globals.ts). */
+  globalExports: string[];
   /** ABIs by name, as the mapping refers to them in `ethereum.call`. */
   abis: Map<string, Interface>;
   eventHandlers: EventHandlerSpec[];
@@ -163,9 +166,9 @@ function parseContext(value: unknown, where: string): EntityData | null {
   return data;
 }
 
-const moduleCache = new Map<string, WebAssembly.Module>();
+const moduleCache = new Map<string, { module: WebAssembly.Module; globalExports: string[] }>();
 
-function loadModule(file: string, where: string): WebAssembly.Module {
+function loadModule(file: string, where: string): { module: WebAssembly.Module; globalExports: string[] } {
   const cached = moduleCache.get(file);
   if (cached) return cached;
   if (!fs.existsSync(file)) throw new ManifestError(`${where}: mapping file ${file} does not exist`);
@@ -174,9 +177,15 @@ function loadModule(file: string, where: string): WebAssembly.Module {
       `${where}: mapping file ${file} is not WASM; this looks like a source manifest. Run \`graph codegen && graph build\` and pass the build folder.`,
     );
   }
-  const module = new WebAssembly.Module(fs.readFileSync(file));
-  moduleCache.set(file, module);
-  return module;
+  let loaded: { module: WebAssembly.Module; globalExports: string[] };
+  try {
+    const { binary, names } = exportMutableGlobals(fs.readFileSync(file));
+    loaded = { module: new WebAssembly.Module(new Uint8Array(binary)), globalExports: names };
+  } catch (error) {
+    throw new ManifestError(`${where}: ${file} is not a valid WASM module: ${(error as Error).message}`);
+  }
+  moduleCache.set(file, loaded);
+  return loaded;
 }
 
 function parseMapping(raw: unknown, baseDir: string, where: string): MappingSpec {
@@ -196,7 +205,7 @@ function parseMapping(raw: unknown, baseDir: string, where: string): MappingSpec
     );
   }
   const file = path.resolve(baseDir, asString(mapping.file, `${where}.mapping.file`));
-  const module = loadModule(file, where);
+  const { module, globalExports } = loadModule(file, where);
   const abis = new Map<string, Interface>();
   for (const [i, entry] of asArray(mapping.abis, `${where}.mapping.abis`).entries()) {
     const abi = asObject(entry, `${where}.mapping.abis[${i}]`);
@@ -270,7 +279,7 @@ function parseMapping(raw: unknown, baseDir: string, where: string): MappingSpec
   } catch (error) {
     throw new ManifestError(`${where}: ${file}: ${(error as Error).message}`);
   }
-  return { apiVersion, file, module, abis, eventHandlers, blockHandlers };
+  return { apiVersion, file, module, globalExports, abis, eventHandlers, blockHandlers };
 }
 
 function parseDataSource(raw: unknown, baseDir: string, where: string, template: boolean): DataSourceSpec {

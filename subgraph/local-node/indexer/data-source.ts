@@ -29,7 +29,7 @@ const runtimes = new WeakMap<WebAssembly.Module, MappingRuntime>();
 function runtimeFor(spec: DataSourceSpec): MappingRuntime {
   let runtime = runtimes.get(spec.mapping.module);
   if (!runtime) {
-    runtime = new MappingRuntime(spec.mapping.module, spec.mapping.file);
+    runtime = new MappingRuntime(spec.mapping.module, spec.mapping.globalExports, spec.mapping.file);
     runtimes.set(spec.mapping.module, runtime);
   }
   return runtime;

@@ -1,8 +1,11 @@
 /**
- * Runs one data source's compiled mapping. As in graph-node, every trigger gets a fresh instance of
- * the module (module-level state never leaks between handlers) whose `_start` runs first
- * (graph-cli compiles with `--explicitStart`); the trigger object is then written into its memory
- * and the handler export is called with a pointer to it.
+ * Runs one data source's compiled mapping. As in graph-node, every trigger runs in the state of a
+ * freshly instantiated module whose `_start` has just run (graph-cli compiles with
+ * `--explicitStart`), so module-level state never leaks between handlers. Instantiating a module in
+ * V8 costs hundreds of microseconds, so one instance is kept and put back into its freshly
+ * instantiated state before each trigger: its memory is restored from a snapshot (and the rest
+ * zeroed) and its mutable globals, exported for this purpose when the module was loaded, are reset.
+ * The trigger object is then written into memory and the handler is called with a pointer to it.
  */
 import { AscHeap } from './asc-heap';
 import { HOST_FUNCTIONS, HostInterrupt, MappingError, type HostScope } from './host-functions';
@@ -16,13 +19,27 @@ type Exports = Record<string, unknown> & {
   _start?: () => void;
 };
 
+/** Above this memory size an instance is dropped rather than zeroed for the next trigger. */
+const MAX_REUSED_MEMORY = 16 * 1024 * 1024;
+
+interface PooledInstance {
+  exports: Exports;
+  heap: AscHeap;
+  memorySnapshot: Uint8Array;
+  globals: WebAssembly.Global[];
+  globalSnapshot: (number | bigint)[];
+  dirty: boolean;
+}
+
 export class MappingRuntime {
   private readonly rtIds = new Map<TypeId, number>();
   private readonly imports: WebAssembly.Imports = {};
   private scope: HostScope | null = null;
+  private pooled: PooledInstance | null = null;
 
   constructor(
     private readonly module: WebAssembly.Module,
+    private readonly globalExports: string[],
     readonly file: string,
   ) {
     for (const entry of WebAssembly.Module.imports(module)) {
@@ -35,19 +52,46 @@ export class MappingRuntime {
         return implementation(scope, ...args);
       };
     }
-    // Runtime ids never change for a compiled module; `id_of_type` is pure, so no `_start` here.
-    const probe = new WebAssembly.Instance(module, this.imports).exports as Exports;
-    for (const typeId of ALL_TYPE_IDS) this.rtIds.set(typeId, probe.id_of_type(typeId));
+    // Runtime ids never change for a compiled module; `id_of_type` is pure.
+    const exports = new WebAssembly.Instance(module, this.imports).exports as Exports;
+    for (const typeId of ALL_TYPE_IDS) this.rtIds.set(typeId, exports.id_of_type(typeId));
+  }
+
+  private instantiate(): PooledInstance {
+    const exports = new WebAssembly.Instance(this.module, this.imports).exports as Exports;
+    const globals = this.globalExports.map((name) => exports[name] as WebAssembly.Global);
+    return {
+      exports,
+      heap: new AscHeap(exports.memory, exports.__new, this.rtIds),
+      memorySnapshot: new Uint8Array(exports.memory.buffer).slice(),
+      globals,
+      globalSnapshot: globals.map((g) => g.value as number | bigint),
+      dirty: false,
+    };
+  }
+
+  /** An instance in its freshly instantiated state. */
+  private acquire(): PooledInstance {
+    let pooled = this.pooled;
+    if (pooled && pooled.exports.memory.buffer.byteLength > MAX_REUSED_MEMORY) pooled = null;
+    if (!pooled) {
+      pooled = this.pooled = this.instantiate();
+    } else if (pooled.dirty) {
+      const memory = new Uint8Array(pooled.exports.memory.buffer);
+      memory.set(pooled.memorySnapshot, 0);
+      memory.fill(0, pooled.memorySnapshot.length);
+      for (let i = 0; i < pooled.globals.length; i++) pooled.globals[i].value = pooled.globalSnapshot[i];
+    }
+    pooled.dirty = true;
+    return pooled;
   }
 
   /**
-   * Calls `handler` with the object `buildArgument` writes into the fresh instance. Failures of the
+   * Calls `handler` with the object `buildArgument` writes into the instance. Failures of the
    * mapping become `MappingError`s; `HostInterrupt`s are rethrown unchanged.
    */
   run(handler: string, scope: Omit<HostScope, 'heap'>, buildArgument: (heap: AscHeap) => number): void {
-    const instance = new WebAssembly.Instance(this.module, this.imports);
-    const exports = instance.exports as Exports;
-    const heap = new AscHeap(exports.memory, exports.__new, this.rtIds);
+    const { exports, heap } = this.acquire();
     this.scope = { ...scope, heap };
     try {
       exports._start?.();
@@ -59,9 +103,12 @@ export class MappingRuntime {
       if (error instanceof MappingError || error instanceof HostInterrupt) throw error;
       if (error instanceof StoreError) throw new MappingError(error.message);
       if (error instanceof WebAssembly.RuntimeError) {
+        // A trap can leave the instance in any state: start over with a new one.
+        this.pooled = null;
         throw new MappingError(`the mapping trapped (${error.message}) in handler ${handler}`);
       }
       if (error instanceof RangeError && /call stack/i.test(error.message)) {
+        this.pooled = null;
         throw new MappingError(`the mapping overflowed the stack in handler ${handler}`);
       }
       // Anything else a host function threw is a deterministic failure of this handler.

@@ -5,6 +5,14 @@ import type { MasterKey } from './master-key';
 import { ContentAuthenticationError, openContent, versionContext } from './record-crypto';
 import type { RecordDoc } from './record.model';
 
+/** Lean queries return BSON Binary values for Buffer fields; crypto needs Buffers. */
+function asBuffer(value: unknown): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  const binary = value as { buffer?: Uint8Array; value?: () => Uint8Array };
+  if (binary.buffer instanceof Uint8Array) return Buffer.from(binary.buffer.buffer, binary.buffer.byteOffset, binary.buffer.byteLength);
+  throw new Error('A stored record field that should hold bytes holds something else.');
+}
+
 /** What the chain holds for a record, as indexed at the request's block (version 0: not anchored). */
 export interface IndexedRecordFacts {
   recordId: string;
@@ -37,9 +45,15 @@ export class RecordIntegrityChecker {
       }
       let recomputed: string | null;
       try {
+        const key = latest.wrappedKey;
         const preimage = openContent(
           this.masterKey,
-          { iv: latest.iv, ciphertext: latest.ciphertext, tag: latest.tag, wrappedKey: latest.wrappedKey },
+          {
+            iv: asBuffer(latest.iv),
+            ciphertext: asBuffer(latest.ciphertext),
+            tag: asBuffer(latest.tag),
+            wrappedKey: { keyId: key.keyId, iv: asBuffer(key.iv), ciphertext: asBuffer(key.ciphertext), tag: asBuffer(key.tag) },
+          },
           versionContext(recordId, latest.version),
         );
         const { salt, canonical } = splitPreimage(preimage);

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     let name = '';
     for (let i = 0; i < 20; i++) api.execute(benchRequest(kind, pick));
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < runs; i++) {
       const r = benchRequest(kind, pick);
       name = r.name;
@@ -31,7 +32,9 @@ async function main(): Promise<void> {
       bytes += JSON.stringify(res).length;
     }
     const ms = (performance.now() - t0) / runs;
-    process.stdout.write(`${name.padEnd(28)} ${ms.toFixed(3)} ms/query  ${Math.round(bytes / runs)} bytes\n`);
+    const cpu = process.cpuUsage(c0);
+    const cpuMs = (cpu.user + cpu.system) / 1000 / runs;
+    process.stdout.write(`${name.padEnd(28)} ${ms.toFixed(3)} ms/query (${cpuMs.toFixed(3)} ms CPU)  ${Math.round(bytes / runs)} bytes\n`);
   }
 }
 

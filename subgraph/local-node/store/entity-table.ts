@@ -115,6 +115,9 @@ export class ValueIndex {
 
 const EMPTY: Version[] = [];
 
+/** Composite indexes per table; each costs one array of its bucket's size. */
+const MAX_BUCKET_INDEXES = 64;
+
 export class EntityTable {
   /** Every version, in the order they were written. */
   private all: Version[] = [];
@@ -124,6 +127,9 @@ export class EntityTable {
   readonly current = new Map<string, Version>();
   private sortedIndexes = new Map<number, SortedIndex>();
   private valueIndexes = new Map<number, ValueIndex>();
+  /** Composite indexes: versions with one value in `column`, sorted by another column. */
+  private bucketIndexes = new Map<number, Map<string, SortedIndex>>();
+  private bucketIndexCount = 0;
   /** Bumped on every change; lets callers cache derived data. */
   generation = 0;
 
@@ -171,6 +177,12 @@ export class EntityTable {
     this.current.set(key, v);
     for (const idx of this.sortedIndexes.values()) idx.add(v);
     for (const idx of this.valueIndexes.values()) idx.add(v);
+    for (const [column, byKey] of this.bucketIndexes) {
+      const c = row[column];
+      if (c === null || Array.isArray(c)) continue;
+      const prefix = `${cellKey(c)}\u0000`;
+      for (const [k, idx] of byKey) if (k.startsWith(prefix)) idx.add(v);
+    }
   }
 
   /** Drops versions written after `block` and reopens versions closed after it. */
@@ -188,6 +200,8 @@ export class EntityTable {
     }
     this.sortedIndexes = new Map();
     this.valueIndexes = new Map();
+    this.bucketIndexes = new Map();
+    this.bucketIndexCount = 0;
   }
 
   /** Versions sorted by `column` (-1: by id). */
@@ -196,6 +210,28 @@ export class EntityTable {
     if (!idx) {
       idx = new SortedIndex(column, column === this.def.idColumn || column < 0, this.all);
       this.sortedIndexes.set(column, idx);
+    }
+    return idx;
+  }
+
+  /**
+   * Versions whose (non-list) `column` has the value with key `key`, sorted by `orderColumn`; null
+   * when the table already holds its maximum of such indexes (the caller then walks the full index).
+   */
+  sortedBucket(column: number, key: string, orderColumn: number): SortedIndex | null {
+    if (this.def.columns[column].list) return null;
+    let byKey = this.bucketIndexes.get(column);
+    if (!byKey) {
+      byKey = new Map();
+      this.bucketIndexes.set(column, byKey);
+    }
+    const k = `${key}\u0000${orderColumn}`;
+    let idx = byKey.get(k);
+    if (!idx) {
+      if (this.bucketIndexCount >= MAX_BUCKET_INDEXES) return null;
+      this.bucketIndexCount++;
+      idx = new SortedIndex(orderColumn, orderColumn === this.def.idColumn, this.byValue(column).buckets.get(key) ?? []);
+      byKey.set(k, idx);
     }
     return idx;
   }

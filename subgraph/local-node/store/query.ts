@@ -188,19 +188,23 @@ export class QueryEngine {
     const driving = q.filter ? this.drivingCandidates(table, q.filter) : null;
     if (column === null) {
       // Ordering by a child's field: no index; sort the matching versions.
-      const base = driving ? driving.flat() : q.latest ? [...table.current.values()] : table.allVersions();
+      const base = driving ? driving.buckets.flat() : q.latest ? [...table.current.values()] : table.allVersions();
       return this.sortTop(base.filter(matches), table, q, limit);
     }
-    const index = table.sorted(column);
-    const sorted = index.versions();
-    // Walking the sorted index stops after `limit` matches; an equality bucket must be filtered and
-    // sorted whole. Take the bucket when it is small against the expected walk.
+    let sorted = table.sorted(column).versions();
+    // Walking a sorted index stops after `limit` matches; an equality bucket must be filtered and
+    // sorted whole. Take the bucket when it is small against the expected walk; otherwise walk the
+    // bucket's own index sorted by the order column (a composite index, as Postgres would use).
     if (driving) {
-      const size = driving.reduce((n, b) => n + b.length, 0);
+      const size = driving.buckets.reduce((n, b) => n + b.length, 0);
       if (size * size * 2 < limit * Math.max(sorted.length, 1)) {
         const found: Version[] = [];
-        for (const bucket of driving) for (const v of bucket) if (matches(v)) found.push(v);
+        for (const bucket of driving.buckets) for (const v of bucket) if (matches(v)) found.push(v);
         return this.sortTop(found, table, q, limit);
+      }
+      if (driving.keys.length === 1) {
+        const composite = table.sortedBucket(driving.column, driving.keys[0], column);
+        if (composite) sorted = composite.versions();
       }
     }
     const out: Version[] = [];
@@ -353,9 +357,9 @@ export class QueryEngine {
    * The smallest set of versions an `and` of equality conditions allows (from a value index), or
    * null when the filter has no such condition.
    */
-  private drivingCandidates(table: EntityTable, filter: EntityFilter): Version[][] | null {
+  private drivingCandidates(table: EntityTable, filter: EntityFilter): { buckets: Version[][]; column: number; keys: string[] } | null {
     const conditions = filter.kind === 'and' ? filter.filters : [filter];
-    let best: Version[][] | null = null;
+    let best: { buckets: Version[][]; column: number; keys: string[] } | null = null;
     let bestSize = Infinity;
     for (const c of conditions) {
       if (c.kind !== 'op' || (c.op !== 'eq' && c.op !== 'in') || c.value === null) continue;
@@ -366,7 +370,8 @@ export class QueryEngine {
       // Distinct values only, so that no version is found twice.
       const keys = new Set(values.filter((x) => x !== null).map((x) => cellKey(inputToScalar(x, f))));
       let candidates: Version[][];
-      if (f.column === table.def.idColumn) {
+      const isId = f.column === table.def.idColumn;
+      if (isId) {
         candidates = [...keys].map((k) => table.historyOf(k) as Version[]);
       } else {
         const index = table.byValue(f.column);
@@ -374,7 +379,8 @@ export class QueryEngine {
       }
       const size = candidates.reduce((n, b) => n + b.length, 0);
       if (size < bestSize) {
-        best = candidates;
+        // Id buckets are tiny; -1 keeps them from being used for composite indexes.
+        best = { buckets: candidates, column: isId ? -1 : f.column, keys: isId ? [] : [...keys] };
         bestSize = size;
       }
     }

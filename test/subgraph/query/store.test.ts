@@ -150,6 +150,8 @@ function snapshot(store: QueryableEntityStore, upTo: number): unknown[] {
       api.execute({
         query: `{ owners(first: 1000, block: { number: ${b} }) { id name age balance score tags favorite { id } pets { id name } }
                   pets(first: 1000, block: { number: ${b} }) { id name owner { id } weight }
+                  youngest: owners(first: 2, where: { active: true }, orderBy: age, block: { number: ${b} }) { id }
+                  heaviest: pets(first: 2, where: { weight_gt: "10" }, orderBy: weight, orderDirection: desc, block: { number: ${b} }) { id }
                   _meta(block: { number: ${b} }) { block { number } } }`,
       }),
     );

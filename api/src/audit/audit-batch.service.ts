@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { LeaseBusyError, withLease } from '../database/lease';
 import { isDuplicateKeyError, normalizeBytes32 } from '../database/validation';
 import { ConflictError, NotFoundError } from '../errors';
 import type { AuditAnchorChain } from './audit-anchor';
@@ -26,16 +27,17 @@ export interface AuditProofCheck {
   reason?: string;
 }
 
-/** How long an unfinished anchoring is left to the process doing it before another one takes over. */
-const ANCHORING_TAKEOVER_MS = 10 * 60_000;
+/** Sealing is quick; anchoring waits for transactions to be mined, which can take minutes. */
+const SEAL_LEASE = { key: 'audit:seal', ttlMs: 60_000, waitMs: 30_000 };
+const ANCHOR_LEASE = { key: 'audit:anchor', ttlMs: 15 * 60_000, waitMs: 0 };
 
 const entryOrder = { at: 1, entryId: 1 } as const;
 
 /**
  * Groups audit entries into batches, computes each batch's Merkle root, anchors roots on-chain and
- * produces inclusion proofs. It uses single-document updates only (no transactions), so every step
- * can be repeated after a crash, and several API instances can run it at once: a batch id is reserved
- * by a unique index before entries are assigned to it.
+ * produces inclusion proofs. It uses single-document writes only (no transactions), so every step
+ * can be repeated after a crash. Several API instances can run it at once: sealing and anchoring each
+ * run under a lease (database/lease.ts), so one instance at a time assigns entries or sends roots.
  */
 export class AuditBatchService {
   constructor(
@@ -53,6 +55,10 @@ export class AuditBatchService {
    * when no entry is waiting. Batches left half-claimed by a crash are finished first.
    */
   async sealBatch(): Promise<AuditBatch | null> {
+    return withLease(this.batches.db, SEAL_LEASE.key, () => this.sealUnderLease(), SEAL_LEASE);
+  }
+
+  private async sealUnderLease(): Promise<AuditBatch | null> {
     for (const unfinished of await this.batches.find({ status: 'claiming' }).sort({ batchId: 1 }).lean<AuditBatch[]>()) {
       await this.finishClaim(unfinished.batchId);
     }
@@ -120,19 +126,29 @@ export class AuditBatchService {
         )
         .lean<AuditBatch>()) ?? (await this.batches.findOne({ batchId }).lean<AuditBatch>());
     if (!sealed) throw new Error(`Audit batch ${batchId} disappeared while it was being sealed.`);
-    // Entries another instance assigned after the root was fixed go back to the queue.
+    // Entries beyond the batch size (or assigned after the root was fixed) go back to the queue.
     await this.entries.updateMany({ batchId, entryId: { $nin: sealed.entryIds } }, { $set: { batchId: null } });
     return sealed;
   }
 
   /**
    * Anchors every sealed batch's root with `chain` (the auditor key), oldest first, and returns the
-   * batches anchored by this call. Anchorings a crash interrupted are confirmed or retried first.
+   * batches anchored by this call. Anchorings a crash interrupted are confirmed or retried first. When
+   * another instance is anchoring right now, returns an empty list at once.
    */
   async anchorSealed(chain: AuditAnchorChain): Promise<AuditBatch[]> {
+    try {
+      return await withLease(this.batches.db, ANCHOR_LEASE.key, () => this.anchorUnderLease(chain), ANCHOR_LEASE);
+    } catch (error) {
+      if (error instanceof LeaseBusyError && error.key === ANCHOR_LEASE.key) return [];
+      throw error;
+    }
+  }
+
+  private async anchorUnderLease(chain: AuditAnchorChain): Promise<AuditBatch[]> {
     const { chainId, contract } = await chain.describe();
-    const stale = new Date(Date.now() - ANCHORING_TAKEOVER_MS);
-    for (const batch of await this.batches.find({ status: 'anchoring', updatedAt: { $lt: stale } }).lean<AuditBatch[]>()) {
+    // Holding the lease, any batch still `anchoring` was left by a holder that died mid-way.
+    for (const batch of await this.batches.find({ status: 'anchoring' }).lean<AuditBatch[]>()) {
       const landed = batch.anchor?.txHash ? await chain.confirm(batch.anchor.txHash) : null;
       if (landed) {
         await this.batches.updateOne(
@@ -146,9 +162,8 @@ export class AuditBatchService {
 
     const anchored: AuditBatch[] = [];
     for (const batch of await this.batches.find({ status: 'sealed' }).sort({ batchId: 1 }).lean<AuditBatch[]>()) {
-      // Take the batch, so no other instance sends the same root.
-      const taken = await this.batches.updateOne({ batchId: batch.batchId, status: 'sealed' }, { $set: { status: 'anchoring' } });
-      if (taken.modifiedCount !== 1) continue;
+      // Marked before sending: a crash after the send leaves `anchoring`, which the next run confirms.
+      await this.batches.updateOne({ batchId: batch.batchId, status: 'sealed' }, { $set: { status: 'anchoring' } });
       const { txHash } = await chain.send({
         root: batch.root!,
         entryCount: batch.entryCount,

@@ -17,12 +17,15 @@ export class NonceStore {
   }
 
   /**
-   * Deletes the nonce in one atomic operation and says what it was, so two concurrent sign-ins with
-   * the same nonce cannot both see it as valid.
+   * Deletes the nonce and says what it was. Of several concurrent attempts with the same nonce only the
+   * one whose delete removed the document sees it: FerretDB 1.x runs findOneAndDelete as a read followed
+   * by a delete, so two callers could both read it, but only one delete reports a deleted document.
    */
   async consume(nonce: string, now: Date): Promise<'valid' | 'expired' | 'unknown'> {
-    const found = await this.nonces.findOneAndDelete({ nonce }).lean<SiweNonce>();
+    const found = await this.nonces.findOne({ nonce }).lean<SiweNonce>();
     if (!found) return 'unknown';
+    const { deletedCount } = await this.nonces.deleteOne({ nonce });
+    if (deletedCount !== 1) return 'unknown';
     return found.expiresAt.getTime() > now.getTime() ? 'valid' : 'expired';
   }
 }

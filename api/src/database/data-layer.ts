@@ -14,6 +14,7 @@ import { recordModel } from '../records/record.model';
 import { RecordService } from '../records/record.service';
 import { connectDatabase, type DatabaseHandle } from './connection';
 import { startExpirySweep } from './expiry-sweep';
+import { leaseModel } from './lease.model';
 
 /** Every model of the data layer, bound to one connection. */
 export function dataModels(connection: DatabaseHandle['connection']) {
@@ -25,6 +26,7 @@ export function dataModels(connection: DatabaseHandle['connection']) {
     AuditBatch: auditBatchModel(connection),
     SiweNonce: nonceModel(connection),
     SiweSession: sessionModel(connection),
+    Lease: leaseModel(connection),
   };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Model } from 'mongoose';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { AuditDecision } from '../audit/audit-entry.model';
+import { withLease } from '../database/lease';
 import { normalizeAddress, normalizeBytes32, translateWriteError } from '../database/validation';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { canonicalBytes, parseCanonical } from './canonical-json';
@@ -161,32 +162,35 @@ export class RecordService {
     const recordId = normalizeBytes32(input.recordId, 'recordId');
     const author = normalizeAddress(input.author, 'author');
     const content = validateFhirResource(input.content);
-    const current = await this.load(recordId);
-    if (current.status === 'erased') throw new ConflictError(`Record ${recordId} is erased and cannot be amended.`);
-    if (content.resourceType !== current.category) {
-      throw new BadInputError([
-        { field: 'content.resourceType', message: `must stay ${current.category}, the type of record ${recordId}` },
-      ]);
-    }
-    const version = current.currentVersion + 1;
-    const { stored, commitment } = this.seal(recordId, version, author, content);
-    // Optimistic concurrency: only one amendment can move the record from this version to the next.
-    const result = await this.records.updateOne(
-      { recordId, status: 'active', currentVersion: current.currentVersion },
-      { $push: { versions: stored }, $set: { currentVersion: version } },
-    );
-    if (result.modifiedCount !== 1) {
-      throw new ConflictError(`Record ${recordId} changed while it was being amended (it is no longer at version ${current.currentVersion}); retry.`);
-    }
-    return {
-      recordId,
-      patient: current.patient,
-      category: current.category,
-      categoryCode: categoryCode(current.category),
-      version,
-      commitment,
-      previousCommitment: current.versions[current.versions.length - 1]!.commitment,
-    };
+    // One writer per record at a time (see database/lease.ts for why not a conditional update alone).
+    return withLease(this.records.db, `record:${recordId}`, async () => {
+      const current = await this.load(recordId);
+      if (current.status === 'erased') throw new ConflictError(`Record ${recordId} is erased and cannot be amended.`);
+      if (content.resourceType !== current.category) {
+        throw new BadInputError([
+          { field: 'content.resourceType', message: `must stay ${current.category}, the type of record ${recordId}` },
+        ]);
+      }
+      const version = current.currentVersion + 1;
+      const { stored, commitment } = this.seal(recordId, version, author, content);
+      const result = await this.records.updateOne(
+        { recordId, status: 'active', currentVersion: current.currentVersion },
+        { $push: { versions: stored }, $set: { currentVersion: version } },
+      );
+      if (result.modifiedCount !== 1) {
+        throw new ConflictError(`Record ${recordId} changed while it was being amended (it is no longer at version ${current.currentVersion}); retry.`);
+      }
+      const receipt: RecordReceipt = {
+        recordId,
+        patient: current.patient,
+        category: current.category,
+        categoryCode: categoryCode(current.category),
+        version,
+        commitment,
+        previousCommitment: current.versions[current.versions.length - 1]!.commitment,
+      };
+      return receipt;
+    });
   }
 
   private async load(recordId: string): Promise<RecordDoc> {
@@ -327,21 +331,24 @@ export class RecordService {
   async erase(input: { recordId: string; erasedBy: string }): Promise<RecordReceipt> {
     const recordId = normalizeBytes32(input.recordId, 'recordId');
     const erasedBy = normalizeAddress(input.erasedBy, 'erasedBy');
-    const doc = await this.load(recordId);
-    const shredded = doc.versions.map(({ version, author, commitment, createdAt }) => ({ version, author, commitment, createdAt }));
-    const result = await this.records.updateOne(
-      { recordId, currentVersion: doc.currentVersion },
-      { $set: { status: 'erased', versions: shredded, erasedAt: doc.erasedAt ?? new Date(), erasedBy: doc.erasedBy ?? erasedBy } },
-    );
-    if (result.matchedCount !== 1) throw new ConflictError(`Record ${recordId} changed while it was being erased; retry.`);
-    const last = doc.versions[doc.versions.length - 1]!;
-    return {
-      recordId,
-      patient: doc.patient,
-      category: doc.category,
-      categoryCode: categoryCode(doc.category),
-      version: doc.currentVersion,
-      commitment: last.commitment,
-    };
+    return withLease(this.records.db, `record:${recordId}`, async () => {
+      const doc = await this.load(recordId);
+      const shredded = doc.versions.map(({ version, author, commitment, createdAt }) => ({ version, author, commitment, createdAt }));
+      const result = await this.records.updateOne(
+        { recordId, currentVersion: doc.currentVersion },
+        { $set: { status: 'erased', versions: shredded, erasedAt: doc.erasedAt ?? new Date(), erasedBy: doc.erasedBy ?? erasedBy } },
+      );
+      if (result.matchedCount !== 1) throw new ConflictError(`Record ${recordId} changed while it was being erased; retry.`);
+      const last = doc.versions[doc.versions.length - 1]!;
+      const receipt: RecordReceipt = {
+        recordId,
+        patient: doc.patient,
+        category: doc.category,
+        categoryCode: categoryCode(doc.category),
+        version: doc.currentVersion,
+        commitment: last.commitment,
+      };
+      return receipt;
+    });
   }
 }

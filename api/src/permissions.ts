@@ -22,7 +22,13 @@ function signedIn<P = unknown, A = Record<string, unknown>>(name: string, refusa
   return rule(name, { cache: 'no_cache' })(async (parent: P, args: A, ctx: Context): Promise<Decision> => {
     if (!ctx.viewer) return unauthenticated();
     if (!check) return true;
-    return (await check(parent, args, ctx)) ? true : forbidden(refusal);
+    try {
+      return (await check(parent, args, ctx)) ? true : forbidden(refusal);
+    } catch (error) {
+      // graphql-shield turns a throwing rule into a plain denial; return the error (e.g. BAD_USER_INPUT
+      // naming the argument) so the client learns what to fix.
+      return toGraphQLError(error);
+    }
   });
 }
 
@@ -36,7 +42,10 @@ function signedInPerParent<P extends object>(name: string, refusal: string, chec
     if (!ctx.viewer) return Promise.resolve(unauthenticated());
     let decision = decisions.get(parent);
     if (!decision) {
-      decision = check(parent, ctx).then((allowed) => (allowed ? true : forbidden(refusal)));
+      decision = check(parent, ctx).then(
+        (allowed) => (allowed ? true : forbidden(refusal)),
+        (error: unknown) => toGraphQLError(error),
+      );
       decisions.set(parent, decision);
     }
     return decision;

@@ -21,7 +21,7 @@ export interface QueryLimits {
   mutationsPerMinute: number;
 }
 
-export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 8, maxAliases: 20, maxCost: 20_000, mutationsPerMinute: 60 };
+export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 8, maxAliases: 20, maxCost: 5_000, mutationsPerMinute: 60 };
 
 function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
   if (!selectionSet) return 0;

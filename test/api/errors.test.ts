@@ -1,0 +1,114 @@
+/**
+ * Errors clients can act on: BAD_USER_INPUT naming the field, limits on depth, aliases and cost, and
+ * unexpected failures masked (and logged once) instead of leaking internals.
+ */
+import { parse, validate } from 'graphql';
+import { depthLimit } from '../../api/src/graphql/limits';
+import { buildApiSchema } from '../../api/src/graphql/schema';
+import { createServer } from '../../api/src/server';
+import { fhir } from '../fixtures/fhir';
+import { ApiClient } from './support/client';
+import { freePort, startApiStack, type ApiStack } from './support/api-stack';
+
+jest.setTimeout(300_000);
+
+describe('errors', () => {
+  let stack: ApiStack;
+
+  beforeAll(async () => {
+    stack = await startApiStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const firstError = (answer: { errors?: { extensions?: { code?: string; field?: string } }[] }) => answer.errors?.[0]?.extensions;
+
+  it('names the field of a bad argument', async () => {
+    const client = await new ApiClient(stack.url).signIn(stack.system.patient);
+    const badAddress = await client.graphql(`{ records(patient: "not-an-address", category: "Observation") { nodes { id } } }`);
+    expect(firstError(badAddress)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'patient' });
+
+    const bigPage = await client.graphql(`query ($p: String!) { records(patient: $p, first: 500) { nodes { id } } }`, { p: stack.system.patient.address });
+    expect(firstError(bigPage)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+
+    const badCursor = await client.graphql(`query ($p: String!) { records(patient: $p, after: "bogus") { nodes { id } } }`, { p: stack.system.patient.address });
+    expect(firstError(badCursor)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
+  it('refuses an invalid FHIR resource with the validator\'s messages, writing nothing', async () => {
+    const { patient } = stack.system;
+    const client = await new ApiClient(stack.url).signIn(patient);
+    const answer = await client.graphql(
+      `mutation ($input: PrepareRecordInput!) { prepareRecord(input: $input) { recordId } }`,
+      { input: { patient: patient.address, category: 'Observation', content: fhir.invalidObservation() } },
+    );
+    const error = firstError(answer)!;
+    expect(error.code).toBe('BAD_USER_INPUT');
+    expect(error.field).toMatch(/^input\.content/);
+    expect(answer.data).toBeNull();
+    const records = await stack.server.services.records.summariesOfPatient(patient.address, { first: 10 });
+    expect(records).toEqual([]);
+  });
+
+  it('names the consent term at fault', async () => {
+    const { patient, provider } = stack.system;
+    const client = await new ApiClient(stack.url).signIn(patient);
+    const answer = await client.graphql(
+      `query ($terms: ConsentTermsInput!) { consentTypedData(terms: $terms) { nonce } }`,
+      { terms: { patient: patient.address, grantee: provider.address, scope: 'Observation', purpose: 'TREAT', expiresAt: '2001-01-01T00:00:00Z' } },
+    );
+    expect(firstError(answer)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'terms.expiresAt' });
+    const badPurpose = await client.graphql(
+      `query ($terms: ConsentTermsInput!) { consentTypedData(terms: $terms) { nonce } }`,
+      { terms: { patient: patient.address, grantee: provider.address, scope: 'Observation', purpose: 'treat me', expiresAt: '2099-01-01T00:00:00Z' } },
+    );
+    expect(firstError(badPurpose)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'terms.purpose' });
+  });
+
+  it('bounds aliases and cost over HTTP', async () => {
+    const client = await new ApiClient(stack.url).signIn(stack.system.patient);
+    const aliases = `{ ${Array.from({ length: 25 }, (_, i) => `h${i}: health { ok }`).join(' ')} }`;
+    expect(firstError(await client.graphql(aliases))?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const costly = `query ($p: String!) { patient(address: $p) {
+      records(first: 100) { nodes { id category version erased commitment treatmentId createdAt updatedAt authorAddress patient
+        versions { version commitment previousCommitment author at blockNumber transactionHash }
+        author { address kind status memberSince providerProfile { displayName organization specialty } } } }
+      consentsGiven(first: 100) { nodes { id patient grantee scope canRead canWrite purpose expiresAt revoked active grantedBy viaSignature updatedAt } }
+      consentsReceived(first: 100) { nodes { id patient grantee scope canRead canWrite purpose expiresAt revoked active grantedBy viaSignature updatedAt } } } }`;
+    const expensive = await client.graphql(costly, { p: stack.system.patient.address });
+    expect(firstError(expensive)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'query' });
+    const affordable = await client.graphql(`query ($p: String!) { records(patient: $p, first: 50) { nodes { id author { providerProfile { displayName } } } } }`, {
+      p: stack.system.patient.address,
+    });
+    expect(affordable.errors).toBeUndefined();
+  });
+
+  it('bounds depth with the validation rule the server installs', () => {
+    const query = parse(`{ patient(address: "0x0000000000000000000000000000000000000001") { records { nodes { author { providerProfile { displayName } } } } } }`);
+    expect(validate(buildApiSchema(), query, [depthLimit(6)])).toEqual([]);
+    const errors = validate(buildApiSchema(), query, [depthLimit(5)]);
+    expect(errors.map((error) => error.message)).toEqual(['The query is 6 fields deep; at most 5 are allowed. Split it into several queries.']);
+  });
+
+  it('masks unexpected failures and logs each once', async () => {
+    const logged: unknown[] = [];
+    const port = await freePort();
+    // A server whose subgraph endpoint is down: every read of chain data fails unexpectedly.
+    const broken = await createServer(
+      { ...stack.config, subgraphUrl: `http://127.0.0.1:${await freePort()}/subgraphs/name/nowhere`, publicOrigin: `http://127.0.0.1:${port}` },
+      { logger: { error: (_message, error) => logged.push(error) } },
+    );
+    try {
+      const { url } = await broken.listen(port);
+      const answer = await new ApiClient(url).graphql(`{ providers { nodes { address } } }`);
+      expect(answer.errors).toHaveLength(1);
+      expect(answer.errors![0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect(JSON.stringify(answer)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stack/);
+      expect(logged).toHaveLength(1);
+      expect(String((logged[0] as Error).message)).toMatch(/cannot be reached/);
+    } finally {
+      await broken.close();
+    }
+  });
+});

@@ -2,11 +2,12 @@
  * A running data source: a manifest data source, or one created from a template by a mapping, with
  * the mapping runtime that runs its handlers and the event decoding its handlers need.
  */
-import { AbiCoder, getBytes, type EventFragment, type ParamType } from 'ethers';
+import type { EventFragment, ParamType } from 'ethers';
+import { decodeAbiParameters, decodeTopic, hexToBytes, isDynamicAbiType } from '../ethereum/abi-decoder';
 import type { DataSourceSpec, EventHandlerSpec, SubgraphManifest } from '../manifest';
 import type { DynamicDataSource, EntityData } from '../store/types';
 import { MappingRuntime } from '../wasm/mapping-runtime';
-import { EthereumValueKind, tokenFromAbi, type Token } from '../wasm/ethereum-values';
+import { EthereumValueKind, type Token } from '../wasm/ethereum-values';
 import type { EventParam } from '../wasm/ethereum-objects';
 import { apiFeatures, type ApiFeatures } from '../wasm/ethereum-objects';
 import type { RpcLog } from '../ethereum/rpc-types';
@@ -97,12 +98,7 @@ export function handlersForLog(ds: RunningDataSource, log: RpcLog): EventHandler
   return out;
 }
 
-const coder = AbiCoder.defaultAbiCoder();
 const dataTypes = new WeakMap<EventFragment, ParamType[]>();
-
-function isDynamic(type: ParamType): boolean {
-  return type.baseType === 'string' || type.baseType === 'bytes' || type.baseType === 'array' || type.baseType === 'tuple';
-}
 
 /** Decodes a log's parameters as graph-node does (indexed dynamic values as their topic hash). */
 export function decodeEventParams(fragment: EventFragment, log: RpcLog): EventParam[] {
@@ -111,7 +107,7 @@ export function decodeEventParams(fragment: EventFragment, log: RpcLog): EventPa
     types = fragment.inputs.filter((input) => !input.indexed);
     dataTypes.set(fragment, types);
   }
-  const decoded = types.length > 0 ? coder.decode(types, log.data) : [];
+  const decoded = types.length > 0 ? decodeAbiParameters(types, hexToBytes(log.data)) : [];
   const params: EventParam[] = [];
   let topicIndex = fragment.anonymous ? 0 : 1;
   let dataIndex = 0;
@@ -120,11 +116,10 @@ export function decodeEventParams(fragment: EventFragment, log: RpcLog): EventPa
     if (input.indexed) {
       const topic = log.topics[topicIndex++];
       if (topic === undefined) throw new Error(`log ${log.transactionHash}:${log.logIndex} lacks topics for ${fragment.format()}`);
-      value = isDynamic(input)
-        ? { kind: EthereumValueKind.FixedBytes, value: getBytes(topic) }
-        : tokenFromAbi(input, coder.decode([input], topic)[0]);
+      const bytes = hexToBytes(topic);
+      value = isDynamicAbiType(input) ? { kind: EthereumValueKind.FixedBytes, value: bytes } : decodeTopic(input, bytes);
     } else {
-      value = tokenFromAbi(input, decoded[dataIndex++]);
+      value = decoded[dataIndex++];
     }
     params.push({ name: input.name, value });
   }

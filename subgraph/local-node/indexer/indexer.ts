@@ -42,7 +42,10 @@ export interface IndexerOptions {
   store: EntityStore;
   rpcUrl: string;
   logger: NodeLogger;
-  /** Blocks per `eth_getLogs` range (halved when the endpoint refuses a range). Default 2000. */
+  /**
+   * Most blocks per `eth_getLogs` range (ranges adapt to the log density below this; halved when the
+   * endpoint refuses a range). Default 2000.
+   */
   blockRange?: number;
   /** How often to poll for new blocks once caught up. Default 500 ms. */
   pollIntervalMs?: number;
@@ -73,6 +76,24 @@ export class IndexingFailedError extends Error {
   }
 }
 
+/** Ranges fetched ahead of the one being processed (fetching overlaps with running handlers). */
+const PREFETCH_DEPTH = 3;
+/** Ranges are sized for about this many logs. */
+const TARGET_LOGS_PER_RANGE = 2000;
+/** While catching up, how often to look for a new head. */
+const HEAD_POLL_MS = 1000;
+
+interface FetchedRange {
+  from: number;
+  to: number;
+  logCount: number;
+  /** Blocks to process, ascending: with handled logs, with due block handlers, and `to`. */
+  ordered: number[];
+  logsByBlock: Map<number, RpcLog[]>;
+  blocks: Map<number, RpcBlock>;
+  receipts: Map<string, RpcReceipt>;
+}
+
 /** The chain changed under a range being indexed (reorg or inconsistent answers); retry it. */
 class ChainChangedError extends Error {}
 
@@ -101,7 +122,11 @@ export class Indexer {
   private head: number | null = null;
   private events = 0;
   private handlerCalls = 0;
-  private blockRange: number;
+  /** Blocks per range now (adapted to the log density) and at most. */
+  private rangeSize: number;
+  private maxRange: number;
+  private prefetch: { from: number; to: number; result: Promise<FetchedRange> }[] = [];
+  private lastHeadPoll = 0;
   private lastProgress = 0;
   private progressEvents = 0;
   private progressAt = Date.now();
@@ -110,7 +135,8 @@ export class Indexer {
     this.rpc = new JsonRpcClient(options.rpcUrl);
     this.chainCalls = new ChainCalls(this.rpc);
     this.ids = new EntityIds(options.manifest.schemaSdl);
-    this.blockRange = options.blockRange ?? 2000;
+    this.maxRange = options.blockRange ?? 2000;
+    this.rangeSize = Math.min(10, this.maxRange);
   }
 
   start(): void {
@@ -203,37 +229,95 @@ export class Indexer {
     return Math.min(...this.options.manifest.dataSources.map((ds) => ds.startBlock));
   }
 
+  private clearPrefetch(): void {
+    this.prefetch = [];
+  }
+
+  /** Schedules range fetches ahead of processing, up to `PREFETCH_DEPTH` ranges and the head. */
+  private schedulePrefetch(next: number): void {
+    if (this.prefetch.length > 0 && this.prefetch[0].from !== next) this.clearPrefetch();
+    const head = this.head ?? -1;
+    while (this.prefetch.length < PREFETCH_DEPTH) {
+      const last = this.prefetch[this.prefetch.length - 1];
+      const from = last ? last.to + 1 : next;
+      if (from > head) break;
+      const to = Math.min(head, from + this.rangeSize - 1);
+      const result = this.fetchRange(from, to, this.dataSources.slice());
+      result.catch(() => undefined); // handled when the range is taken off the queue
+      this.prefetch.push({ from, to, result });
+    }
+  }
+
+  private async pollHead(): Promise<boolean> {
+    const { store } = this.options;
+    const latest = store.latestBlock();
+    const calls = [{ method: 'eth_blockNumber', params: [] as unknown[] }];
+    if (latest) calls.push({ method: 'eth_getBlockByNumber', params: [hex(latest.number), false] });
+    const [headHex, chainLatest] = await this.rpc.batchOrThrow<unknown>(calls);
+    this.head = num(headHex as string);
+    this.lastHeadPoll = Date.now();
+    if (latest && (!chainLatest || (chainLatest as RpcBlock).hash.toLowerCase() !== latest.hash)) {
+      this.clearPrefetch();
+      await this.revertReorg(latest);
+      return false;
+    }
+    return true;
+  }
+
   private async run(): Promise<void> {
     const { store, logger } = this.options;
     let failures = 0;
     while (!this.stopped) {
       try {
         const latest = store.latestBlock();
-        const calls = [{ method: 'eth_blockNumber', params: [] as unknown[] }];
-        if (latest) calls.push({ method: 'eth_getBlockByNumber', params: [hex(latest.number), false] });
-        const [headHex, chainLatest] = await this.rpc.batchOrThrow<unknown>(calls);
-        this.head = num(headHex as string);
-        if (latest && (!chainLatest || (chainLatest as RpcBlock).hash.toLowerCase() !== latest.hash)) {
-          await this.revertReorg(latest);
-          continue;
-        }
         const next = latest ? latest.number + 1 : this.firstBlock();
-        if (next > this.head) {
+        const lastScheduled = this.prefetch.length > 0 ? this.prefetch[this.prefetch.length - 1].to : next - 1;
+        if (this.head === null || lastScheduled >= this.head || Date.now() - this.lastHeadPoll > HEAD_POLL_MS) {
+          if (!(await this.pollHead())) continue;
+        }
+        if (next > this.head!) {
           failures = 0;
           await this.sleep(this.options.pollIntervalMs ?? 500);
           continue;
         }
-        const to = Math.min(this.head, next + this.blockRange - 1);
-        await this.indexRange(next, to);
+        this.schedulePrefetch(next);
+        const range = this.prefetch.shift()!;
+        let fetched: FetchedRange;
+        try {
+          fetched = await range.result;
+        } catch (error) {
+          this.clearPrefetch();
+          if (error instanceof JsonRpcError && error.method === 'eth_getLogs' && range.to > range.from) {
+            this.maxRange = Math.max(1, Math.floor((range.to - range.from + 1) / 2));
+            this.rangeSize = Math.min(this.rangeSize, this.maxRange);
+            logger.warn(`eth_getLogs refused blocks ${range.from}-${range.to} (${error.message}); using ranges of at most ${this.maxRange} blocks`);
+            continue;
+          }
+          throw error;
+        }
+        this.adaptRangeSize(fetched);
+        const created = await this.processRange(fetched);
+        if (created) this.clearPrefetch();
         failures = 0;
       } catch (error) {
+        this.clearPrefetch();
         if (error instanceof MappingError) return; // recorded; indexing stops as in graph-node
-        if (error instanceof ChainChangedError) continue;
+        if (error instanceof ChainChangedError) {
+          this.head = null;
+          continue;
+        }
         failures++;
         logger.warn(`indexing attempt failed (${failures}), retrying: ${(error as Error).message}`);
         await this.sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)));
       }
     }
+  }
+
+  /** Aims each range at about `TARGET_LOGS_PER_RANGE` logs, growing at most 4x at a time. */
+  private adaptRangeSize(fetched: FetchedRange): void {
+    const blocks = fetched.to - fetched.from + 1;
+    const desired = fetched.logCount === 0 ? blocks * 4 : Math.round((TARGET_LOGS_PER_RANGE * blocks) / fetched.logCount);
+    this.rangeSize = Math.max(1, Math.min(this.maxRange, desired, this.rangeSize * 4));
   }
 
   private async revertReorg(latest: BlockPtr): Promise<void> {
@@ -351,22 +435,13 @@ export class Indexer {
     return { handled, receipt };
   }
 
-  private async indexRange(from: number, to: number): Promise<void> {
-    let logs: RpcLog[];
-    try {
-      logs = await this.fetchLogs(from, to, this.dataSources);
-    } catch (error) {
-      if (error instanceof JsonRpcError && to > from) {
-        this.blockRange = Math.max(1, Math.floor((to - from + 1) / 2));
-        this.options.logger.warn(`eth_getLogs refused blocks ${from}-${to} (${error.message}); trying ranges of ${this.blockRange} blocks`);
-        return;
-      }
-      throw error;
-    }
+  /** Fetches what indexing blocks `from`..`to` needs: logs, blocks (and block from-1), receipts. */
+  private async fetchRange(from: number, to: number, dataSources: RunningDataSource[]): Promise<FetchedRange> {
+    const logs = await this.fetchLogs(from, to, dataSources);
     const logsByBlock = new Map<number, RpcLog[]>();
     const receiptTxs = new Set<string>();
     for (const log of logs) {
-      const { handled, receipt } = this.logIsHandled(log, this.dataSources);
+      const { handled, receipt } = this.logIsHandled(log, dataSources);
       if (!handled) continue;
       const n = num(log.blockNumber);
       let list = logsByBlock.get(n);
@@ -375,39 +450,53 @@ export class Indexer {
       if (receipt) receiptTxs.add(log.transactionHash.toLowerCase());
     }
     const numbers = new Set<number>(logsByBlock.keys());
-    for (const ds of this.dataSources) {
+    for (const ds of dataSources) {
       if (ds.spec.mapping.blockHandlers.length === 0) continue;
       for (let n = Math.max(from, ds.startBlock); n <= to; n++) if (this.blockHandlersDue(ds, n).length > 0) numbers.add(n);
     }
     numbers.add(to);
     const ordered = [...numbers].sort((a, b) => a - b);
+    // Block from-1 too, to check that the range continues the chain indexed so far.
+    const headers = from > 0 ? [from - 1, ...ordered] : ordered;
     const withTransactions = new Set(logsByBlock.keys());
-    const receipts = receiptTxs.size > 0 ? await this.fetchReceipts(receiptTxs) : new Map<string, RpcReceipt>();
+    const [blocks, receipts] = await Promise.all([
+      this.fetchBlocks(headers, withTransactions),
+      receiptTxs.size > 0 ? this.fetchReceipts(receiptTxs) : Promise.resolve(new Map<string, RpcReceipt>()),
+    ]);
+    return { from, to, logCount: logs.length, ordered, logsByBlock, blocks, receipts };
+  }
 
-    let previous = this.options.store.latestBlock();
-    const chunk = 500;
-    for (let start = 0; start < ordered.length; start += chunk) {
-      const slice = ordered.slice(start, start + chunk);
-      const blocks = await this.fetchBlocks(slice, withTransactions);
-      for (const n of slice) {
-        if (this.stopped) return;
-        const block = blocks.get(n)!;
-        const ptr = blockPtr(block);
-        if (previous && previous.number === n - 1 && ptr.parentHash !== previous.hash) {
-          throw new ChainChangedError(`block ${n} does not follow block ${previous.number}`);
-        }
-        const blockLogs = logsByBlock.get(n) ?? [];
-        for (const log of blockLogs) {
-          if (log.blockHash.toLowerCase() !== ptr.hash) throw new ChainChangedError(`log of block ${n} is from another branch`);
-        }
-        const created = await this.processBlock(block, ptr, blockLogs, receipts);
-        previous = ptr;
-        this.notifyWaiters();
-        this.reportProgress(ptr);
-        // New data sources change which logs and blocks matter: continue with a fresh range.
-        if (created) return;
+  /** Indexes a fetched range block by block. Returns true when data sources were created. */
+  private async processRange(range: FetchedRange): Promise<boolean> {
+    const { store } = this.options;
+    let previous = store.latestBlock();
+    if (previous && previous.number === range.from - 1) {
+      const parent = range.blocks.get(range.from - 1);
+      if (!parent || parent.hash.toLowerCase() !== previous.hash) {
+        throw new ChainChangedError(`block ${previous.number} changed since it was indexed`);
       }
+    } else if (previous && previous.number >= range.from) {
+      return false; // stale prefetch
     }
+    for (const n of range.ordered) {
+      if (this.stopped) return false;
+      const block = range.blocks.get(n)!;
+      const ptr = blockPtr(block);
+      if (previous && previous.number === n - 1 && ptr.parentHash !== previous.hash) {
+        throw new ChainChangedError(`block ${n} does not follow block ${previous.number}`);
+      }
+      const blockLogs = range.logsByBlock.get(n) ?? [];
+      for (const log of blockLogs) {
+        if (log.blockHash.toLowerCase() !== ptr.hash) throw new ChainChangedError(`log of block ${n} is from another branch`);
+      }
+      const created = await this.processBlock(block, ptr, blockLogs, range.receipts);
+      previous = ptr;
+      this.notifyWaiters();
+      this.reportProgress(ptr);
+      // New data sources change which logs and blocks matter: continue with a fresh range.
+      if (created) return true;
+    }
+    return false;
   }
 
   private reportProgress(ptr: BlockPtr): void {

@@ -4,7 +4,7 @@
  * chain/ethereum/src/runtime/abi.rs lays them out for the mapping's apiVersion:
  * Block gains `baseFeePerGas` and Transaction `nonce` in 0.0.6; Event gains `receipt` in 0.0.7.
  */
-import { getBytes } from 'ethers';
+import { hexToBytes } from '../ethereum/abi-decoder';
 import type { RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from '../ethereum/rpc-types';
 import { AscHeap } from './asc-heap';
 import { writeToken, type Token } from './ethereum-values';
@@ -25,43 +25,70 @@ export function apiFeatures(apiVersion: string): ApiFeatures {
 const quantity = (hex: string | undefined | null): bigint => (hex ? BigInt(hex) : 0n);
 
 function bytesField(heap: AscHeap, hex: string | null | undefined): number {
-  return hex ? heap.newBytes(getBytes(hex)) : 0;
+  return hex ? heap.newBytes(hexToBytes(hex)) : 0;
 }
 
+/** A field of a block or transaction, parsed once: bytes, a BigInt, or absent (null pointer). */
+type Field = { bytes: Uint8Array } | { int: bigint } | null;
+
+const bytesOf = (hex: string | null | undefined): Field => (hex ? { bytes: hexToBytes(hex) } : null);
+const intOf = (hex: string | null | undefined): Field => (hex ? { int: BigInt(hex) } : null);
+
+function writeFields(heap: AscHeap, typeId: TypeId, fields: Field[]): number {
+  const pointers = new Array<number>(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    pointers[i] = field === null ? 0 : 'bytes' in field ? heap.newBytes(field.bytes) : heap.newBigInt(field.int);
+  }
+  return heap.newStruct(typeId, pointers);
+}
+
+// Every event of a block carries the same block (and often transaction): parse their hex once.
+const blockFields = new WeakMap<RpcBlock, Field[]>();
+const transactionFields = new WeakMap<RpcTransaction, Field[]>();
+
 export function writeBlock(heap: AscHeap, block: RpcBlock, features: ApiFeatures): number {
-  const fields = [
-    bytesField(heap, block.hash),
-    bytesField(heap, block.parentHash),
-    bytesField(heap, block.sha3Uncles),
-    bytesField(heap, block.miner),
-    bytesField(heap, block.stateRoot),
-    bytesField(heap, block.transactionsRoot),
-    bytesField(heap, block.receiptsRoot),
-    heap.newBigInt(quantity(block.number)),
-    heap.newBigInt(quantity(block.gasUsed)),
-    heap.newBigInt(quantity(block.gasLimit)),
-    heap.newBigInt(quantity(block.timestamp)),
-    heap.newBigInt(quantity(block.difficulty)),
-    heap.newBigInt(quantity(block.totalDifficulty)),
-    block.size ? heap.newBigInt(quantity(block.size)) : 0,
-  ];
-  if (features.v006) fields.push(block.baseFeePerGas ? heap.newBigInt(quantity(block.baseFeePerGas)) : 0);
-  return heap.newStruct(TypeId.EthereumBlock, fields);
+  let fields = blockFields.get(block);
+  if (!fields) {
+    fields = [
+      bytesOf(block.hash),
+      bytesOf(block.parentHash),
+      bytesOf(block.sha3Uncles),
+      bytesOf(block.miner),
+      bytesOf(block.stateRoot),
+      bytesOf(block.transactionsRoot),
+      bytesOf(block.receiptsRoot),
+      { int: quantity(block.number) },
+      { int: quantity(block.gasUsed) },
+      { int: quantity(block.gasLimit) },
+      { int: quantity(block.timestamp) },
+      { int: quantity(block.difficulty) },
+      { int: quantity(block.totalDifficulty) },
+      intOf(block.size),
+      intOf(block.baseFeePerGas),
+    ];
+    blockFields.set(block, fields);
+  }
+  return writeFields(heap, TypeId.EthereumBlock, features.v006 ? fields : fields.slice(0, 14));
 }
 
 export function writeTransaction(heap: AscHeap, tx: RpcTransaction, features: ApiFeatures): number {
-  const fields = [
-    bytesField(heap, tx.hash),
-    heap.newBigInt(quantity(tx.transactionIndex)),
-    bytesField(heap, tx.from),
-    tx.to ? bytesField(heap, tx.to) : 0,
-    heap.newBigInt(quantity(tx.value)),
-    heap.newBigInt(quantity(tx.gas)),
-    heap.newBigInt(quantity(tx.gasPrice)),
-    bytesField(heap, tx.input || '0x'),
-  ];
-  if (features.v006) fields.push(heap.newBigInt(quantity(tx.nonce)));
-  return heap.newStruct(TypeId.EthereumTransaction, fields);
+  let fields = transactionFields.get(tx);
+  if (!fields) {
+    fields = [
+      bytesOf(tx.hash),
+      { int: quantity(tx.transactionIndex) },
+      bytesOf(tx.from),
+      bytesOf(tx.to),
+      { int: quantity(tx.value) },
+      { int: quantity(tx.gas) },
+      { int: quantity(tx.gasPrice) },
+      { bytes: hexToBytes(tx.input || '0x') },
+      { int: quantity(tx.nonce) },
+    ];
+    transactionFields.set(tx, fields);
+  }
+  return writeFields(heap, TypeId.EthereumTransaction, features.v006 ? fields : fields.slice(0, 8));
 }
 
 export function writeLog(heap: AscHeap, log: RpcLog): number {
@@ -115,10 +142,9 @@ export function writeEvent(heap: AscHeap, event: EventInput, features: ApiFeatur
   const params = event.params.map((param) =>
     heap.newStruct(TypeId.EventParam, [heap.newString(param.name), writeToken(heap, param.value)]),
   );
-  const logIndex = quantity(event.log.logIndex);
   const fields = [
     bytesField(heap, event.log.address),
-    heap.newBigInt(logIndex),
+    heap.newBigInt(quantity(event.log.logIndex)),
     // Nodes other than OpenEthereum do not report transactionLogIndex; graph-node then uses 0.
     heap.newBigInt(quantity(event.log.transactionLogIndex)),
     0,

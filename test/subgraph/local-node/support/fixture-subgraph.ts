@@ -102,12 +102,27 @@ function graph(args: string[], cwd: string): void {
  * Builds fixture `name` (test/subgraph/fixtures/<name>) unless its build is current. Solidity comes
  * from `<fixture>/contracts`, or from `solidityFrom` (another fixture's folder) when given.
  */
+/** Compiles with solc unless `abis/.compiled.json` holds the output for the same sources. */
+function compileCached(solidityDir: string, abisDir: string): Record<string, CompiledContract> {
+  const hash = createHash('sha256');
+  for (const file of listFiles(solidityDir)) hash.update(path.basename(file)).update(fs.readFileSync(file));
+  const key = hash.digest('hex');
+  const cacheFile = path.join(abisDir, '.compiled.json');
+  if (fs.existsSync(cacheFile)) {
+    const cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { key: string; contracts: Record<string, CompiledContract> };
+    if (cached.key === key) return cached.contracts;
+  }
+  const contracts = compileSolidity(solidityDir);
+  fs.writeFileSync(cacheFile, JSON.stringify({ key, contracts }));
+  return contracts;
+}
+
 export function buildFixtureSubgraph(name: string, options: { solidityFrom?: string } = {}): BuiltFixture {
   const dir = path.join(FIXTURES_DIR, name);
   const solidityDir = path.join(FIXTURES_DIR, options.solidityFrom ?? name, 'contracts');
-  const contracts = compileSolidity(solidityDir);
   const abisDir = path.join(dir, 'abis');
   fs.mkdirSync(abisDir, { recursive: true });
+  const contracts = compileCached(solidityDir, abisDir);
   for (const [contractName, contract] of Object.entries(contracts)) {
     const file = path.join(abisDir, `${contractName}.json`);
     const text = `${JSON.stringify(contract.abi, null, 2)}\n`;

@@ -17,14 +17,14 @@ describe('API schema', () => {
   it('has an explicit permission rule for every object type', () => {
     const schema = buildApiSchema();
     const types = Object.values(schema.getTypeMap()).filter((type) => isObjectType(type) && !isIntrospectionType(type));
-    const missing = types.map((type) => type.name).filter((name) => !(name in ruleTree));
+    const missing = types.map((type) => type.name).filter((name) => !(name in (ruleTree as object)));
     expect(missing).toEqual([]);
   });
 
   it('names a rule for every Query and Mutation field (no field falls back to deny by accident)', () => {
     const schema = buildApiSchema();
     for (const root of [schema.getQueryType()!, schema.getMutationType()!]) {
-      const rules = ruleTree[root.name] as Record<string, unknown>;
+      const rules = (ruleTree as Record<string, Record<string, unknown>>)[root.name]!;
       expect(Object.keys(root.getFields()).filter((field) => !(field in rules))).toEqual([]);
     }
   });

@@ -1,6 +1,19 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** Removes terminal colour codes from a tool's output line. */
+export function plainText(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+/** Keeps a build tool's step results and problems, dropping its per-file chatter. */
+export function buildSummaryLine(line: string): string | undefined {
+  const text = plainText(line).trim();
+  if (!text) return undefined;
+  return /^(✔|✖|✗|Build completed|Types generated|error|Error|warning|WARN|ERROR)/.test(text) ? text : undefined;
+}
+
 /**
  * Runs a build command to completion, passing each output line to `onLine`. Rejects with the exit
  * status and the last lines of output, so a failed build says what went wrong.
@@ -16,7 +29,7 @@ export function runCommand(
     const tail: string[] = [];
     const onLine = (line: string) => {
       if (!line.trim()) return;
-      tail.push(line);
+      tail.push(plainText(line));
       if (tail.length > 25) tail.shift();
       options.onLine?.(line);
     };

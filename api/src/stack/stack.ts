@@ -5,8 +5,11 @@ import type { Deployment } from '../../../contracts/deploy/deploy';
 import { deploymentPath } from '../../../contracts/deploy/deploy';
 import { startEmbeddedMongo } from '../database/embedded-mongo';
 import { startLocalNode, type NodeLogger } from '../../../subgraph/local-node';
+import { createServer } from '../server';
+import { loadServerConfig } from '../server-config';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
 import { demoWallets, testWallet } from './demo-accounts';
+import { seedDemo } from './demo-seed';
 import { ensureDeployment } from './deploy-step';
 import { assertPortFree, freePort } from './free-port';
 import { consoleProgress, type ProgressLog } from './progress';
@@ -33,6 +36,9 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/** How long one part may take to stop before the next is stopped anyway. */
+const STOP_TIMEOUT_MS = 10_000;
+
 export interface StartStackOptions {
   config: StackConfig;
   progress?: ProgressLog;
@@ -51,10 +57,17 @@ export async function startStack({ config, progress = consoleProgress() }: Start
 
   const stopAll = async () => {
     for (const part of stops.splice(0).reverse()) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const slow = new Promise<'slow'>((resolve) => {
+        timer = setTimeout(() => resolve('slow'), STOP_TIMEOUT_MS);
+      });
       try {
-        await part.stop();
+        const outcome = await Promise.race([part.stop().then(() => 'stopped' as const), slow]);
+        if (outcome === 'slow') process.stderr.write(`Stopping ${part.name} took over ${STOP_TIMEOUT_MS / 1000} s; moving on.\n`);
       } catch (error) {
         process.stderr.write(`Stopping ${part.name} failed: ${(error as Error).message}\n`);
+      } finally {
+        clearTimeout(timer);
       }
     }
   };
@@ -70,6 +83,7 @@ export async function startStack({ config, progress = consoleProgress() }: Start
 
     const chain: StackChain = await progress.step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: Hardhat network', async (detail) => {
       if (config.rpcUrl) return connectChain(config.rpcUrl);
+      if (config.chainPort) await assertPortFree(config.host, config.chainPort, 'CHAIN_PORT (or RPC_URL to use a running chain)');
       const started = await startEmbeddedChain(config.host, config.chainPort, (line) => process.stderr.write(`[chain] ${line}\n`));
       detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid})`);
       return started;
@@ -92,6 +106,7 @@ export async function startStack({ config, progress = consoleProgress() }: Start
       config.subgraphUrl ? `Subgraph at ${config.subgraphUrl}` : 'Local subgraph node',
       async (detail) => {
         if (config.subgraphUrl) return config.subgraphUrl;
+        if (config.subgraphPort) await assertPortFree(config.host, config.subgraphPort, 'SUBGRAPH_PORT (or SUBGRAPH_URL to use graph-node)');
         let startup: ((line: string) => void) | undefined = detail;
         const say = (level: string) => (message: string) => {
           if (startup) startup(message);
@@ -134,8 +149,13 @@ export async function startStack({ config, progress = consoleProgress() }: Start
     });
 
     const graphqlUrl = `${apiOrigin}/graphql`;
-    const apiEnvironment = apiEnvironmentFor({ config, chain, subgraphUrl, mongodbUri, webOrigin });
-    void apiEnvironment;
+    await progress.step('API', async (detail) => {
+      const apiConfig = loadServerConfig(apiEnvironmentFor({ config, chain, subgraphUrl, mongodbUri, webOrigin }));
+      const api = await createServer(apiConfig);
+      stops.push({ name: 'the API', stop: () => api.close() });
+      const { url } = await api.listen(apiPort, config.host);
+      detail(`${url}/graphql (browsers use ${webOrigin}/graphql: SIWE is bound to that origin)`);
+    });
 
     await progress.step('Web client', async (detail) => {
       const built = await buildWebIfChanged({ stampDir, log: detail });
@@ -162,6 +182,16 @@ export async function startStack({ config, progress = consoleProgress() }: Start
       detail(server.url);
     });
 
+    if (config.demo && chain.embedded) {
+      await progress.step('Demo data', async (detail) => {
+        const { blockNumber } = await seedDemo({ rpcUrl: chain.url, chainId: chain.chainId, deployment, apiOrigin, log: detail });
+        await waitUntilIndexed(subgraphUrl, blockNumber);
+        detail(`indexed through block ${blockNumber}`);
+      });
+    } else if (config.demo) {
+      progress.info('    (demo data is seeded only on the embedded chain, whose test accounts are funded)');
+    }
+
     return {
       chainId: chain.chainId,
       deployment,
@@ -173,6 +203,24 @@ export async function startStack({ config, progress = consoleProgress() }: Start
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** Waits until the subgraph at `url` reports `_meta.block.number >= blockNumber`. */
+async function waitUntilIndexed(url: string, blockNumber: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ _meta { block { number } hasIndexingErrors } }' }),
+    }).catch(() => undefined);
+    const body = (await response?.json().catch(() => undefined)) as { data?: { _meta?: { block: { number: number }; hasIndexingErrors: boolean } } } | undefined;
+    const meta = body?.data?._meta;
+    if (meta?.hasIndexingErrors) throw new Error(`The subgraph at ${url} stopped with an indexing error; see its log above.`);
+    if (meta && meta.block.number >= blockNumber) return;
+    if (Date.now() > deadline) throw new Error(`The subgraph at ${url} did not index block ${blockNumber} within ${timeoutMs / 1000} s.`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -239,9 +287,8 @@ export function readyBanner(stack: RunningStack, options: { demo: boolean }): st
       '',
     );
     for (const account of demoWallets()) {
-      lines.push(` ${account.role.padEnd(10)} ${account.name.padEnd(17)} ${account.address}`);
-      lines.push(` ${''.padEnd(10)} ${account.note.padEnd(17).slice(0, 60)}`);
-      lines.push(` ${''.padEnd(10)} key ${account.privateKey}`);
+      lines.push(` ${account.role.padEnd(10)} ${account.name.padEnd(17)} ${account.address}  ${account.note}`);
+      lines.push(` ${''.padEnd(28)} key ${account.privateKey}`);
     }
     if (!options.demo) lines.push('', ' Demo data was skipped (--no-demo): the accounts have roles only once you create them.');
   }

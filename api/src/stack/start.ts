@@ -12,7 +12,10 @@ async function main(): Promise<void> {
   let stack: RunningStack | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stdout.write(`\n${signal} again: exiting now. The chain and the database exit by themselves when this process is gone.\n`);
+      process.exit(130);
+    }
     stopping = true;
     process.stdout.write(`\n${signal}: stopping every part…\n`);
     await stack?.stop();

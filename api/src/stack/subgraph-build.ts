@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../config';
 import { BuildStamp, hashInputs } from './build-cache';
-import { runCommand } from './run-command';
+import { buildSummaryLine, runCommand } from './run-command';
 
 /** Everything `npm run build:subgraph` reads: the subgraph's sources, the deploy's networks.json, the ABIs. */
 const SUBGRAPH_INPUTS = ['subgraph/schema.graphql', 'subgraph/subgraph.yaml', 'subgraph/networks.json', 'subgraph/src', 'subgraph/package.json', 'artifacts/contracts'];
@@ -21,7 +21,10 @@ export async function buildSubgraphIfChanged(options: { network: string; stampDi
   await runCommand('The subgraph build', 'npm', ['run', '--silent', 'build:subgraph'], {
     cwd: REPO_ROOT,
     env: { ...process.env, GRAPH_NETWORK: options.network },
-    onLine: options.log,
+    onLine: (line) => {
+      const summary = buildSummaryLine(line);
+      if (summary) options.log(summary);
+    },
   });
   await stamp.record(`${options.network}:${hash}`);
   return true;

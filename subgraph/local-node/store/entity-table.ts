@@ -115,8 +115,53 @@ export class ValueIndex {
 
 const EMPTY: Version[] = [];
 
-/** Composite indexes per table; each costs one array of its bucket's size. */
-const MAX_BUCKET_INDEXES = 64;
+/** Composite indexes per table; each holds every version once more. */
+const MAX_GROUPED_INDEXES = 32;
+
+/** A `ValueIndex` whose groups are sorted indexes: equality filter plus order, or children by parent. */
+export class GroupedIndex {
+  private readonly groups = new Map<string, SortedIndex>();
+
+  constructor(
+    private readonly column: number,
+    private readonly list: boolean,
+    private readonly orderColumn: number,
+    private readonly orderIsId: boolean,
+    versions: Iterable<Version>,
+  ) {
+    for (const v of versions) this.add(v);
+  }
+
+  add(v: Version): void {
+    const c = v.row[this.column];
+    if (c === null) return;
+    if (this.list) {
+      const seen = new Set<string>();
+      for (const item of c as Cell[]) {
+        const k = cellKey(item);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        this.group(k).add(v);
+      }
+    } else {
+      this.group(cellKey(c)).add(v);
+    }
+  }
+
+  private group(key: string): SortedIndex {
+    let g = this.groups.get(key);
+    if (!g) {
+      g = new SortedIndex(this.orderColumn, this.orderIsId, EMPTY);
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  /** The group's versions in ascending order of the order column. */
+  get(key: string): Version[] {
+    return this.groups.get(key)?.versions() ?? EMPTY;
+  }
+}
 
 export class EntityTable {
   /** Every version, in the order they were written. */
@@ -127,9 +172,8 @@ export class EntityTable {
   readonly current = new Map<string, Version>();
   private sortedIndexes = new Map<number, SortedIndex>();
   private valueIndexes = new Map<number, ValueIndex>();
-  /** Composite indexes: versions with one value in `column`, sorted by another column. */
-  private bucketIndexes = new Map<number, Map<string, SortedIndex>>();
-  private bucketIndexCount = 0;
+  /** Composite indexes: versions grouped by one column's value, each group sorted by another. */
+  private groupedIndexes = new Map<string, GroupedIndex>();
   /** Bumped on every change; lets callers cache derived data. */
   generation = 0;
 
@@ -177,12 +221,7 @@ export class EntityTable {
     this.current.set(key, v);
     for (const idx of this.sortedIndexes.values()) idx.add(v);
     for (const idx of this.valueIndexes.values()) idx.add(v);
-    for (const [column, byKey] of this.bucketIndexes) {
-      const c = row[column];
-      if (c === null || Array.isArray(c)) continue;
-      const prefix = `${cellKey(c)}\u0000`;
-      for (const [k, idx] of byKey) if (k.startsWith(prefix)) idx.add(v);
-    }
+    for (const idx of this.groupedIndexes.values()) idx.add(v);
   }
 
   /** Drops versions written after `block` and reopens versions closed after it. */
@@ -200,8 +239,7 @@ export class EntityTable {
     }
     this.sortedIndexes = new Map();
     this.valueIndexes = new Map();
-    this.bucketIndexes = new Map();
-    this.bucketIndexCount = 0;
+    this.groupedIndexes = new Map();
   }
 
   /** Versions sorted by `column` (-1: by id). */
@@ -215,23 +253,16 @@ export class EntityTable {
   }
 
   /**
-   * Versions whose (non-list) `column` has the value with key `key`, sorted by `orderColumn`; null
-   * when the table already holds its maximum of such indexes (the caller then walks the full index).
+   * Versions grouped by the value of `column` (each element for list columns), each group sorted
+   * by `orderColumn`; null when the table already holds its maximum of such indexes.
    */
-  sortedBucket(column: number, key: string, orderColumn: number): SortedIndex | null {
-    if (this.def.columns[column].list) return null;
-    let byKey = this.bucketIndexes.get(column);
-    if (!byKey) {
-      byKey = new Map();
-      this.bucketIndexes.set(column, byKey);
-    }
-    const k = `${key}\u0000${orderColumn}`;
-    let idx = byKey.get(k);
+  grouped(column: number, orderColumn: number): GroupedIndex | null {
+    const k = `${column}:${orderColumn}`;
+    let idx = this.groupedIndexes.get(k);
     if (!idx) {
-      if (this.bucketIndexCount >= MAX_BUCKET_INDEXES) return null;
-      this.bucketIndexCount++;
-      idx = new SortedIndex(orderColumn, orderColumn === this.def.idColumn, this.byValue(column).buckets.get(key) ?? []);
-      byKey.set(k, idx);
+      if (this.groupedIndexes.size >= MAX_GROUPED_INDEXES) return null;
+      idx = new GroupedIndex(column, this.def.columns[column].list, orderColumn, orderColumn === this.def.idColumn, this.all);
+      this.groupedIndexes.set(k, idx);
     }
     return idx;
   }

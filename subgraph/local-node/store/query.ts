@@ -144,6 +144,17 @@ export function findById(tables: readonly EntityTable[], key: string, block: num
   return null;
 }
 
+/** The first `limit` versions of a sorted list (read backwards for `desc`) that match. */
+function walk(sorted: readonly Version[], desc: boolean, matches: Predicate, limit: number): Version[] {
+  const out: Version[] = [];
+  if (desc) {
+    for (let i = sorted.length - 1; i >= 0 && out.length < limit; i--) if (matches(sorted[i])) out.push(sorted[i]);
+  } else {
+    for (let i = 0; i < sorted.length && out.length < limit; i++) if (matches(sorted[i])) out.push(sorted[i]);
+  }
+  return out;
+}
+
 export class QueryEngine {
   constructor(
     private readonly schema: InputSchema,
@@ -179,12 +190,20 @@ export class QueryEngine {
     const filter = q.filter ? this.compile(def, q.filter, q.block, q.latest, false) : TRUE;
     const matches: Predicate = filter === TRUE ? visible : (v) => visible(v) && filter(v);
 
+    const column = this.sortColumn(def, q.order);
+    const desc = q.order.kind === 'field' && q.order.desc;
+
     if (q.parent) {
+      if (q.parent.kind === 'derived' && column !== null) {
+        // Children of one parent, already sorted: walk them until `limit` match.
+        const back = def.fieldMap.get(q.parent.backField);
+        const grouped = back && back.column >= 0 ? table.grouped(back.column, column) : null;
+        if (grouped) return walk(grouped.get(cellKey(q.parent.parentId)), desc, matches, limit);
+      }
       const candidates = this.parentCandidates(table, q.parent, q.block, q.latest);
       return this.sortTop(candidates.filter(matches), table, q, limit);
     }
 
-    const column = this.sortColumn(def, q.order);
     const driving = q.filter ? this.drivingCandidates(table, q.filter) : null;
     if (column === null) {
       // Ordering by a child's field: no index; sort the matching versions.
@@ -202,19 +221,12 @@ export class QueryEngine {
         for (const bucket of driving.buckets) for (const v of bucket) if (matches(v)) found.push(v);
         return this.sortTop(found, table, q, limit);
       }
-      if (driving.keys.length === 1) {
-        const composite = table.sortedBucket(driving.column, driving.keys[0], column);
-        if (composite) sorted = composite.versions();
+      if (driving.keys.length === 1 && driving.column >= 0) {
+        const grouped = table.grouped(driving.column, column);
+        if (grouped) sorted = grouped.get(driving.keys[0]);
       }
     }
-    const out: Version[] = [];
-    const desc = q.order.kind === 'field' && q.order.desc;
-    if (desc) {
-      for (let i = sorted.length - 1; i >= 0 && out.length < limit; i--) if (matches(sorted[i])) out.push(sorted[i]);
-    } else {
-      for (let i = 0; i < sorted.length && out.length < limit; i++) if (matches(sorted[i])) out.push(sorted[i]);
-    }
-    return out;
+    return walk(sorted, desc, matches, limit);
   }
 
   /** The first `limit` versions in query order. */

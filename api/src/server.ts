@@ -27,7 +27,7 @@ import { createContext, type Context } from './graphql/context';
 import { createFormatError, type ErrorLogger } from './graphql/errors';
 import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, type QueryLimits } from './graphql/limits';
 import { buildApiSchema } from './graphql/schema';
-import type { ApiServices } from './graphql/services';
+import type { ApiServices, RoundTrips } from './graphql/services';
 import { SubgraphClient } from './graphql/subgraph/subgraph-client';
 import { permissions } from './permissions';
 import { profileModels } from './profiles/profile.model';
@@ -97,7 +97,9 @@ async function openDatabase(config: ServerConfig): Promise<{ connection: Connect
     uri = embedded.uri;
   }
   try {
-    const connection = await mongoose.createConnection(uri, { dbName: DATABASE_NAME, serverSelectionTimeoutMS: 15_000 }).asPromise();
+    const connection = await mongoose
+      .createConnection(uri, { dbName: DATABASE_NAME, serverSelectionTimeoutMS: 15_000, monitorCommands: true })
+      .asPromise();
     return { connection, uri, embedded };
   } catch (error) {
     await embedded?.stop();
@@ -129,6 +131,16 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     await Promise.all([profiles.Profile, records, auditEntries, auditBatchesModel, nonces, sessions].map((model) => model.init()));
 
     const masterKey = await loadMasterKey({ masterKey: config.data.masterKey, dataDir: config.data.dataDir });
+    const roundTrips: RoundTrips = {
+      get subgraphRequests() {
+        return subgraph.counter.subgraphRequests;
+      },
+      databaseCommands: 0,
+      chainCalls: 0,
+    };
+    connection.getClient().on('commandStarted', () => {
+      roundTrips.databaseCommands += 1;
+    });
     const auditLog = new AuditLogService(auditEntries);
     const auditBatches = new AuditBatchService(auditEntries, auditBatchesModel, { batchSize: config.data.auditBatchSize });
     const services: ApiServices = {
@@ -141,6 +153,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       auditLog,
       auditBatches,
       logger,
+      roundTrips,
     };
 
     timers.push(startExpirySweep([nonces, sessions], { intervalMs: config.data.expirySweepMs, onError: (error) => logger.error('SIWE expiry sweep failed', error) }));

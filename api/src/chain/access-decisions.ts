@@ -23,19 +23,22 @@ const DEFAULT_ADMIN_ROLE = `0x${'00'.repeat(32)}`;
  */
 export class AccessDecisions {
   private readonly answers = new Map<string, Promise<boolean>>();
-  /** How many contract calls this request made (tests and benchmarks read it). */
+  /** How many contract calls this request made. */
   calls = 0;
 
   constructor(
     private readonly views: HealthRecordsContracts,
     /** The signed-in address, lowercase, or null. */
     readonly viewer: string | null,
+    /** A server-wide counter of contract calls (tests and benchmarks read it). */
+    private readonly counter: { chainCalls: number } = { chainCalls: 0 },
   ) {}
 
   private ask(key: string, question: () => Promise<boolean>): Promise<boolean> {
     let answer = this.answers.get(key);
     if (!answer) {
       this.calls += 1;
+      this.counter.chainCalls += 1;
       answer = question();
       this.answers.set(key, answer);
     }

@@ -8,6 +8,13 @@ import type { ServerConfig } from '../server-config';
 import type { ErrorLogger } from './errors';
 import type { SubgraphClient } from './subgraph/subgraph-client';
 
+/** Round trips to each backend since the server started: tests and benchmarks read them. */
+export interface RoundTrips {
+  subgraphRequests: number;
+  databaseCommands: number;
+  chainCalls: number;
+}
+
 /** Everything the server shares between requests: the data layer's services, the chain, the subgraph. */
 export interface ApiServices {
   config: ServerConfig;
@@ -19,4 +26,5 @@ export interface ApiServices {
   auditLog: AuditLogService;
   auditBatches: AuditBatchService;
   logger: ErrorLogger;
+  roundTrips: RoundTrips;
 }

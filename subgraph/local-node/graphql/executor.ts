@@ -9,12 +9,36 @@
  * validates and coerces variables and arguments (documents are cached), and runs introspection.
  */
 import {
+  FieldsOnCorrectTypeRule,
+  FragmentsOnCompositeTypesRule,
   GraphQLError,
+  KnownArgumentNamesRule,
+  KnownDirectivesRule,
+  KnownFragmentNamesRule,
+  KnownTypeNamesRule,
   Kind,
+  LoneAnonymousOperationRule,
+  NoFragmentCyclesRule,
+  NoUndefinedVariablesRule,
+  NoUnusedFragmentsRule,
+  NoUnusedVariablesRule,
+  OverlappingFieldsCanBeMergedRule,
+  PossibleFragmentSpreadsRule,
+  ProvidedRequiredArgumentsRule,
+  ScalarLeafsRule,
+  UniqueArgumentNamesRule,
+  UniqueDirectivesPerLocationRule,
+  UniqueFragmentNamesRule,
+  UniqueOperationNamesRule,
+  UniqueVariableNamesRule,
+  ValuesOfCorrectTypeRule,
+  VariablesAreInputTypesRule,
+  VariablesInAllowedPositionRule,
   execute,
   getOperationAST,
   parse,
   validate,
+  type ValidationRule,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -76,6 +100,50 @@ interface At {
 }
 
 const DOCUMENT_CACHE_SIZE = 1000;
+
+/** graph-node's GRAPH_GRAPHQL_MAX_DEPTH default. */
+export const MAX_DEPTH = 255;
+
+/** The validation rules graph-node runs (graphql/src/execution/query.rs), in its order. */
+const VALIDATION_RULES: ValidationRule[] = [
+  UniqueOperationNamesRule,
+  LoneAnonymousOperationRule,
+  KnownTypeNamesRule,
+  FragmentsOnCompositeTypesRule,
+  VariablesAreInputTypesRule,
+  ScalarLeafsRule,
+  FieldsOnCorrectTypeRule,
+  UniqueFragmentNamesRule,
+  KnownFragmentNamesRule,
+  NoUnusedFragmentsRule,
+  OverlappingFieldsCanBeMergedRule,
+  NoFragmentCyclesRule,
+  PossibleFragmentSpreadsRule,
+  NoUnusedVariablesRule,
+  NoUndefinedVariablesRule,
+  KnownArgumentNamesRule,
+  UniqueArgumentNamesRule,
+  UniqueVariableNamesRule,
+  ProvidedRequiredArgumentsRule,
+  KnownDirectivesRule,
+  VariablesInAllowedPositionRule,
+  ValuesOfCorrectTypeRule,
+  UniqueDirectivesPerLocationRule,
+];
+
+/** The nesting depth of a selection set, following fragment spreads (validation rules out cycles). */
+function depth(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>): number {
+  if (!set) return 0;
+  let max = 0;
+  for (const s of set.selections) {
+    let d: number;
+    if (s.kind === Kind.FIELD) d = s.selectionSet ? 1 + depth(s.selectionSet, fragments) : 1;
+    else if (s.kind === Kind.INLINE_FRAGMENT) d = depth(s.selectionSet, fragments);
+    else d = depth(fragments.get(s.name.value)?.selectionSet, fragments);
+    if (d > max) max = d;
+  }
+  return max;
+}
 
 /** graph-node's validator reports graphql-js's messages without the "Did you mean" hints. */
 function errorJson(e: GraphQLError): GraphQLErrorJson {
@@ -282,10 +350,18 @@ export class QueryApi {
     } catch (e) {
       return { document: { kind: Kind.DOCUMENT, definitions: [] }, errors: [errorJson(e as GraphQLError)], fragments: new Map() };
     }
-    const errors = validate(this.schema.schema, document);
+    const errors: GraphQLErrorJson[] = validate(this.schema.schema, document, VALIDATION_RULES).map(errorJson);
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-    p = { document, errors: errors.length ? errors.map(errorJson) : null, fragments };
+    if (errors.length === 0) {
+      for (const d of document.definitions) {
+        if (d.kind === Kind.OPERATION_DEFINITION && depth(d.selectionSet, fragments) > MAX_DEPTH) {
+          errors.push({ message: `query has a depth that exceeds the limit of \`${MAX_DEPTH}\`` });
+          break;
+        }
+      }
+    }
+    p = { document, errors: errors.length ? errors : null, fragments };
     if (this.documents.size >= DOCUMENT_CACHE_SIZE) this.documents.delete(this.documents.keys().next().value!);
     this.documents.set(query, p);
     return p;

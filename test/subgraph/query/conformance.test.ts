@@ -316,6 +316,9 @@ describe('errors', () => {
     expect(run('{ ownerz { id } }').errors![0].message).toBe('Cannot query field "ownerz" on type "Query".');
     expect(run('{ owners(where: { nope: 1 }) { id } }').errors).toBeDefined();
     expect(run('{ owners { id ').errors![0].message).toMatch(/^Syntax Error/);
+    let deep = '{ id }';
+    for (let i = 0; i < 260; i++) deep = `{ favorite { owner ${deep} } }`;
+    expect(run(`{ owner(id: "o1") ${deep} }`).errors).toEqual([{ message: 'query has a depth that exceeds the limit of `255`' }]);
   });
 
   test('indexing errors: deny (the default) hides data, allow returns it, _meta stays', () => {

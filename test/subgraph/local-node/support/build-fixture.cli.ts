@@ -1,4 +1,10 @@
+/**
+ * Builds a fixture subgraph by hand (the tests and the benchmark build theirs on demand):
+ * `npx ts-node --transpile-only test/subgraph/local-node/support/build-fixture.cli.ts <fixture> [<fixture with the contracts>]`
+ */
 import { buildFixtureSubgraph } from './fixture-subgraph';
-const t = Date.now();
-const f = buildFixtureSubgraph(process.argv[2] ?? 'indexer-fixture', process.argv[3] ? { solidityFrom: process.argv[3] } : {});
-console.log(f.buildDir, Object.keys(f.contracts), Date.now() - t, 'ms');
+
+const started = Date.now();
+const [name = 'indexer-fixture', solidityFrom] = process.argv.slice(2);
+const fixture = buildFixtureSubgraph(name, solidityFrom ? { solidityFrom } : {});
+process.stdout.write(`${fixture.buildDir} (contracts ${Object.keys(fixture.contracts).join(', ')}) in ${Date.now() - started} ms\n`);

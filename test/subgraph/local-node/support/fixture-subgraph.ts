@@ -117,7 +117,42 @@ function compileCached(solidityDir: string, abisDir: string): Record<string, Com
   return contracts;
 }
 
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `work` holding `<dir>/.build-lock` (a directory, created atomically), so that test files
+ * running in parallel Jest workers do not build the same fixture at the same time.
+ */
+function withBuildLock<T>(dir: string, work: () => T): T {
+  const lock = path.join(dir, '.build-lock');
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const held = fs.statSync(lock, { throwIfNoEntry: false });
+      const age = held ? Date.now() - held.mtimeMs : 0;
+      if (age > 10 * 60_000) fs.rmSync(lock, { recursive: true, force: true }); // left by a killed run
+      if (Date.now() > deadline) throw new Error(`${lock} is still held after 10 minutes`);
+      sleepSync(200);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 export function buildFixtureSubgraph(name: string, options: { solidityFrom?: string } = {}): BuiltFixture {
+  return withBuildLock(path.join(FIXTURES_DIR, name), () => buildUnlocked(name, options));
+}
+
+function buildUnlocked(name: string, options: { solidityFrom?: string }): BuiltFixture {
   const dir = path.join(FIXTURES_DIR, name);
   const solidityDir = path.join(FIXTURES_DIR, options.solidityFrom ?? name, 'contracts');
   const abisDir = path.join(dir, 'abis');

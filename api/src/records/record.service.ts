@@ -231,15 +231,30 @@ export class RecordService {
   }
 
   /**
-   * Reads records' contents. For each record, in order: authorize → append the audit entry (allowed
-   * or denied) → only then decrypt. All entries of one call are written in a single insert before any
-   * content is decrypted; a failed audit write means nothing is returned. Denied reads throw
-   * ForbiddenError after being logged. Erased records read as content null.
+   * Reads records' contents, all or nothing: like `readEach`, but throws the first item's error
+   * (ForbiddenError for a denied read, NotFoundError for an unknown record).
    */
   async read(
     requests: readonly { recordId: string; reader: string; purpose: string }[],
     authorize: ReadAuthorizer,
   ): Promise<RecordRead[]> {
+    const results = await this.readEach(requests, authorize);
+    const failed = results.find((result) => result instanceof Error);
+    if (failed) throw failed;
+    return results as RecordRead[];
+  }
+
+  /**
+   * Reads records' contents, one outcome per request (the shape a DataLoader batch returns). For each
+   * record: authorize → audit entry (allowed or denied) → only then decrypt. The entries of one call
+   * are written in a single insert before any content is decrypted; if that write fails, the call
+   * throws and nothing is returned. A denied read comes back as a ForbiddenError (after being logged),
+   * an unknown record as a NotFoundError (nothing to log), an erased record with content null.
+   */
+  async readEach(
+    requests: readonly { recordId: string; reader: string; purpose: string }[],
+    authorize: ReadAuthorizer,
+  ): Promise<(RecordRead | ForbiddenError | NotFoundError)[]> {
     const normalized = requests.map((request, index) => ({
       recordId: normalizeBytes32(request.recordId, `requests[${index}].recordId`),
       reader: normalizeAddress(request.reader, `requests[${index}].reader`),
@@ -248,18 +263,20 @@ export class RecordService {
     const docs = await this.records.find({ recordId: { $in: [...new Set(normalized.map((r) => r.recordId))] } }).lean<RecordDoc[]>();
     const byId = new Map(docs.map((doc) => [doc.recordId, doc]));
 
+    type Decided = { doc: RecordDoc; readRequest: ReadRequest; decision: AuditDecision };
     const decided = await Promise.all(
-      normalized.map(async (request) => {
+      normalized.map(async (request): Promise<Decided | NotFoundError> => {
         const doc = byId.get(request.recordId);
-        if (!doc) throw new NotFoundError(`No record ${request.recordId}.`);
+        if (!doc) return new NotFoundError(`No record ${request.recordId}.`);
         const readRequest: ReadRequest = { ...request, patient: doc.patient, category: doc.category, version: doc.currentVersion };
         const decision: AuditDecision = (await authorize(readRequest)) ? 'allowed' : 'denied';
         return { doc, readRequest, decision };
       }),
     );
 
+    const logged = decided.filter((item): item is Decided => !(item instanceof NotFoundError));
     const entries = await this.audit.append(
-      decided.map(({ readRequest, decision }) => ({
+      logged.map(({ readRequest, decision }) => ({
         actor: readRequest.reader,
         patient: readRequest.patient,
         recordId: readRequest.recordId,
@@ -269,19 +286,18 @@ export class RecordService {
         decision,
       })),
     );
+    const entryOf = new Map(logged.map((item, index) => [item, entries[index]!]));
 
-    const denied = decided.find(({ decision }) => decision === 'denied');
-    if (denied) {
-      throw new ForbiddenError(
-        `${denied.readRequest.reader} may not read record ${denied.readRequest.recordId} for purpose ${denied.readRequest.purpose}.`,
-      );
-    }
-
-    return decided.map(({ doc }, index) => {
+    // Only past this point is anything decrypted: every entry above is acknowledged by the database.
+    return decided.map((item) => {
+      if (item instanceof NotFoundError) return item;
+      const { doc, readRequest, decision } = item;
+      if (decision === 'denied') {
+        return new ForbiddenError(`${readRequest.reader} may not read record ${readRequest.recordId} for purpose ${readRequest.purpose}.`);
+      }
       const latest = doc.versions[doc.versions.length - 1]!;
-      const content =
-        doc.status === 'erased' || !isSealed(latest) ? null : this.decrypt(doc.recordId, latest).content;
-      return { record: summaryOf(doc), auditEntryId: entries[index]!.entryId, content, version: doc.currentVersion };
+      const content = doc.status === 'erased' || !isSealed(latest) ? null : this.decrypt(doc.recordId, latest).content;
+      return { record: summaryOf(doc), auditEntryId: entryOf.get(item)!.entryId, content, version: doc.currentVersion };
     });
   }
 

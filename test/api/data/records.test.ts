@@ -1,5 +1,5 @@
 import { keccak256 } from 'ethers';
-import { BadInputError, ConflictError, FhirValidationError, ForbiddenError } from '../../../api/src/errors';
+import { BadInputError, ConflictError, FhirValidationError, ForbiddenError, NotFoundError } from '../../../api/src/errors';
 import { canonicalBytes } from '../../../api/src/records/canonical-json';
 import { computeCommitment } from '../../../api/src/records/commitment';
 import type { RecordDoc } from '../../../api/src/records/record.model';
@@ -9,6 +9,7 @@ import { START_TIMEOUT_MS, startTestDatabase, type TestDatabase } from './suppor
 const PATIENT = '0x00000000000000000000000000000000000000a1';
 const PROVIDER = '0x00000000000000000000000000000000000000b2';
 const STRANGER = '0x00000000000000000000000000000000000000c3';
+const LISTED = '0x00000000000000000000000000000000000000d4';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -113,6 +114,28 @@ describe('records', () => {
     expect(await db.layer.models.AuditEntry.findOne({ recordId: receipt.recordId, actor: STRANGER }).lean()).toMatchObject({ decision: 'denied', purpose: 'HRESCH' });
   });
 
+  it('reads a batch with one outcome per request, logging every decision before decrypting any', async () => {
+    const mine = await db.layer.records.create({ patient: PATIENT, author: PROVIDER, content: fhir.observationGlucose() });
+    const theirs = await db.layer.records.create({ patient: STRANGER, author: STRANGER, content: fhir.conditionAsthma() });
+    const unknown = `0x${'cd'.repeat(32)}`;
+    const results = await db.layer.records.readEach(
+      [mine, theirs, { recordId: unknown }].map(({ recordId }) => ({ recordId, reader: PATIENT, purpose: 'TREAT' })),
+      (request) => request.patient === PATIENT,
+    );
+    expect(results[0]).toMatchObject({ content: fhir.observationGlucose(), version: 1 });
+    expect(results[1]).toBeInstanceOf(ForbiddenError);
+    expect(results[2]).toBeInstanceOf(NotFoundError);
+    const logged = await db.layer.models.AuditEntry.find({ actor: PATIENT, recordId: { $in: [mine.recordId, theirs.recordId, unknown] } }).lean();
+    expect(logged.map((entry) => [entry.recordId, entry.decision]).sort()).toEqual(
+      [
+        [mine.recordId, 'allowed'],
+        [theirs.recordId, 'denied'],
+      ].sort(),
+    );
+    // The all-or-nothing form throws the first failure.
+    await expect(db.layer.records.read([{ recordId: theirs.recordId, reader: PATIENT, purpose: 'TREAT' }], (request) => request.patient === PATIENT)).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
   it('returns no content when the audit entry cannot be written', async () => {
     const receipt = await db.layer.records.create({ patient: PATIENT, author: PROVIDER, content: fhir.medicationStatement() });
     // An invalid purpose makes the audit write fail: the read must fail with it.
@@ -150,13 +173,13 @@ describe('records', () => {
   });
 
   it('lists summaries without contents, in the order asked', async () => {
-    const one = await db.layer.records.create({ patient: STRANGER, author: STRANGER, content: fhir.observationGlucose() });
-    const two = await db.layer.records.create({ patient: STRANGER, author: STRANGER, content: fhir.conditionAsthma() });
+    const one = await db.layer.records.create({ patient: LISTED, author: LISTED, content: fhir.observationGlucose() });
+    const two = await db.layer.records.create({ patient: LISTED, author: LISTED, content: fhir.conditionAsthma() });
     const missing = `0x${'ab'.repeat(32)}`;
     const summaries = await db.layer.records.summaries([two.recordId, missing, one.recordId]);
     expect(summaries.map((summary) => summary?.category ?? null)).toEqual(['Condition', null, 'Observation']);
     expect(JSON.stringify(summaries)).not.toMatch(/ciphertext|wrappedKey/);
-    const listed = await db.layer.records.summariesOfPatient(STRANGER, { first: 10 });
+    const listed = await db.layer.records.summariesOfPatient(LISTED, { first: 10 });
     expect(listed.map((summary) => summary.recordId)).toEqual([two.recordId, one.recordId]);
   });
 });

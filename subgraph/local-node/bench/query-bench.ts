@@ -8,6 +8,7 @@
  * With --json it prints one JSON object: { requestsPerSecond, p50Ms, p99Ms, ... }.
  */
 import { spawn } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { startQueryServer } from '../graphql/server';
 import { fillBenchStore } from './query-fixture';
@@ -68,6 +69,9 @@ async function main(): Promise<void> {
     versions,
     concurrency,
     seconds: r.seconds,
+    /** Other work on the machine skews the figures; the 1-minute load average shows how much. */
+    loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
+    cpus: os.cpus().length,
   };
   if (r.errors > 0) process.stderr.write(`${r.errors} requests failed; first: ${r.firstError}\n`);
   if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);

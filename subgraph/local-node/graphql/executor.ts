@@ -151,23 +151,32 @@ function errorJson(e: GraphQLError): GraphQLErrorJson {
   return e.locations && e.locations.length > 0 ? { message, locations: e.locations.map((l) => ({ line: l.line, column: l.column })) } : { message };
 }
 
-function serializeCell(c: Cell): unknown {
-  if (c === null) return null;
+/**
+ * A cell as JSON text, as graph-node serialises it: BigInt, Int8 and Timestamp as strings of
+ * digits, BigDecimal as its decimal string, Bytes as 0x hex (already their stored form).
+ */
+function cellJson(c: Cell): string {
+  if (c === null) return 'null';
   switch (typeof c) {
+    case 'string':
+      return JSON.stringify(c);
+    case 'number':
+      return String(c);
+    case 'boolean':
+      return c ? 'true' : 'false';
     case 'bigint':
-      return c.toString();
-    case 'object':
-      return Array.isArray(c) ? c.map(serializeCell) : (c as BigDec).text;
+      return `"${c}"`;
     default:
-      return c;
+      return Array.isArray(c) ? `[${c.map(cellJson).join(',')}]` : JSON.stringify((c as BigDec).text);
   }
 }
 
+/** How to produce one response key of an entity object; `prefix` is `"key":` as JSON. */
 type Plan =
-  | { key: string; kind: 'typename' }
-  | { key: string; kind: 'scalar'; column: number }
-  | { key: string; kind: 'ref'; field: FieldDef; nodes: FieldNode[] }
-  | { key: string; kind: 'many'; field: FieldDef; nodes: FieldNode[]; args: Record<string, unknown> };
+  | { prefix: string; kind: 'typename'; json: string }
+  | { prefix: string; kind: 'scalar'; column: number }
+  | { prefix: string; kind: 'ref'; field: FieldDef; nodes: FieldNode[] }
+  | { prefix: string; kind: 'many'; field: FieldDef; nodes: FieldNode[]; args: Record<string, unknown> };
 
 class Request {
   private readonly plans = new Map<FieldNode, Map<string, Plan[]>>();
@@ -235,35 +244,40 @@ class Request {
     plan = [];
     for (const [key, fieldNodes] of fields) {
       const name = fieldNodes[0].name.value;
+      const prefix = `${plan.length === 0 ? '{' : ','}${JSON.stringify(key)}:`;
       if (name === '__typename') {
-        plan.push({ key, kind: 'typename' });
+        plan.push({ prefix, kind: 'typename', json: JSON.stringify(def.name) });
         continue;
       }
       const f = def.fieldMap.get(name);
       if (!f) throw new QueryExecutionError(`Type \`${def.name}\` has no field \`${name}\``);
       if (f.kind === 'scalar' || f.kind === 'enum') {
-        plan.push({ key, kind: 'scalar', column: f.column });
+        plan.push({ prefix, kind: 'scalar', column: f.column });
       } else if (!f.list && !f.derivedFrom) {
-        plan.push({ key, kind: 'ref', field: f, nodes: fieldNodes });
+        plan.push({ prefix, kind: 'ref', field: f, nodes: fieldNodes });
       } else {
         const args = getArgumentValues(gqlType.getFields()[name] as GraphQLField<unknown, unknown>, fieldNodes[0], this.variables);
-        plan.push({ key, kind: 'many', field: f, nodes: fieldNodes, args });
+        plan.push({ prefix, kind: 'many', field: f, nodes: fieldNodes, args });
       }
     }
     byType.set(def.name, plan);
     return plan;
   }
 
-  object(v: Version, nodes: FieldNode[], at: At): Record<string, unknown> {
+  /** The entity as a JSON object, with the selected fields. */
+  object(v: Version, nodes: FieldNode[], at: At): string {
     const def = v.table.def;
-    const out: Record<string, unknown> = {};
-    for (const p of this.plan(def, nodes)) {
+    const plan = this.plan(def, nodes);
+    if (plan.length === 0) return '{}';
+    let out = '';
+    for (const p of plan) {
+      out += p.prefix;
       switch (p.kind) {
         case 'typename':
-          out[p.key] = def.name;
+          out += p.json;
           break;
         case 'scalar':
-          out[p.key] = serializeCell(v.row[p.column]);
+          out += cellJson(v.row[p.column]);
           break;
         case 'ref': {
           const id = v.row[p.field.column];
@@ -272,18 +286,27 @@ class Request {
             // e.g. the referenced entity was removed: graph-node's executor refuses the null.
             throw new QueryExecutionError(`Null value resolved for non-null field \`${p.field.name}\``);
           }
-          out[p.key] = child ? this.object(child, p.nodes, at) : null;
+          out += child ? this.object(child, p.nodes, at) : 'null';
           break;
         }
         case 'many':
-          out[p.key] = this.relation(v, p.field, p.nodes, p.args, at);
+          out += this.relation(v, p.field, p.nodes, p.args, at);
           break;
       }
     }
-    return out;
+    return `${out}}`;
   }
 
-  private relation(v: Version, f: FieldDef, nodes: FieldNode[], args: Record<string, unknown>, at: At): unknown {
+  list(versions: Version[], nodes: FieldNode[], at: At): string {
+    let out = '[';
+    for (let i = 0; i < versions.length; i++) {
+      if (i > 0) out += ',';
+      out += this.object(versions[i], nodes, at);
+    }
+    return `${out}]`;
+  }
+
+  private relation(v: Version, f: FieldDef, nodes: FieldNode[], args: Record<string, unknown>, at: At): string {
     const parent: ParentLink = f.derivedFrom
       ? { kind: 'derived', backField: f.derivedFrom, parentId: v.id }
       : { kind: 'ids', ids: (v.row[f.column] as Cell[] | null) ?? [] };
@@ -304,7 +327,7 @@ class Request {
           `Ambiguous result for derived field \`${f.name}\`: Multiple \`${f.typeName}\` entities refer back via \`${f.derivedFrom}\``,
         );
       }
-      return found.length ? this.object(found[0], nodes, at) : null;
+      return found.length ? this.object(found[0], nodes, at) : 'null';
     }
     const range = buildRange(args.first, args.skip);
     const q: EntityQuery = {
@@ -317,7 +340,7 @@ class Request {
       skip: range.skip,
       parent,
     };
-    return this.api.store.engine.run(q).map((c) => this.object(c, nodes, at));
+    return this.list(this.api.store.engine.run(q), nodes, at);
   }
 }
 
@@ -369,6 +392,16 @@ export class QueryApi {
 
   /** Runs one GraphQL request. Never throws for bad queries: errors come back in `errors`. */
   execute(request: QueryRequest): QueryResponse {
+    return JSON.parse(this.executeJson(request)) as QueryResponse;
+  }
+
+  /** `execute`, answering with the response's JSON text (what the HTTP endpoint sends). */
+  executeJson(request: QueryRequest): string {
+    const r = this.run(request);
+    return typeof r === 'string' ? r : JSON.stringify(r);
+  }
+
+  private run(request: QueryRequest): QueryResponse | string {
     if (typeof request.query !== 'string' || request.query.trim() === '') return { errors: [{ message: 'The query is empty' }] };
     const prepared = this.prepare(request.query);
     if (prepared.errors) return { errors: prepared.errors };
@@ -393,10 +426,12 @@ export class QueryApi {
     }
   }
 
-  private executeOperation(req: Request, operation: OperationDefinitionNode, request: QueryRequest): QueryResponse {
+  /** The response as JSON text, or as an object for errors. */
+  private executeOperation(req: Request, operation: OperationDefinitionNode, request: QueryRequest): QueryResponse | string {
     const fields = new Map<string, FieldNode[]>();
     req.collect('Query', operation.selectionSet, fields, new Set());
-    const data: Record<string, unknown> = {};
+    /** Response key → the value's JSON text, in response order. */
+    const data = new Map<string, string>();
     const introspection: FieldNode[] = [];
     /** Response keys of data fields that the error policy may hide, with their block and policy. */
     const guarded: Array<{ key: string; at: At; deny: boolean }> = [];
@@ -405,18 +440,18 @@ export class QueryApi {
       const node = nodes[0];
       const name = node.name.value;
       if (name === '__typename') {
-        data[key] = 'Query';
+        data.set(key, '"Query"');
         continue;
       }
       if (name === '__schema' || name === '__type') {
         introspection.push(...nodes);
-        data[key] = null; // placeholder keeps the response order
+        data.set(key, 'null'); // placeholder keeps the response order
         continue;
       }
       const args = getArgumentValues(queryType.getFields()[name], node, req.variables);
       const at = this.resolveBlock(args.block);
       if (name === '_meta') {
-        data[key] = this.meta(at, nodes, req);
+        data.set(key, JSON.stringify(this.meta(at, nodes, req)));
         continue;
       }
       const root = this.rootFields.get(name);
@@ -433,7 +468,7 @@ export class QueryApi {
           first: range.first,
           skip: range.skip,
         };
-        data[key] = this.store.engine.run(q).map((v) => req.object(v, nodes, at));
+        data.set(key, req.list(this.store.engine.run(q), nodes, at));
       } else {
         const tables = this.store.engine.tablesOf(root.typeName);
         let id: string;
@@ -443,7 +478,7 @@ export class QueryApi {
           throw new QueryExecutionError(`Failed to decode \`id\` value: \`${String(args.id)}\``);
         }
         const v = findById(tables, id, at.number, at.latest);
-        data[key] = v ? req.object(v, nodes, at) : null;
+        data.set(key, v ? req.object(v, nodes, at) : 'null');
       }
     }
     if (introspection.length > 0) {
@@ -459,18 +494,18 @@ export class QueryApi {
         errors?: readonly GraphQLError[];
       };
       if (result.errors?.length) return { errors: result.errors.map(errorJson) };
-      for (const [key, value] of Object.entries(result.data ?? {})) data[key] = value;
+      for (const [key, value] of Object.entries(result.data ?? {})) data.set(key, JSON.stringify(value));
     }
     // graph-node's post_process: a deterministic indexing error at or below the queried block adds
     // `indexing_error`; with `subgraphError: deny` (the default) only `_meta` and introspection stay.
     const error = this.store.indexingError();
     const affected = error ? guarded.filter((g) => error.block.number <= g.at.number) : [];
     if (affected.length > 0) {
-      for (const g of affected) if (g.deny) delete data[g.key];
-      if (affected.some((g) => g.deny) && Object.keys(data).length === 0) return { data: null, errors: [{ message: 'indexing_error' }] };
-      return { data, errors: [{ message: 'indexing_error' }] };
+      for (const g of affected) if (g.deny) data.delete(g.key);
+      if (affected.some((g) => g.deny) && data.size === 0) return { data: null, errors: [{ message: 'indexing_error' }] };
+      return `{"data":${dataJson(data)},"errors":[{"message":"indexing_error"}]}`;
     }
-    return { data };
+    return `{"data":${dataJson(data)}}`;
   }
 
   private deploymentNotStarted(): QueryExecutionError {
@@ -536,6 +571,12 @@ export class QueryApi {
     }
     return out;
   }
+}
+
+function dataJson(data: Map<string, string>): string {
+  let out = '{';
+  for (const [key, json] of data) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${json}`;
+  return `${out}}`;
 }
 
 export function createQueryApi(options: QueryApiOptions): QueryApi {

@@ -71,16 +71,15 @@ export function startQueryServer(options: QueryServerOptions): Promise<QueryServ
   const host = options.host ?? '127.0.0.1';
 
   const run = (res: http.ServerResponse, request: QueryRequest): void => {
-    let response: QueryResponse;
+    let body: string;
     try {
-      response = api.execute(request);
+      body = api.executeJson(request);
     } catch (e) {
       // An internal failure: report it without taking the server down.
-      response = { errors: [{ message: `Internal error: ${(e as Error).message}` }] };
-      json(res, 500, response);
+      json(res, 500, { errors: [{ message: `Internal error: ${(e as Error).message}` }] });
       return;
     }
-    json(res, 200, response);
+    send(res, 200, body);
   };
 
   const server = http.createServer((req, res) => {

@@ -101,6 +101,9 @@ function buffersOf(version: SealedVersion): SealedVersion {
   };
 }
 
+/** Projection that leaves every encrypted field out, for reads that return no content. */
+const WITHOUT_CONTENT = { 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 } as const;
+
 function summaryOf(doc: RecordDoc): RecordSummary {
   const first = doc.versions[0]!;
   const last = doc.versions[doc.versions.length - 1]!;
@@ -201,7 +204,10 @@ export class RecordService {
 
   /** The record without its contents, or null. */
   async summary(recordId: string): Promise<RecordSummary | null> {
-    const doc = await this.records.findOne({ recordId: normalizeBytes32(recordId, 'recordId') }).select({ 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 }).lean<RecordDoc>();
+    const doc = await this.records
+      .findOne({ recordId: normalizeBytes32(recordId, 'recordId') })
+      .select(WITHOUT_CONTENT)
+      .lean<RecordDoc>();
     return doc ? summaryOf(doc) : null;
   }
 
@@ -210,7 +216,7 @@ export class RecordService {
     const ids = recordIds.map((id, index) => normalizeBytes32(id, `recordIds[${index}]`));
     const docs = await this.records
       .find({ recordId: { $in: [...new Set(ids)] } })
-      .select({ 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 })
+      .select(WITHOUT_CONTENT)
       .lean<RecordDoc[]>();
     const byId = new Map(docs.map((doc) => [doc.recordId, summaryOf(doc)]));
     return ids.map((id) => byId.get(id) ?? null);
@@ -223,7 +229,7 @@ export class RecordService {
     if (options.before) filter.createdAt = { $lt: options.before };
     const docs = await this.records
       .find(filter)
-      .select({ 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 })
+      .select(WITHOUT_CONTENT)
       .sort({ createdAt: -1 })
       .limit(Math.min(Math.max(options.first, 1), 100))
       .lean<RecordDoc[]>();

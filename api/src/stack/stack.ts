@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Deployment } from '../../../contracts/deploy/deploy';
 import { deploymentPath } from '../../../contracts/deploy/deploy';
+import { REPO_ROOT } from '../config';
 import { startEmbeddedMongo } from '../database/embedded-mongo';
 import { startLocalNode, type NodeLogger } from '../../../subgraph/local-node';
 import { createServer } from '../server';
@@ -53,7 +54,8 @@ export async function startStack({ config, progress = consoleProgress() }: Start
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
   const pids: number[] = [];
   const stateDir = path.join(config.dataDir, 'stack');
-  const stampDir = path.join(config.dataDir, 'build-stamps');
+  // Builds write into the repository (subgraph/build, web/dist), so their stamps live with it too.
+  const stampDir = path.join(REPO_ROOT, '.data', 'build-stamps');
 
   const stopAll = async () => {
     for (const part of stops.splice(0).reverse()) {

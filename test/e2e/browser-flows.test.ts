@@ -1,0 +1,175 @@
+/**
+ * The whole system in a browser: the stack `npm start` runs (chain, contracts, subgraph node, FerretDB,
+ * API, web client, demo data) on free ports, Debian's Chromium driven by playwright-core, and an
+ * injected EIP-1193 wallet in place of MetaMask that signs with the demo's test keys. Each flow is a
+ * user's action through the UI; the assertions read what the UI then shows.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { demoWallets } from '../../api/src/stack/demo-accounts';
+import { quietProgress } from '../../api/src/stack/progress';
+import { loadStackConfig } from '../../api/src/stack/stack-config';
+import { startStack, type RunningStack } from '../../api/src/stack/stack';
+import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
+import { launchChromium, screenshot } from './support/browser';
+
+jest.setTimeout(240_000);
+
+const people = Object.fromEntries(demoWallets().map((account) => [account.name, account]));
+const alice = people['Alice Martin']!;
+const carla = people['Carla Lopez']!;
+const dani = people['Dani Lopez']!;
+const femi = people['Dr. Femi Adeyemi']!;
+const grace = people['Grace Chen']!;
+
+let stack: RunningStack;
+let browser: Browser;
+let dataDir: string;
+const actors: Actor[] = [];
+const progress: string[] = [];
+
+async function as(person: { index: number; name: string }): Promise<Actor> {
+  const actor = await signInAs(browser, { webUrl: stack.urls.web, rpcUrl: stack.urls.rpc, chainId: stack.chainId, index: person.index, name: person.name });
+  actors.push(actor);
+  return actor;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-e2e-'));
+  // Every port free (0), everything embedded, the demo seeded: the stack a newcomer gets.
+  const config = loadStackConfig({ CHAIN_PORT: '0', SUBGRAPH_PORT: '0', API_PORT: '0', WEB_PORT: '0', DATA_DIR: dataDir }, []);
+  try {
+    stack = await startStack({ config, progress: quietProgress(progress) });
+  } catch (error) {
+    throw new Error(`The stack did not start: ${(error as Error).message}\nProgress:\n${progress.join('\n')}`);
+  }
+  browser = await launchChromium();
+}, 600_000);
+
+afterAll(async () => {
+  for (const actor of actors) await actor.close().catch(() => undefined);
+  await browser?.close();
+  await stack?.stop();
+  for (const pid of stack?.pids ?? []) {
+    // Every child the stack started has exited.
+    expect(() => process.kill(pid, 0)).toThrow();
+  }
+  await rm(dataDir, { recursive: true, force: true });
+}, 120_000);
+
+describe('the web client on the whole stack', () => {
+  let patient: Actor;
+  let provider: Actor;
+
+  test('a patient signs in with Ethereum and sees their records', async () => {
+    patient = await as(alice);
+    await patient.page.waitForSelector('[data-view="patient"]');
+    expect(await patient.page.textContent('.view-title')).toContain('Alice Martin');
+    // The seeded records are all anchored and match their commitments.
+    const badges = await patient.page.locator('[data-section="Records"] [data-integrity]').allTextContents();
+    expect(badges.length).toBeGreaterThan(0);
+    expect(new Set(badges)).toEqual(new Set(['verified']));
+    await screenshot(patient.page, '01-patient-signed-in');
+  });
+
+  test('the patient grants a consent with a wallet transaction', async () => {
+    const page = patient.page;
+    const form = page.locator('form[name="grant-consent"]');
+    await form.locator('select[name="grantee"]').selectOption(femi.address.toLowerCase());
+    await form.locator('select[name="scope"]').selectOption('Observation');
+    await form.locator('select[name="purpose"]').selectOption('TREAT');
+    await form.locator('input[name="write"]').check();
+    await form.locator('button[type="submit"]').click();
+    await waitForConfirmed(page, 'Grant consent');
+    await page.waitForSelector(`[data-revoke="${femi.address.toLowerCase()}:Observation"]`);
+    await screenshot(page, '02-patient-granted-consent');
+  });
+
+  test('the provider adds a record: prepared by the API, anchored by a wallet transaction', async () => {
+    provider = await as(femi);
+    await provider.page.waitForSelector('[data-view="provider"]');
+    const form = provider.page.locator('form[name="add-record"]');
+    await form.locator('input[name="patient"]').fill(alice.address);
+    await form.locator('select[name="category"]').selectOption('Observation');
+    await form.locator('select[name="category"]').dispatchEvent('change');
+    await form.locator('button[type="submit"]').click();
+    await waitForConfirmed(provider.page, 'Anchor record');
+    await screenshot(provider.page, '03-provider-added-record');
+  });
+
+  test('the patient sees the new record verified against the chain', async () => {
+    const page = patient.page;
+    await openTab(page, 'patient', 'patient');
+    const row = page.locator('[data-section="Records"] tr', { hasText: 'Dr. Femi Adeyemi' });
+    await row.waitFor();
+    expect(await row.locator('[data-integrity]').getAttribute('data-integrity')).toBe('VERIFIED');
+    await row.locator('button', { hasText: 'Open' }).click();
+    const content = page.locator('[data-section="Records"] pre.content');
+    await content.waitFor();
+    expect(JSON.parse(await content.innerText())).toMatchObject({ resourceType: 'Observation', status: 'final' });
+    await screenshot(page, '04-patient-record-verified');
+  });
+
+  test('the patient revokes the consent', async () => {
+    const page = patient.page;
+    await page.click(`[data-revoke="${femi.address.toLowerCase()}:Observation"]`);
+    await waitForConfirmed(page, 'Revoke consent');
+    // The view re-renders from the API once the index has the revocation.
+    await page.waitForSelector(`[data-revoke="${femi.address.toLowerCase()}:Observation"]`, { state: 'detached' });
+    const row = page.locator('[data-section="Consents"] tr', { hasText: 'Dr. Femi Adeyemi' }).filter({ hasText: 'Observation' });
+    expect(await row.locator('[data-consent-state]').getAttribute('data-consent-state')).toBe('revoked');
+    await screenshot(page, '05-patient-revoked');
+  });
+
+  test('the provider is denied once the consent is revoked', async () => {
+    const page = provider.page;
+    await openTab(page, 'provider', 'provider');
+    const form = page.locator('form[name="browse-records"]');
+    await form.locator('input[name="patient"]').fill(alice.address);
+    await form.locator('select[name="category"]').selectOption('Observation');
+    await form.locator('button[type="submit"]').click();
+    const denial = page.locator('[data-section="Records by category"] [role="alert"]');
+    await denial.waitFor();
+    expect(await denial.innerText()).toMatch(/no active read consent/i);
+    await screenshot(page, '06-provider-denied');
+  });
+
+  test('a guardian approves a treatment for the minor they care for', async () => {
+    const guardian = await as(carla);
+    const page = guardian.page;
+    await openTab(page, `ward-${dani.address.toLowerCase()}`, 'guardian');
+    const approve = page.locator('[data-approve]').first();
+    await approve.waitFor();
+    const treatmentId = await approve.getAttribute('data-approve');
+    await approve.click();
+    await waitForConfirmed(page, 'Approve treatment');
+    await page.waitForSelector(`[data-approve="${treatmentId}"]`, { state: 'detached' });
+    const statuses = await page.locator('[data-section="Treatments"] [data-treatment-status]').evaluateAll((items) => items.map((item) => item.getAttribute('data-treatment-status')));
+    expect(statuses).toEqual(['APPROVED']);
+    await screenshot(page, '07-guardian-approved-treatment');
+  });
+
+  test('a researcher opens the consent graph and travels back in time', async () => {
+    const researcher = await as(grace);
+    const page = researcher.page;
+    await page.waitForSelector('[data-view="researcher"] svg.consent-graph');
+    const edgesNow = await page.locator('svg.consent-graph path.edge').count();
+    expect(edgesNow).toBeGreaterThan(0);
+    // Pseudonyms, not addresses, for a researcher.
+    const labels = await page.locator('svg.consent-graph .node title').allTextContents();
+    expect(labels.some((label) => label.toLowerCase() === alice.address.toLowerCase())).toBe(false);
+    await screenshot(page, '08-researcher-consent-graph');
+
+    // As of the block the contracts were deployed in, nobody had consented to anything.
+    const slider = page.locator('input[name="block"]');
+    await slider.evaluate((element: HTMLInputElement, block) => {
+      element.value = String(block);
+      element.dispatchEvent(new Event('input'));
+    }, stack.deployment.contracts.ConsentManager.blockNumber);
+    await page.waitForFunction((block) => document.querySelector('[data-graph-caption]')?.textContent?.includes(`block ${block} `), stack.deployment.contracts.ConsentManager.blockNumber);
+    expect(await page.locator('svg.consent-graph path.edge').count()).toBe(0);
+    await screenshot(page, '09-researcher-time-travel');
+  });
+});

@@ -1,0 +1,63 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { testWallet } from '../../../api/src/stack/demo-accounts';
+import { InjectedWallet } from './injected-wallet';
+
+/** One person at their own browser: a context with their wallet injected, signed in to the client. */
+export interface Actor {
+  name: string;
+  address: string;
+  page: Page;
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Opens the client as demo account `index`, connects the wallet and signs in with SIWE. */
+export async function signInAs(browser: Browser, options: { webUrl: string; rpcUrl: string; chainId: number; index: number; name: string }): Promise<Actor> {
+  const key = testWallet(options.index).privateKey;
+  const wallet = new InjectedWallet(options.rpcUrl, options.chainId, key);
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  await wallet.install(context);
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(options.webUrl);
+  await page.click('[data-action="connect"]');
+  try {
+    await page.waitForSelector(`[data-signed-in="${wallet.address.toLowerCase()}"]`, { timeout: 30_000 });
+  } catch (error) {
+    const notices = await page.locator('#notices').innerText().catch(() => '');
+    throw new Error(`${options.name} could not sign in: ${(error as Error).message}\nNotices: ${notices}\nPage errors: ${pageErrors.join('; ')}`);
+  }
+  return {
+    name: options.name,
+    address: wallet.address.toLowerCase(),
+    page,
+    context,
+    async close() {
+      await context.close();
+      wallet.destroy();
+    },
+  };
+}
+
+/** Opens a tab of the client and waits until its view has rendered. */
+export async function openTab(page: Page, tab: string, view: string): Promise<void> {
+  await page.click(`[data-tab="${tab}"]`);
+  await page.waitForSelector(`[data-view="${view}"]`, { timeout: 30_000 });
+}
+
+/** Waits for the transaction notice of `label` to say it is confirmed (and indexed), or fails with its text. */
+export async function waitForConfirmed(page: Page, label: string): Promise<void> {
+  const notice = page.locator('.notice', { hasText: label }).first();
+  await notice.waitFor({ timeout: 30_000 });
+  await page.waitForFunction(
+    (text) => {
+      const element = Array.from(document.querySelectorAll(".notice")).find((item) => item.textContent?.includes(text));
+      return element && (element.getAttribute('data-kind') === 'success' || element.getAttribute('data-kind') === 'error');
+    },
+    label,
+    { timeout: 60_000 },
+  );
+  const kind = await notice.getAttribute('data-kind');
+  if (kind !== 'success') throw new Error(`"${label}" did not succeed: ${await notice.innerText()}`);
+}

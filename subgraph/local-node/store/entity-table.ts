@@ -25,17 +25,38 @@ export function visibleAt(v: Version, block: number): boolean {
   return v.lo <= block && block < v.hi;
 }
 
-/** Versions sorted by one column (nulls last), ties broken by id, as graph-node's `order by c, id`. */
+/** Merges two arrays sorted by `compare`. */
+function merge(a: Version[], b: Version[], compare: (x: Version, y: Version) => number): Version[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out: Version[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = compare(a[i], b[j]) <= 0 ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
+}
+
+/**
+ * Versions sorted by one column (nulls last), ties broken by id, as graph-node's `order by c, id`.
+ *
+ * New versions collect in a small sorted tail that walks merge on the fly; the tail is folded into
+ * the main array only when it grows past a fraction of it, so indexing while serving queries costs
+ * amortised O(1) per written version instead of O(n) per query.
+ */
 export class SortedIndex {
-  private sorted: Version[] = [];
-  private pending: Version[] = [];
+  private main: Version[] = [];
+  private tail: Version[] = [];
+  private unsorted: Version[];
 
   constructor(
     private readonly column: number,
     private readonly isId: boolean,
     versions: Iterable<Version>,
   ) {
-    this.pending = [...versions];
+    this.unsorted = [...versions];
   }
 
   readonly compare = (a: Version, b: Version): number => {
@@ -48,29 +69,65 @@ export class SortedIndex {
   };
 
   add(v: Version): void {
-    this.pending.push(v);
+    this.unsorted.push(v);
   }
 
-  /** The versions in ascending order (merging versions added since the last call). */
-  versions(): Version[] {
-    if (this.pending.length > 0) {
-      const added = this.pending.sort(this.compare);
-      this.pending = [];
-      if (this.sorted.length === 0) {
-        this.sorted = added;
+  get size(): number {
+    return this.main.length + this.tail.length + this.unsorted.length;
+  }
+
+  private settle(): void {
+    if (this.unsorted.length > 0) {
+      this.tail = merge(this.tail, this.unsorted.sort(this.compare), this.compare);
+      this.unsorted = [];
+    }
+    if (this.tail.length > Math.max(256, this.main.length >> 4)) {
+      this.main = merge(this.main, this.tail, this.compare);
+      this.tail = [];
+    }
+  }
+
+  /** The first `limit` versions that match, in ascending order (descending with `desc`). */
+  walk(desc: boolean, matches: (v: Version) => boolean, limit: number): Version[] {
+    this.settle();
+    const out: Version[] = [];
+    const a = this.main;
+    const b = this.tail;
+    if (b.length === 0) {
+      if (desc) {
+        for (let i = a.length - 1; i >= 0 && out.length < limit; i--) if (matches(a[i])) out.push(a[i]);
       } else {
-        const merged: Version[] = new Array(this.sorted.length + added.length);
-        let i = 0;
-        let j = 0;
-        let k = 0;
-        const s = this.sorted;
-        while (i < s.length && j < added.length) merged[k++] = this.compare(s[i], added[j]) <= 0 ? s[i++] : added[j++];
-        while (i < s.length) merged[k++] = s[i++];
-        while (j < added.length) merged[k++] = added[j++];
-        this.sorted = merged;
+        for (let i = 0; i < a.length && out.length < limit; i++) if (matches(a[i])) out.push(a[i]);
+      }
+      return out;
+    }
+    const compare = this.compare;
+    if (desc) {
+      let i = a.length - 1;
+      let j = b.length - 1;
+      while ((i >= 0 || j >= 0) && out.length < limit) {
+        const v = j < 0 || (i >= 0 && compare(a[i], b[j]) > 0) ? a[i--] : b[j--];
+        if (matches(v)) out.push(v);
+      }
+    } else {
+      let i = 0;
+      let j = 0;
+      while ((i < a.length || j < b.length) && out.length < limit) {
+        const v = j >= b.length || (i < a.length && compare(a[i], b[j]) <= 0) ? a[i++] : b[j++];
+        if (matches(v)) out.push(v);
       }
     }
-    return this.sorted;
+    return out;
+  }
+
+  /** All versions in ascending order. */
+  versions(): Version[] {
+    this.settle();
+    if (this.tail.length > 0) {
+      this.main = merge(this.main, this.tail, this.compare);
+      this.tail = [];
+    }
+    return this.main;
   }
 }
 
@@ -157,9 +214,9 @@ export class GroupedIndex {
     return g;
   }
 
-  /** The group's versions in ascending order of the order column. */
-  get(key: string): Version[] {
-    return this.groups.get(key)?.versions() ?? EMPTY;
+  /** The group's sorted index, if any version has that value. */
+  get(key: string): SortedIndex | undefined {
+    return this.groups.get(key);
   }
 }
 

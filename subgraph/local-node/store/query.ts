@@ -144,17 +144,6 @@ export function findById(tables: readonly EntityTable[], key: string, block: num
   return null;
 }
 
-/** The first `limit` versions of a sorted list (read backwards for `desc`) that match. */
-function walk(sorted: readonly Version[], desc: boolean, matches: Predicate, limit: number): Version[] {
-  const out: Version[] = [];
-  if (desc) {
-    for (let i = sorted.length - 1; i >= 0 && out.length < limit; i--) if (matches(sorted[i])) out.push(sorted[i]);
-  } else {
-    for (let i = 0; i < sorted.length && out.length < limit; i++) if (matches(sorted[i])) out.push(sorted[i]);
-  }
-  return out;
-}
-
 export class QueryEngine {
   constructor(
     private readonly schema: InputSchema,
@@ -198,7 +187,7 @@ export class QueryEngine {
         // Children of one parent, already sorted: walk them until `limit` match.
         const back = def.fieldMap.get(q.parent.backField);
         const grouped = back && back.column >= 0 ? table.grouped(back.column, column) : null;
-        if (grouped) return walk(grouped.get(cellKey(q.parent.parentId)), desc, matches, limit);
+        if (grouped) return grouped.get(cellKey(q.parent.parentId))?.walk(desc, matches, limit) ?? [];
       }
       const candidates = this.parentCandidates(table, q.parent, q.block, q.latest);
       return this.sortTop(candidates.filter(matches), table, q, limit);
@@ -210,23 +199,27 @@ export class QueryEngine {
       const base = driving ? driving.buckets.flat() : q.latest ? [...table.current.values()] : table.allVersions();
       return this.sortTop(base.filter(matches), table, q, limit);
     }
-    let sorted = table.sorted(column).versions();
+    let sorted = table.sorted(column);
     // Walking a sorted index stops after `limit` matches; an equality bucket must be filtered and
     // sorted whole. Take the bucket when it is small against the expected walk; otherwise walk the
     // bucket's own index sorted by the order column (a composite index, as Postgres would use).
     if (driving) {
       const size = driving.buckets.reduce((n, b) => n + b.length, 0);
-      if (size * size * 2 < limit * Math.max(sorted.length, 1)) {
+      if (size * size * 2 < limit * Math.max(sorted.size, 1)) {
         const found: Version[] = [];
         for (const bucket of driving.buckets) for (const v of bucket) if (matches(v)) found.push(v);
         return this.sortTop(found, table, q, limit);
       }
       if (driving.keys.length === 1 && driving.column >= 0) {
         const grouped = table.grouped(driving.column, column);
-        if (grouped) sorted = grouped.get(driving.keys[0]);
+        if (grouped) {
+          const group = grouped.get(driving.keys[0]);
+          if (!group) return [];
+          sorted = group;
+        }
       }
     }
-    return walk(sorted, desc, matches, limit);
+    return sorted.walk(desc, matches, limit);
   }
 
   /** The first `limit` versions in query order. */

@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline';
 
 /** Removes terminal colour codes from a tool's output line. */
 export function plainText(line: string): string {
-  // eslint-disable-next-line no-control-regex
   return line.replace(/\u001b\[[0-9;]*m/g, '');
 }
 

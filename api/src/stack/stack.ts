@@ -153,7 +153,14 @@ export async function startStack({ config, progress = consoleProgress() }: Start
     const graphqlUrl = `${apiOrigin}/graphql`;
     await progress.step('API', async (detail) => {
       const apiConfig = loadServerConfig(apiEnvironmentFor({ config, chain, subgraphUrl, mongodbUri, webOrigin }));
+      // The launcher owns this process's signals and stops the API itself, in order. Apollo Server
+      // installs SIGINT/SIGTERM handlers of its own (stop, then re-raise the signal) unless told not
+      // to; those are removed so one Ctrl-C runs one orderly shutdown.
+      const before = new Set([...process.listeners('SIGINT'), ...process.listeners('SIGTERM')]);
       const api = await createServer(apiConfig);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        for (const listener of process.listeners(signal)) if (!before.has(listener)) process.removeListener(signal, listener);
+      }
       stops.push({ name: 'the API', stop: () => api.close() });
       const { url } = await api.listen(apiPort, config.host);
       detail(`${url}/graphql (browsers use ${webOrigin}/graphql: SIWE is bound to that origin)`);

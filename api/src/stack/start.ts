@@ -9,7 +9,7 @@ import { readyBanner, startStack, type RunningStack } from './stack';
 
 async function main(): Promise<void> {
   const config = loadStackConfig(process.env, process.argv.slice(2));
-  let stack: RunningStack | undefined;
+  const running: { stack?: RunningStack } = {};
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -18,14 +18,15 @@ async function main(): Promise<void> {
     }
     stopping = true;
     process.stdout.write(`\n${signal}: stopping every part…\n`);
-    await stack?.stop();
+    await running.stack?.stop();
     process.stdout.write('Stopped.\n');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  stack = await startStack({ config, progress: consoleProgress() });
+  const stack = await startStack({ config, progress: consoleProgress() });
+  running.stack = stack;
   if (stopping) {
     await stack.stop();
     return;

@@ -31,7 +31,11 @@ export class AscHeap {
     this.refresh();
   }
 
-  private refresh(): void {
+  /**
+   * Re-reads the memory's buffer, which WASM replaces when memory grows. Called on entry to every
+   * host function (the mapping may have grown memory since) and after every allocation.
+   */
+  refresh(): void {
     if (this.buffer !== this.memory.buffer) {
       this.buffer = this.memory.buffer;
       this.bytes = Buffer.from(this.buffer);
@@ -42,27 +46,22 @@ export class AscHeap {
   // ---- reading -------------------------------------------------------------------------------
 
   u32(ptr: number): number {
-    this.refresh();
     return this.view.getUint32(ptr, true);
   }
 
   i32(ptr: number): number {
-    this.refresh();
     return this.view.getInt32(ptr, true);
   }
 
   i64(ptr: number): bigint {
-    this.refresh();
     return this.view.getBigInt64(ptr, true);
   }
 
   f64(ptr: number): number {
-    this.refresh();
     return this.view.getFloat64(ptr, true);
   }
 
   u8(ptr: number): number {
-    this.refresh();
     return this.bytes[ptr];
   }
 
@@ -78,14 +77,12 @@ export class AscHeap {
   string(ptr: number): string {
     this.checkPointer(ptr, 'string');
     const size = this.sizeOf(ptr);
-    this.refresh();
     return this.bytes.toString('utf16le', ptr, ptr + size);
   }
 
   /** Copies the bytes of a Uint8Array-based object (Bytes, ByteArray, Address, BigInt). */
   typedArrayBytes(ptr: number): Uint8Array {
     this.checkPointer(ptr, 'byte array');
-    this.refresh();
     const dataStart = this.view.getUint32(ptr + 4, true);
     const byteLength = this.view.getInt32(ptr + 8, true);
     return Uint8Array.prototype.slice.call(this.bytes, dataStart, dataStart + byteLength);
@@ -94,7 +91,6 @@ export class AscHeap {
   /** The u32 elements of an Array<pointer> (or Array<i32/u32>). */
   arrayU32(ptr: number): number[] {
     this.checkPointer(ptr, 'array');
-    this.refresh();
     const dataStart = this.view.getUint32(ptr + 4, true);
     const length = this.view.getInt32(ptr + 12, true);
     const out = new Array<number>(length);
@@ -105,7 +101,6 @@ export class AscHeap {
   /** The u8 elements of an Array<u8> / Array<bool>. */
   arrayU8(ptr: number): number[] {
     this.checkPointer(ptr, 'array');
-    this.refresh();
     const dataStart = this.view.getUint32(ptr + 4, true);
     const length = this.view.getInt32(ptr + 12, true);
     return Array.from(this.bytes.subarray(dataStart, dataStart + length));
@@ -220,6 +215,8 @@ export class AscHeap {
   }
 }
 
+const SMALL_LIMIT = 2n ** 47n;
+
 /** Signed little-endian two's complement bytes (graph-ts BigInt) to a bigint. */
 export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
   const n = bytes.length;
@@ -239,6 +236,19 @@ export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
 /** A bigint to the shortest signed little-endian bytes (as num-bigint's `to_signed_bytes_le`). */
 export function bigIntToSignedLe(value: bigint): Uint8Array {
   if (value >= -128n && value <= 127n) return Uint8Array.of(Number(value) & 0xff);
+  if (value >= -SMALL_LIMIT && value < SMALL_LIMIT) {
+    // Fits a double exactly: no bigint arithmetic (block numbers, timestamps, amounts of gas).
+    let n = Number(value);
+    let length = 1;
+    while (n >= 2 ** (8 * length - 1) || n < -(2 ** (8 * length - 1))) length++;
+    if (n < 0) n += 2 ** (8 * length);
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      out[i] = n % 256;
+      n = Math.floor(n / 256);
+    }
+    return out;
+  }
   let length = 1;
   if (value >= 0n) {
     while (value >= 1n << BigInt(8 * length - 1)) length++;

@@ -142,11 +142,12 @@ export function writeEvent(heap: AscHeap, event: EventInput, features: ApiFeatur
   const params = event.params.map((param) =>
     heap.newStruct(TypeId.EventParam, [heap.newString(param.name), writeToken(heap, param.value)]),
   );
+  const logIndex = quantity(event.log.logIndex);
   const fields = [
     bytesField(heap, event.log.address),
-    heap.newBigInt(quantity(event.log.logIndex)),
-    // Nodes other than OpenEthereum do not report transactionLogIndex; graph-node then uses 0.
-    heap.newBigInt(quantity(event.log.transactionLogIndex)),
+    heap.newBigInt(logIndex),
+    // graph-node fills `transactionLogIndex` with the log's block-wide index too.
+    heap.newBigInt(logIndex),
     0,
     writeBlock(heap, event.block, features),
     writeTransaction(heap, event.transaction, features),

@@ -49,6 +49,7 @@ export class MappingRuntime {
       namespace[entry.name] = (...args: number[]) => {
         const scope = this.scope;
         if (!scope) throw new Error(`host function ${entry.name} called outside a handler`);
+        scope.heap.refresh();
         return implementation(scope, ...args);
       };
     }
@@ -92,6 +93,7 @@ export class MappingRuntime {
    */
   run(handler: string, scope: Omit<HostScope, 'heap'>, buildArgument: (heap: AscHeap) => number): void {
     const { exports, heap } = this.acquire();
+    heap.refresh();
     this.scope = { ...scope, heap };
     try {
       exports._start?.();

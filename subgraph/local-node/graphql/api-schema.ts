@@ -14,7 +14,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { queryFieldNames } from '../schema/names';
-import { parseInputSchema, printType, type FieldDef, type InputSchema } from '../schema/input-schema';
+import { SchemaError, parseInputSchema, printType, type FieldDef, type InputSchema } from '../schema/input-schema';
 
 const SCALAR_FILTER_OPS: Record<string, string[]> = {
   Boolean: ['', 'not', 'in', 'not_in'],
@@ -219,8 +219,29 @@ function printFields(fields: FieldDef[]): string {
     .join('\n');
 }
 
+/** Refuses schemas whose names collide with what the query API generates (graph-node: TypeExists). */
+function checkGeneratedNames(schema: InputSchema): void {
+  const declared = new Set<string>([...schema.entities.keys(), ...schema.interfaces.keys(), ...schema.enums.keys()]);
+  const fields = new Map<string, string>();
+  for (const t of [...schema.entities.values(), ...schema.interfaces.values()]) {
+    for (const generated of [`${t.name}_filter`, `${t.name}_orderBy`]) {
+      if (declared.has(generated)) {
+        throw new SchemaError(`type ${generated} already exists in the input schema; the query API generates it for \`${t.name}\``);
+      }
+    }
+    const { single, collection } = queryFieldNames(t.name);
+    for (const name of [single, collection]) {
+      const other = fields.get(name);
+      if (other) throw new SchemaError(`\`${t.name}\` and \`${other}\` both produce the query field \`${name}\`; rename one of them`);
+      fields.set(name, t.name);
+    }
+  }
+  if (fields.has('_meta')) throw new SchemaError('an entity type produces the query field `_meta`, which the query API reserves');
+}
+
 /** The generated query schema as SDL (before graphql-js normalises it). */
 export function apiSchemaSdl(schema: InputSchema): string {
+  checkGeneratedNames(schema);
   const parts: string[] = [];
   for (const [name, e] of schema.enums) {
     parts.push(`${describe(e.node.description?.value, '')}enum ${name} {\n${e.node.values?.map((v) => `${describe(v.description?.value, '  ')}  ${v.name.value}`).join('\n')}\n}`);

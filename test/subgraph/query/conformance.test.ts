@@ -169,6 +169,8 @@ describe('filters', () => {
     expect(ids('{ owners(where: { or: [{ age: 31 }, { name: "dave" }] }) { id } }')).toEqual(['o1', 'o4']);
     expect(ids('{ owners(where: { and: [{ active: true }, { balance_gt: "500" }] }) { id } }')).toEqual(['o3']);
     expect(ids('{ owners(where: { or: [{ and: [{ active: true }, { age: null }] }, { id: "o4" }] }) { id } }')).toEqual(['o3', 'o4']);
+    // graph-node reads every entry beside `and` as a list of filters too, so this is refused.
+    expect(errorOf('{ owners(where: { name: "Alice", and: [{ active: true }] }) { id } }')).toBe('Filter must by an object');
     expect(errorOf('{ owners(where: { name: "x", or: [{ age: 1 }] }) { id } }')).toBe(
       "Cannot mix column filters with 'or' operator at the same level. Found column filter(s) 'name' alongside 'or' operator.\n\n" +
         "Instead of:\nwhere: { 'name', or: [...] }\n\nUse:\nwhere: { or: [{ 'name', ... }, { 'name', ... }] }",

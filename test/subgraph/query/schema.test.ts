@@ -112,6 +112,15 @@ describe('the generated query schema', () => {
     expect(printed).toContain('"""Access to subgraph metadata"""');
   });
 
+  test('names that collide with generated ones are refused', () => {
+    expect(() => printApiSchema('type A @entity(immutable: true) { id: ID! } enum A_orderBy { x }')).toThrow(
+      'type A_orderBy already exists in the input schema; the query API generates it for `A`',
+    );
+    expect(() => printApiSchema('type Datum @entity(immutable: true) { id: ID! } type Datums @entity(immutable: true) { id: ID! }')).toThrow(
+      /both produce the query field `datums`/,
+    );
+  });
+
   test('the project\'s subgraph/schema.graphql parses and its query schema prints', () => {
     const file = path.join(__dirname, '../../../subgraph/schema.graphql');
     const sdl = fs.readFileSync(file, 'utf8');

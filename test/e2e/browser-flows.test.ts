@@ -41,7 +41,8 @@ beforeAll(async () => {
   // Every port free (0), everything embedded, the demo seeded: the stack a newcomer gets.
   const config = loadStackConfig({ CHAIN_PORT: '0', SUBGRAPH_PORT: '0', API_PORT: '0', WEB_PORT: '0', DATA_DIR: dataDir }, []);
   try {
-    stack = await startStack({ config, progress: quietProgress(progress) });
+    // `npm test` and `npm run test:e2e` build the subgraph and the web client first; the stack reuses them.
+    stack = await startStack({ config, progress: quietProgress(progress), reuseBuilds: true });
   } catch (error) {
     throw new Error(`The stack did not start: ${(error as Error).message}\nProgress:\n${progress.join('\n')}`);
   }

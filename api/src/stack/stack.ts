@@ -43,6 +43,12 @@ const STOP_TIMEOUT_MS = 10_000;
 export interface StartStackOptions {
   config: StackConfig;
   progress?: ProgressLog;
+  /**
+   * Use subgraph/build and web/dist as they are when present, instead of rebuilding them when their
+   * inputs changed. For test runs whose script built both just before (`npm test`), so no test
+   * rebuilds a folder another test is reading.
+   */
+  reuseBuilds?: boolean;
 }
 
 /**
@@ -50,7 +56,7 @@ export interface StartStackOptions {
  * API, web client, then the demo data. A failure stops whatever already started and rethrows, so no
  * process is left behind.
  */
-export async function startStack({ config, progress = consoleProgress() }: StartStackOptions): Promise<RunningStack> {
+export async function startStack({ config, progress = consoleProgress(), reuseBuilds = false }: StartStackOptions): Promise<RunningStack> {
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
   const pids: number[] = [];
   const stateDir = path.join(config.dataDir, 'stack');
@@ -100,8 +106,8 @@ export async function startStack({ config, progress = consoleProgress() }: Start
 
     if (!config.subgraphUrl) {
       await progress.step('Subgraph build', async (detail) => {
-        const built = await buildSubgraphIfChanged({ network: config.network, stampDir, log: detail });
-        detail(built ? `built ${path.relative(process.cwd(), SUBGRAPH_BUILD_DIR)}` : 'unchanged since the last build');
+        const built = await buildSubgraphIfChanged({ network: config.network, stampDir, log: detail, reuse: reuseBuilds });
+        detail(built ? `built ${path.relative(process.cwd(), SUBGRAPH_BUILD_DIR)}` : reuseBuilds ? 'using the existing build' : 'unchanged since the last build');
       });
     }
     const subgraphUrl = await progress.step(
@@ -167,8 +173,8 @@ export async function startStack({ config, progress = consoleProgress() }: Start
     });
 
     await progress.step('Web client', async (detail) => {
-      const built = await buildWebIfChanged({ stampDir, log: detail });
-      detail(built ? 'built web/dist' : 'unchanged since the last build');
+      const built = await buildWebIfChanged({ stampDir, log: detail, reuse: reuseBuilds });
+      detail(built ? 'built web/dist' : reuseBuilds ? 'using the existing build' : 'unchanged since the last build');
       const server = await startWebServer({
         distDir: WEB_DIST_DIR,
         host: config.host,

@@ -13,9 +13,10 @@ export const WEB_DIST_DIR = path.join(REPO_ROOT, 'web', 'dist');
  * `npm run build:web` (typed operations with GraphQL Code Generator, then `vite build` into web/dist),
  * unless nothing it reads changed since the last build. Returns whether it built.
  */
-export async function buildWebIfChanged(options: { stampDir: string; log: (line: string) => void }): Promise<boolean> {
+export async function buildWebIfChanged(options: { stampDir: string; log: (line: string) => void; reuse?: boolean }): Promise<boolean> {
   const hash = await hashInputs(REPO_ROOT, WEB_INPUTS, (file) => !file.includes(`${path.sep}gql${path.sep}`) && !file.endsWith('.dbg.json'));
   const stamp = new BuildStamp(path.join(options.stampDir, 'web.sha256'));
+  if (options.reuse && existsSync(path.join(WEB_DIST_DIR, 'index.html'))) return false;
   if (existsSync(path.join(WEB_DIST_DIR, 'index.html')) && (await stamp.matches(hash))) return false;
   await runCommand('The web client build', 'npm', ['run', '--silent', 'build:web'], { cwd: REPO_ROOT, onLine: (line) => {
       const summary = buildSummaryLine(line);

@@ -36,6 +36,8 @@ export interface ServerConfig {
   nonceTtlSeconds: number;
   /** Lifetime of a session in seconds (`SESSION_TTL_SECONDS`, default 8 hours). */
   sessionTtlSeconds: number;
+  /** How long a looked-up session is trusted before asking MongoDB again (`SESSION_CACHE_MS`, default 2000; 0: never). */
+  sessionCacheMs: number;
   /** `NODE_ENV=production`: shield debug off, secure cookies, no stack traces. */
   production: boolean;
   /** Sign-in attempts per client IP per minute (`AUTH_RATE_LIMIT`, default 30). */
@@ -168,6 +170,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   const authRateLimitPerMinute = wholeNumber(env, 'AUTH_RATE_LIMIT', 30, 1, problems);
   const mutationRateLimitPerMinute = wholeNumber(env, 'MUTATION_RATE_LIMIT', 60, 1, problems);
 
+  const sessionCacheMs = wholeNumber(env, 'SESSION_CACHE_MS', 2000, 0, problems);
   const auditAnchorIntervalMs = wholeNumber(env, 'AUDIT_ANCHOR_INTERVAL_MS', 60_000, 0, problems);
 
   if (problems.length > 0 || !deployment || !data) throw new ConfigError(problems);
@@ -184,6 +187,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     kAnonymity,
     nonceTtlSeconds,
     sessionTtlSeconds,
+    sessionCacheMs,
     production: env.NODE_ENV === 'production',
     authRateLimitPerMinute,
     mutationRateLimitPerMinute,

@@ -21,6 +21,7 @@ import { sessionModel } from './auth/session.model';
 import { sessionMiddleware, sessionOf, siweRoutes } from './auth/siwe.routes';
 import { SiweService } from './auth/siwe.service';
 import { connectChain } from './chain/chain';
+import { DecisionCache } from './chain/decision-cache';
 import { startEmbeddedMongo, type EmbeddedMongo } from './database/embedded-mongo';
 import { startExpirySweep } from './database/expiry-sweep';
 import { createContext, type Context } from './graphql/context';
@@ -154,6 +155,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       auditBatches,
       logger,
       roundTrips,
+      decisions: new DecisionCache(),
     };
 
     timers.push(startExpirySweep([nonces, sessions], { intervalMs: config.data.expirySweepMs, onError: (error) => logger.error('SIWE expiry sweep failed', error) }));
@@ -180,6 +182,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       chainId: chain.chainId,
       nonceTtlSeconds: config.nonceTtlSeconds,
       sessionTtlSeconds: config.sessionTtlSeconds,
+      sessionCacheMs: config.sessionCacheMs,
       nonces: new NonceStore(nonces),
       sessions: new SessionStore(sessions),
       provider: chain.provider,

@@ -81,6 +81,12 @@ export interface SiweServiceOptions {
   provider: Provider;
   /** Allowed difference between the client's clock and ours, in seconds (default 60). */
   clockSkewSeconds?: number;
+  /**
+   * How long a looked-up session is trusted without asking the store again, in milliseconds (default
+   * 2000; 0: ask on every request). Logging out on this instance takes effect at once; on other
+   * instances of the API it takes effect within this time.
+   */
+  sessionCacheMs?: number;
   now?: () => Date;
 }
 
@@ -91,6 +97,7 @@ export class SiweService {
   private readonly origin: URL;
   private readonly skewMs: number;
   private readonly now: () => Date;
+  private readonly sessionCache = new Map<string, { session: Session | null; until: number }>();
 
   constructor(private readonly options: SiweServiceOptions) {
     this.origin = new URL(options.publicOrigin);
@@ -194,11 +201,24 @@ export class SiweService {
     }
   }
 
+  /** The open session with this id, or null (expired, logged out or unknown). */
   async session(id: string): Promise<Session | null> {
-    return this.options.sessions.find(id, this.now());
+    const now = this.now();
+    const cacheMs = this.options.sessionCacheMs ?? 2000;
+    const cached = this.sessionCache.get(id);
+    if (cached && cached.until > now.getTime()) {
+      return cached.session && cached.session.expiresAt.getTime() > now.getTime() ? cached.session : null;
+    }
+    const session = await this.options.sessions.find(id, now);
+    if (cacheMs > 0) {
+      if (this.sessionCache.size >= 10_000) this.sessionCache.delete(this.sessionCache.keys().next().value as string);
+      this.sessionCache.set(id, { session, until: now.getTime() + cacheMs });
+    }
+    return session;
   }
 
   async logout(id: string): Promise<void> {
+    this.sessionCache.delete(id);
     await this.options.sessions.delete(id);
   }
 }

@@ -1,6 +1,7 @@
-import { id as keccakText } from 'ethers';
+import { id as keccakText, type Provider } from 'ethers';
 import type { HealthRecordsContracts } from '../../../contracts/deploy/deploy';
 import { ACCESS_READ, ACCESS_WRITE, purposeCode, scopeCode } from './codes';
+import type { DecisionCache } from './decision-cache';
 
 /** The roles of an account, read from the contracts at the latest block. */
 export interface ChainRoles {
@@ -17,29 +18,48 @@ const DEFAULT_ADMIN_ROLE = `0x${'00'.repeat(32)}`;
 
 /**
  * Authorization decisions of one request, made by the contracts' views at the latest block (never by
- * the index, which may lag). Each distinct question is asked once per request: fifty records of one
- * patient in one category cost one `hasAccess` call. A new request asks again, so a consent revoked
- * on-chain takes effect on the next request.
+ * the index, which may lag). The request reads the chain's latest block number once, on its first
+ * decision, and asks every view at exactly that block. Answers at a block are facts, so they are shared
+ * with other requests at the same block (DecisionCache); a consent revoked on-chain lands in a new
+ * block, which the next request reads at, so it takes effect on the next request.
  */
 export class AccessDecisions {
   private readonly answers = new Map<string, Promise<boolean>>();
-  /** How many contract calls this request made. */
+  private latestBlock: Promise<number> | undefined;
+  /** How many contract calls this request made (views and the block number). */
   calls = 0;
 
   constructor(
     private readonly views: HealthRecordsContracts,
+    private readonly provider: Provider,
     /** The signed-in address, lowercase, or null. */
     readonly viewer: string | null,
-    /** A server-wide counter of contract calls (tests and benchmarks read it). */
+    private readonly cache: DecisionCache,
+    /** A server-wide counter of chain calls (tests and benchmarks read it). */
     private readonly counter: { chainCalls: number } = { chainCalls: 0 },
   ) {}
 
-  private ask(key: string, question: () => Promise<boolean>): Promise<boolean> {
-    let answer = this.answers.get(key);
-    if (!answer) {
+  /** The block this request's decisions are made at: the chain's latest when first asked. */
+  block(): Promise<number> {
+    if (!this.latestBlock) {
       this.calls += 1;
       this.counter.chainCalls += 1;
-      answer = question();
+      this.latestBlock = this.provider.getBlockNumber();
+    }
+    return this.latestBlock;
+  }
+
+  private ask(key: string, question: (blockTag: number) => Promise<boolean>): Promise<boolean> {
+    let answer = this.answers.get(key);
+    if (!answer) {
+      answer = this.block().then((block) => {
+        const cached = this.cache.get(block, key, () => question(block));
+        if (cached.asked) {
+          this.calls += 1;
+          this.counter.chainCalls += 1;
+        }
+        return cached.answer;
+      });
       this.answers.set(key, answer);
     }
     return answer;
@@ -65,8 +85,9 @@ export class AccessDecisions {
     const patientKey = patient.toLowerCase();
     const scope = scopeCode(category, 'category');
     const purposeBytes = purposeCode(purpose, 'purpose');
-    return this.ask(`purpose:${patientKey}:${scope}:${purposeBytes}`, async () =>
-      this.views.consents.hasAccessForPurpose(patientKey, viewer, scope, ACCESS_READ, purposeBytes),
+    if (patientKey === viewer) return Promise.resolve(true);
+    return this.ask(`purpose:${viewer}:${patientKey}:${scope}:${purposeBytes}`, (blockTag) =>
+      this.views.consents.hasAccessForPurpose(patientKey, viewer, scope, ACCESS_READ, purposeBytes, { blockTag }),
     );
   }
 
@@ -74,9 +95,10 @@ export class AccessDecisions {
     const viewer = this.viewer;
     if (!viewer) return Promise.resolve(false);
     // Keyed by the raw strings, so a page of records of one category encodes its scope once.
-    return this.ask(`access:${patient}:${category}:${access}`, async () => {
+    if (patient.toLowerCase() === viewer) return Promise.resolve(true); // a patient always reaches their own data
+    return this.ask(`access:${viewer}:${patient}:${category}:${access}`, async (blockTag) => {
       const scope = scopeCode(category, 'category');
-      return this.views.consents.hasAccess(patient.toLowerCase(), viewer, scope, access);
+      return this.views.consents.hasAccess(patient.toLowerCase(), viewer, scope, access, { blockTag });
     });
   }
 
@@ -86,7 +108,7 @@ export class AccessDecisions {
     if (!viewer) return Promise.resolve(false);
     const patientKey = patient.toLowerCase();
     if (patientKey === viewer) return Promise.resolve(true);
-    return this.ask(`actFor:${patientKey}`, async () => this.views.consents.canActFor(patientKey, viewer));
+    return this.ask(`actFor:${viewer}:${patientKey}`, (blockTag) => this.views.consents.canActFor(patientKey, viewer, { blockTag }));
   }
 
   /** The viewer is an active guardian of `patient` (not the patient). */
@@ -98,35 +120,35 @@ export class AccessDecisions {
     return this.canActFor(patientKey);
   }
 
-  private role(name: string, question: (viewer: string) => Promise<boolean>): Promise<boolean> {
+  private role(name: string, question: (viewer: string, blockTag: number) => Promise<boolean>): Promise<boolean> {
     const viewer = this.viewer;
     if (!viewer) return Promise.resolve(false);
-    return this.ask(`role:${name}`, () => question(viewer));
+    return this.ask(`role:${name}:${viewer}`, (blockTag) => question(viewer, blockTag));
   }
 
   /** Verified (not suspended) provider in the directory. */
   isVerifiedProvider(): Promise<boolean> {
-    return this.role('provider', (viewer) => this.views.directory.isVerifiedProvider(viewer));
+    return this.role('provider', (viewer, blockTag) => this.views.directory.isVerifiedProvider(viewer, { blockTag }));
   }
 
   /** Verified (not suspended) researcher in the directory. */
   isVerifiedResearcher(): Promise<boolean> {
-    return this.role('researcher', (viewer) => this.views.directory.isVerifiedResearcher(viewer));
+    return this.role('researcher', (viewer, blockTag) => this.views.directory.isVerifiedResearcher(viewer, { blockTag }));
   }
 
   /** Holds the directory's REGISTRAR_ROLE. */
   isRegistrar(): Promise<boolean> {
-    return this.role('registrar', (viewer) => this.views.directory.hasRole(REGISTRAR_ROLE, viewer));
+    return this.role('registrar', (viewer, blockTag) => this.views.directory.hasRole(REGISTRAR_ROLE, viewer, { blockTag }));
   }
 
   /** Holds DEFAULT_ADMIN_ROLE of the directory. */
   isAdmin(): Promise<boolean> {
-    return this.role('admin', (viewer) => this.views.directory.hasRole(DEFAULT_ADMIN_ROLE, viewer));
+    return this.role('admin', (viewer, blockTag) => this.views.directory.hasRole(DEFAULT_ADMIN_ROLE, viewer, { blockTag }));
   }
 
   /** Holds the audit anchor's AUDITOR_ROLE. */
   isAuditor(): Promise<boolean> {
-    return this.role('auditor', (viewer) => this.views.audit.hasRole(AUDITOR_ROLE, viewer));
+    return this.role('auditor', (viewer, blockTag) => this.views.audit.hasRole(AUDITOR_ROLE, viewer, { blockTag }));
   }
 
   /** Every role of the viewer at once. */

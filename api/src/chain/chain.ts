@@ -27,14 +27,16 @@ export interface ChainOptions {
 
 /**
  * Connects to `rpcUrl`. The network is fixed to the deployment's chain id (no chain-id request per
- * call) and JSON-RPC batching is off: authorization views are on every request's critical path, and
- * ethers' batching would hold each call back for its stall time.
+ * call), JSON-RPC batching is off (authorization views are on every request's critical path, and
+ * ethers' batching would hold each call back for its stall time) and so is ethers' response cache.
  */
 export function connectChain(options: ChainOptions): Chain {
   const request = new FetchRequest(options.rpcUrl);
   request.timeout = 15_000;
   const provider = new JsonRpcProvider(request, options.deployment.chainId, {
     staticNetwork: true,
+    // ethers would answer an identical call from a 250 ms cache: an authorization view must never be stale.
+    cacheTimeout: -1,
     batchMaxCount: 1,
     batchStallTime: 0,
     polling: true,

@@ -1,6 +1,7 @@
 import type { AuditBatchService } from '../audit/audit-batch.service';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { Chain } from '../chain/chain';
+import type { DecisionCache } from '../chain/decision-cache';
 import type { ProfileService } from '../profiles/profile.service';
 import type { RecordIntegrityChecker } from '../records/record-integrity.batch';
 import type { RecordService } from '../records/record.service';
@@ -27,4 +28,6 @@ export interface ApiServices {
   auditBatches: AuditBatchService;
   logger: ErrorLogger;
   roundTrips: RoundTrips;
+  /** Contract-view answers by block, shared between requests. */
+  decisions: DecisionCache;
 }

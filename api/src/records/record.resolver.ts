@@ -53,6 +53,7 @@ export function recordOf(indexed: SubgraphRecord): Record {
     patient: indexed.patient.id,
     category: indexed.categoryName,
     authorAddress: indexed.author.id,
+    authorAccount: indexed.author,
     version: indexed.version,
     erased: indexed.erased,
     commitment: indexed.commitment,
@@ -139,6 +140,8 @@ export class RecordResolver {
 
   @FieldResolver(() => Account, { description: 'Who anchored the first version, as the directory knows them.' })
   async author(@Root() record: Record, @Ctx() ctx: Context): Promise<Account> {
+    // Indexed records carry their author's directory entry (same query, same block); prepared ones do not.
+    if (record.authorAccount) return accountOf(record.authorAddress, record.authorAccount);
     return accountOf(record.authorAddress, await ctx.loaders.accountById.load(record.authorAddress));
   }
 

@@ -79,6 +79,9 @@ export class Record {
 
   /** Not in the schema: where the record's facts came from. */
   anchored!: boolean;
+
+  /** Not in the schema: the author's directory entry when the subgraph returned it with the record. */
+  authorAccount?: { memberKind: string; memberStatus: string; memberUpdatedAt?: string | null } | null;
 }
 
 @ObjectType({ description: 'A page of records.' })

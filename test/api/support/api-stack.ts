@@ -4,67 +4,21 @@
  * by graph-cli) indexed by the local subgraph node and served over HTTP, the embedded FerretDB, and
  * the API from `createServer` listening on a free port. Everything started is stopped by `stop()`.
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import hre from 'hardhat';
-import { HDNodeWallet, Mnemonic } from 'ethers';
-import { parseDocument } from 'yaml';
 import { silentLogger, startLocalNode, type LocalNode } from '../../../subgraph/local-node';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../../api/src/database/embedded-mongo';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
-import type { Deployment } from '../../../contracts/deploy/deploy';
+import { freePort, hardhatKey, subgraphBuildFor } from '../../../api/bench/stack-parts';
 import { startChainServer } from '../../fixtures/chain-server';
 import { deploySystem, type System } from '../../fixtures/deploy';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const SUBGRAPH_BUILD = path.join(REPO_ROOT, 'subgraph', 'build');
+export { freePort, hardhatKey };
 export const SUBGRAPH_NAME = 'health-records';
-
-/** Hardhat's default accounts, as keys: the API's relayer and auditor keys come from here. */
-export function hardhatKey(index: number): string {
-  const mnemonic = Mnemonic.fromPhrase('test test test test test test test test test test test junk');
-  return HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`).privateKey;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A copy of `graph build`'s output whose data sources point at this test's deployment (addresses and
- * start blocks), leaving the project's build folder untouched. Builds the subgraph first if needed.
- */
-export function subgraphBuildFor(deployment: Deployment, folder: string): string {
-  if (!existsSync(path.join(SUBGRAPH_BUILD, 'subgraph.yaml'))) {
-    execFileSync('npm', ['run', '--silent', 'build:subgraph'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  }
-  cpSync(SUBGRAPH_BUILD, folder, { recursive: true });
-  const manifestPath = path.join(folder, 'subgraph.yaml');
-  const manifest = parseDocument(readFileSync(manifestPath, 'utf8'));
-  const dataSources = manifest.get('dataSources') as { items: { get(key: string): unknown }[] };
-  for (const dataSource of dataSources.items) {
-    const name = dataSource.get('name') as keyof Deployment['contracts'];
-    const contract = deployment.contracts[name];
-    if (!contract) throw new Error(`The subgraph has a data source ${name} that the deployment lacks.`);
-    manifest.setIn(['dataSources', dataSources.items.indexOf(dataSource), 'source', 'address'], contract.address);
-    manifest.setIn(['dataSources', dataSources.items.indexOf(dataSource), 'source', 'startBlock'], contract.blockNumber);
-  }
-  writeFileSync(manifestPath, manifest.toString());
-  return folder;
-}
 
 export interface ApiStack {
   system: System;

@@ -1,0 +1,56 @@
+/**
+ * Pieces the API's end-to-end tests and its benchmark both need to stand up a stack: Hardhat's test
+ * keys, free ports, and a copy of the subgraph build pointed at a fresh deployment.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { HDNodeWallet, Mnemonic } from 'ethers';
+import { parseDocument } from 'yaml';
+import type { Deployment } from '../../contracts/deploy/deploy';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const SUBGRAPH_BUILD = path.join(REPO_ROOT, 'subgraph', 'build');
+
+/** Hardhat's default accounts, as keys: the API's relayer and auditor keys come from here. */
+export function hardhatKey(index: number): string {
+  const mnemonic = Mnemonic.fromPhrase('test test test test test test test test test test test junk');
+  return HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`).privateKey;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A copy of `graph build`'s output whose data sources point at this test's deployment (addresses and
+ * start blocks), leaving the project's build folder untouched. Builds the subgraph first if needed.
+ */
+export function subgraphBuildFor(deployment: Deployment, folder: string): string {
+  if (!existsSync(path.join(SUBGRAPH_BUILD, 'subgraph.yaml'))) {
+    execFileSync('npm', ['run', '--silent', 'build:subgraph'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  }
+  cpSync(SUBGRAPH_BUILD, folder, { recursive: true });
+  const manifestPath = path.join(folder, 'subgraph.yaml');
+  const manifest = parseDocument(readFileSync(manifestPath, 'utf8'));
+  const dataSources = manifest.get('dataSources') as { items: { get(key: string): unknown }[] };
+  for (const dataSource of dataSources.items) {
+    const name = dataSource.get('name') as keyof Deployment['contracts'];
+    const contract = deployment.contracts[name];
+    if (!contract) throw new Error(`The subgraph has a data source ${name} that the deployment lacks.`);
+    manifest.setIn(['dataSources', dataSources.items.indexOf(dataSource), 'source', 'address'], contract.address);
+    manifest.setIn(['dataSources', dataSources.items.indexOf(dataSource), 'source', 'startBlock'], contract.blockNumber);
+  }
+  writeFileSync(manifestPath, manifest.toString());
+  return folder;
+}
+

@@ -3,6 +3,7 @@
  * filters and ordering, relations, time-travel, _meta, scalars, errors and the error policy.
  * Expected answers are what graph-node returns for the same data (see the fixture).
  */
+import { buildClientSchema, getIntrospectionQuery, printSchema, type IntrospectionQuery } from 'graphql';
 import { QueryApi } from '../../../subgraph/local-node/graphql/executor';
 import type { QueryableEntityStore } from '../../../subgraph/local-node/store';
 import { blockPtr, fixtureStore } from './fixture/data';
@@ -345,6 +346,13 @@ describe('errors', () => {
 });
 
 describe('introspection', () => {
+  test('the full introspection query of GraphiQL and codegen builds a client schema', () => {
+    const result = run(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }));
+    expect(result.errors).toBeUndefined();
+    const schema = buildClientSchema(result.data as unknown as IntrospectionQuery);
+    expect(printSchema(schema)).toBe(printSchema(api.schema.schema));
+  });
+
   test('the generated schema is visible to tools', () => {
     const d = data(`{
       __schema { queryType { name } }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const server = await startQueryServer({ store, name: 'bench/query', port: 0, host: '127.0.0.1' });
   log(`server: ${server.url}; ${concurrency} clients for ${seconds} s after ${warmup} s of warm-up`);
 
+  const cpuBefore = process.cpuUsage();
   const loader = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'query-load.ts'), server.url, String(concurrency), String(warmup), String(seconds)],
@@ -53,11 +54,20 @@ async function main(): Promise<void> {
   let out = '';
   loader.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => loader.on('close', resolve));
+  const cpu = process.cpuUsage(cpuBefore);
   await server.close();
   await store.close();
   if (code !== 0) throw new Error(`the load generator (pid ${loader.pid}) exited with ${code}`);
 
-  const r = JSON.parse(out.trim().split('\n').pop()!) as { requests: number; errors: number; seconds: number; latenciesMs: number[]; firstError?: string };
+  const r = JSON.parse(out.trim().split('\n').pop()!) as {
+    requests: number;
+    errors: number;
+    seconds: number;
+    latenciesMs: number[];
+    firstError?: string;
+    cpuMs: number;
+    totalRequests: number;
+  };
   const sorted = r.latenciesMs.sort((a, b) => a - b);
   const summary = {
     requestsPerSecond: Math.round((r.requests / r.seconds) * 10) / 10,
@@ -71,6 +81,9 @@ async function main(): Promise<void> {
     seconds: r.seconds,
     /** Other work on the machine skews the figures; the 1-minute load average shows how much. */
     loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
+    /** CPU time per request (warm-up included) of the server process and of the load generator. */
+    serverCpuMsPerRequest: Math.round(((cpu.user + cpu.system) / 1000 / r.totalRequests) * 1000) / 1000,
+    clientCpuMsPerRequest: Math.round((r.cpuMs / r.totalRequests) * 1000) / 1000,
     cpus: os.cpus().length,
   };
   if (r.errors > 0) process.stderr.write(`${r.errors} requests failed; first: ${r.firstError}\n`);

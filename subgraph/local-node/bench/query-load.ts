@@ -9,11 +9,15 @@ import * as http from 'node:http';
 import { benchRequest } from './query-mix';
 
 interface Result {
+  /** Requests completed inside the measured window. */
   requests: number;
   errors: number;
   seconds: number;
   latenciesMs: number[];
   firstError?: string;
+  /** Every request sent, warm-up included, and this process's CPU time for them. */
+  totalRequests: number;
+  cpuMs: number;
 }
 
 interface Prepared {
@@ -52,7 +56,7 @@ async function main(): Promise<void> {
   const warmupMs = Number(warmupText) * 1000;
   const runMs = Number(secondsText) * 1000;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const result: Result = { requests: 0, errors: 0, seconds: runMs / 1000, latenciesMs: [] };
+  const result: Result = { requests: 0, errors: 0, seconds: runMs / 1000, latenciesMs: [], totalRequests: 0, cpuMs: 0 };
   const start = performance.now();
   const measureFrom = start + warmupMs;
   const end = measureFrom + runMs;
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
     prepared.push({ name: r.name, body: Buffer.from(JSON.stringify({ query: r.query, variables: r.variables })) });
   }
   let counter = 0;
+  const cpuBefore = process.cpuUsage();
   const client = async (): Promise<void> => {
     while (performance.now() < end) {
       const r = prepared[counter++ % prepared.length];
@@ -89,6 +94,9 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, client));
+  const cpu = process.cpuUsage(cpuBefore);
+  result.cpuMs = (cpu.user + cpu.system) / 1000;
+  result.totalRequests = counter;
   agent.destroy();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

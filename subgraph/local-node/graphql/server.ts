@@ -45,10 +45,11 @@ function graphiqlPage(url: string): string {
 </body></html>`;
 }
 
-function send(res: http.ServerResponse, status: number, body: string, type = 'application/json'): void {
+function send(res: http.ServerResponse, status: number, text: string, type = 'application/json'): void {
+  const body = Buffer.from(text, 'utf8'); // encoded once, for both the length and the socket
   res.writeHead(status, {
     'Content-Type': type,
-    'Content-Length': Buffer.byteLength(body),
+    'Content-Length': body.length,
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Allow-Headers': 'Content-Type, User-Agent',
     'Access-Control-Allow-Methods': 'GET, OPTIONS, POST',

@@ -433,30 +433,36 @@ export class QueryApi {
     /** Response key → the value's JSON text, in response order. */
     const data = new Map<string, string>();
     const introspection: FieldNode[] = [];
-    /** Response keys of data fields that the error policy may hide, with their block and policy. */
-    const guarded: Array<{ key: string; at: At; deny: boolean }> = [];
+    /**
+     * The block and error policy of each response key: graph-node resolves each group of root
+     * fields with the same block constraint and policy separately, and post-processes each group.
+     */
+    const placed: Array<{ key: string; block: number | null; deny: boolean }> = [];
+    const latestNumber = this.store.latestBlock()?.number ?? null;
     const queryType = this.schema.schema.getQueryType()!;
     for (const [key, nodes] of fields) {
       const node = nodes[0];
       const name = node.name.value;
       if (name === '__typename') {
         data.set(key, '"Query"');
+        placed.push({ key, block: latestNumber, deny: true });
         continue;
       }
       if (name === '__schema' || name === '__type') {
         introspection.push(...nodes);
         data.set(key, 'null'); // placeholder keeps the response order
+        placed.push({ key, block: latestNumber, deny: true });
         continue;
       }
       const args = getArgumentValues(queryType.getFields()[name], node, req.variables);
       const at = this.resolveBlock(args.block);
+      placed.push({ key, block: at.number, deny: args.subgraphError !== 'allow' });
       if (name === '_meta') {
         data.set(key, JSON.stringify(this.meta(at, nodes, req)));
         continue;
       }
       const root = this.rootFields.get(name);
       if (!root) throw new QueryExecutionError(`Type \`Query\` has no field \`${name}\``);
-      guarded.push({ key, at, deny: args.subgraphError !== 'allow' });
       if (root.collection) {
         const range = buildRange(args.first, args.skip);
         const q: EntityQuery = {
@@ -496,16 +502,36 @@ export class QueryApi {
       if (result.errors?.length) return { errors: result.errors.map(errorJson) };
       for (const [key, value] of Object.entries(result.data ?? {})) data.set(key, JSON.stringify(value));
     }
-    // graph-node's post_process: a deterministic indexing error at or below the queried block adds
-    // `indexing_error`; with `subgraphError: deny` (the default) only `_meta` and introspection stay.
+    return this.applyErrorPolicy(data, placed);
+  }
+
+  /**
+   * graph-node's `post_process`, per group of root fields with one block and policy: a deterministic
+   * indexing error at or below the group's block adds `indexing_error`, unless the group holds only
+   * `_meta`; with `subgraphError: deny` (the default) only the response keys `_meta`, `__schema` and
+   * `__type` keep their data. A response left without data has no `data` key.
+   */
+  private applyErrorPolicy(data: Map<string, string>, placed: Array<{ key: string; block: number | null; deny: boolean }>): QueryResponse | string {
     const error = this.store.indexingError();
-    const affected = error ? guarded.filter((g) => error.block.number <= g.at.number) : [];
-    if (affected.length > 0) {
-      for (const g of affected) if (g.deny) data.delete(g.key);
-      if (affected.some((g) => g.deny) && data.size === 0) return { data: null, errors: [{ message: 'indexing_error' }] };
-      return `{"data":${dataJson(data)},"errors":[{"message":"indexing_error"}]}`;
+    if (!error) return `{"data":${dataJson(data)}}`;
+    const groups = new Map<string, Array<{ key: string; block: number | null; deny: boolean }>>();
+    for (const p of placed) {
+      const g = `${p.block}:${p.deny}`;
+      const list = groups.get(g);
+      if (list) list.push(p);
+      else groups.set(g, [p]);
     }
-    return `{"data":${dataJson(data)}}`;
+    let flagged = false;
+    for (const group of groups.values()) {
+      const { block, deny } = group[0];
+      if (block === null || error.block.number > block) continue;
+      if (group.every((p) => p.key === '_meta')) continue;
+      flagged = true;
+      if (deny) for (const p of group) if (p.key !== '_meta' && p.key !== '__schema' && p.key !== '__type') data.delete(p.key);
+    }
+    if (!flagged) return `{"data":${dataJson(data)}}`;
+    if (data.size === 0) return { errors: [{ message: 'indexing_error' }] };
+    return `{"data":${dataJson(data)},"errors":[{"message":"indexing_error"}]}`;
   }
 
   private deploymentNotStarted(): QueryExecutionError {

@@ -327,7 +327,13 @@ describe('errors', () => {
   test('indexing errors: deny (the default) hides data, allow returns it, _meta stays', () => {
     store.setIndexingError({ message: 'mapping aborted', block: blockPtr(3) });
     try {
-      expect(run('{ owners { id } }')).toEqual({ data: null, errors: [{ message: 'indexing_error' }] });
+      expect(run('{ owners { id } }')).toEqual({ errors: [{ message: 'indexing_error' }] });
+      expect(run('{ owners(subgraphError: deny) { id } }')).toEqual({ errors: [{ message: 'indexing_error' }] });
+      // Introspection keeps its data but is told about the error, as on graph-node.
+      expect(run('{ __type(name: "Owner") { name } }')).toEqual({
+        data: { __type: { name: 'Owner' } },
+        errors: [{ message: 'indexing_error' }],
+      });
       expect(run('{ owners(subgraphError: allow) { id } }')).toEqual({
         data: { owners: [{ id: 'o1' }, { id: 'o3' }, { id: 'o4' }] },
         errors: [{ message: 'indexing_error' }],

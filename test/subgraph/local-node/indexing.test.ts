@@ -19,7 +19,7 @@ const FULL_QUERY = `{
     jsonA jsonB jsonOk receiptStatus receiptLogCount receiptGasUsed txFrom txNonce blockNumber blockTimestamp logIndex
     itemsAtBlock positiveDelta }
   specialItems(orderBy: id) { id kind }
-  tags(orderBy: id) { id tag item flag scores hasReceipt }
+  tags(orderBy: tag) { id tag item flag scores hasReceipt itemHasCode itemBalance ownerInBlockBefore ownerInBlockAfter }
   owners(orderBy: id) { id itemCount tagCount kindSum }
   childs(orderBy: label) { id label withContext contextLabel contextBlock total totalAtBlock failReverted network
     pings(orderBy: value) { id from value pingCountBefore } }
@@ -66,6 +66,8 @@ describe('local subgraph node: indexing', () => {
     await send('item1', asOne.createItem(1, '{"a":12345678901234567890,"b":["x",true,3,null]}', '0x0102', 5));
     await send('item7', registry.createItem(7, 'plain', '0x', -3));
     await send('tag', registry.tag(`0x${'11'.repeat(32)}`, accounts[1], true, [1, 2, 3]));
+    // Unflagged: the handler creates the tagged owner (a contract) and removes it again.
+    await send('untag', registry.tag(`0x${'22'.repeat(32)}`, REGISTRY_ADDRESS, false, []));
     await send('alpha', registry.createChild('alpha', false));
     await send('beta', registry.createChild('beta', true));
     await send('pingAlpha', (await childContract(chain, fixture, childAddress(1), 2)).ping(10));
@@ -152,9 +154,36 @@ describe('local subgraph node: indexing', () => {
     ]);
     // Only the kind-7 item passes the handler's topic2 filter.
     expect(data.specialItems).toEqual([{ id: eventId(item7, 0), kind: '7' }]);
+    const balanceAt = async (address: string, block: number) => (await chain.provider.getBalance(address, block)).toString();
     expect(data.tags).toEqual([
-      { id: eventId(receipts.tag, 0), tag: `0x${'11'.repeat(32)}`, item: accounts[1].toLowerCase(), flag: true, scores: [1, 2, 3], hasReceipt: false },
+      {
+        id: eventId(receipts.tag, 0),
+        tag: `0x${'11'.repeat(32)}`,
+        item: accounts[1].toLowerCase(),
+        flag: true,
+        scores: [1, 2, 3],
+        hasReceipt: false,
+        itemHasCode: false,
+        itemBalance: await balanceAt(accounts[1], receipts.tag.blockNumber),
+        // The owner was saved in an earlier block: get_in_block does not see it, until saved here.
+        ownerInBlockBefore: false,
+        ownerInBlockAfter: true,
+      },
+      {
+        id: eventId(receipts.untag, 0),
+        tag: `0x${'22'.repeat(32)}`,
+        item: REGISTRY_ADDRESS.toLowerCase(),
+        flag: false,
+        scores: [],
+        hasReceipt: false,
+        itemHasCode: true,
+        itemBalance: '0',
+        ownerInBlockBefore: false,
+        ownerInBlockAfter: true,
+      },
     ]);
+    expect(BigInt(data.tags[0].itemBalance as string)).toBeGreaterThan(0n);
+    // The owner created for the unflagged tag was removed in the same handler.
     expect(data.owners).toEqual(
       [
         { id: accounts[0].toLowerCase(), itemCount: 1, tagCount: 0, kindSum: '7' },

@@ -7,7 +7,7 @@
  * node that only indexes pays nothing for them.
  */
 import type { EntityTypeDef } from '../schema/input-schema';
-import { cellKey, compareCells, idKey, type Cell, type Row } from './values';
+import { cellKey, compareCells, type Cell, type Row } from './values';
 
 export const OPEN = Number.MAX_SAFE_INTEGER;
 
@@ -119,16 +119,6 @@ export class SortedIndex {
     }
     return out;
   }
-
-  /** All versions in ascending order. */
-  versions(): Version[] {
-    this.settle();
-    if (this.tail.length > 0) {
-      this.main = merge(this.main, this.tail, this.compare);
-      this.tail = [];
-    }
-    return this.main;
-  }
 }
 
 /** Versions grouped by the value of one column; list columns are indexed by each element. */
@@ -231,8 +221,6 @@ export class EntityTable {
   private valueIndexes = new Map<number, ValueIndex>();
   /** Composite indexes: versions grouped by one column's value, each group sorted by another. */
   private groupedIndexes = new Map<string, GroupedIndex>();
-  /** Bumped on every change; lets callers cache derived data. */
-  generation = 0;
 
   constructor(readonly def: EntityTypeDef) {}
 
@@ -263,7 +251,6 @@ export class EntityTable {
 
   /** Writes `row` (or removes the entity when null) as of `block`. */
   write(key: string, row: Row | null, block: number): void {
-    this.generation++;
     const prev = this.current.get(key);
     if (prev) {
       prev.hi = block;
@@ -283,7 +270,6 @@ export class EntityTable {
 
   /** Drops versions written after `block` and reopens versions closed after it. */
   revertTo(block: number): void {
-    this.generation++;
     this.all = this.all.filter((v) => v.lo <= block);
     this.history.clear();
     this.current.clear();
@@ -339,4 +325,3 @@ export class EntityTable {
   }
 }
 
-export { idKey };

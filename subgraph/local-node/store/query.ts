@@ -7,7 +7,7 @@
  */
 import type { EntityTypeDef, FieldDef, InputSchema } from '../schema/input-schema';
 import { OPEN, visibleAt, type EntityTable, type Version } from './entity-table';
-import { BigDec, cellKey, cellsEqual, compareCells, compareScalars, type Cell, type Scalar } from './values';
+import { BigDec, cellKey, cellsEqual, compareCells, type Cell, type Scalar } from './values';
 
 export type FilterOp =
   | 'eq'
@@ -566,4 +566,3 @@ export class QueryEngine {
   }
 }
 
-export { compareScalars };

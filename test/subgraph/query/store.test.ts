@@ -349,3 +349,24 @@ describe('persistence', () => {
     await expect(createEntityStore({ schemaSdl: `${SCHEMA_SDL}\n# changed`, dataDir: dir })).rejects.toThrow(/different schema.graphql/);
   });
 });
+
+describe('Int8 ids', () => {
+  test('are numbers for ordering and filters, strings in responses', async () => {
+    const store = await createEntityStore({ schemaSdl: 'type Counter @entity(immutable: false) { id: Int8!, n: Int! }' });
+    const w = store.beginBlock(blockPtr(1));
+    for (const id of [10, 2, -3, 100]) {
+      w.set('Counter', String(id), entity({ id: { kind: ValueKind.Int8, value: BigInt(id) }, n: int(id * 2) }));
+    }
+    expect(() => w.set('Counter', 'x', entity({ n: int(1) }))).toThrow(/must be a decimal integer/);
+    w.commit();
+    const api = new QueryApi({ store, deployment: 'd' });
+    expect(api.execute({ query: '{ counters { id } }' }).data).toEqual({ counters: [{ id: '-3' }, { id: '2' }, { id: '10' }, { id: '100' }] });
+    expect(api.execute({ query: '{ counters(where: { id_gt: 2 }, orderBy: id, orderDirection: desc) { id n } }' }).data).toEqual({
+      counters: [
+        { id: '100', n: 200 },
+        { id: '10', n: 20 },
+      ],
+    });
+    expect(api.execute({ query: '{ counter(id: "10") { n } }' }).data).toEqual({ counter: { n: 20 } });
+  });
+});

@@ -4,7 +4,7 @@
  * conflicting one) and the `@derivedFrom` fields (to answer `store.loadRelated` over a handler's
  * not yet applied writes).
  */
-import { hexlify, getBytes } from 'ethers';
+import { getBytes } from 'ethers';
 import { Kind, parse, type NamedTypeNode, type TypeNode } from 'graphql';
 import { ValueKind, type EntityData, type Value } from '../store/types';
 
@@ -89,7 +89,10 @@ export class EntityIds {
       data.set('id', this.idValue(entityType, id));
       return data;
     }
-    const text = given.kind === ValueKind.Bytes ? hexlify(given.value) : String(given.value);
+    const text =
+      given.kind === ValueKind.Bytes
+        ? `0x${Buffer.from(given.value.buffer, given.value.byteOffset, given.value.byteLength).toString('hex')}`
+        : String(given.value);
     const expected = given.kind === ValueKind.Bytes ? id.toLowerCase() : id;
     if (text !== expected) {
       throw new Error(`Value of ${entityType} attribute 'id' conflicts with ID passed to \`store.set()\`: ${text} != ${id}`);

@@ -7,7 +7,7 @@
  * entity writer, the data source); `MappingError`s are deterministic failures of the mapping and
  * stop indexing, as in graph-node.
  */
-import { encodeBase58, getBytes, hexlify, keccak256, sha256 } from 'ethers';
+import { encodeBase58, getBytes, keccak256, sha256 } from 'ethers';
 import type { BlockPtr, EntityData } from '../store/types';
 import { AscHeap } from './asc-heap';
 import * as decimal from './big-decimal';
@@ -187,7 +187,8 @@ export const HOST_FUNCTIONS: Record<string, HostFunction> = {
     return scope.heap.newString(decoded);
   },
   'typeConversion.bytesToHex'(scope, ptr) {
-    return scope.heap.newString(hexlify(bytes(scope, ptr)));
+    const data = bytes(scope, ptr);
+    return scope.heap.newString(`0x${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex')}`);
   },
   'typeConversion.bigIntToString'(scope, ptr) {
     return scope.heap.newString(bigIntArg(scope, ptr).toString());

@@ -126,7 +126,7 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
   replaceChildren(app(), nav, body);
 
   let current = tabs.find((tab) => `#${tab.id}` === window.location.hash) ?? tabs[0]!;
-  const ctx: AppContext = { config, wallet, contracts: contractsFor(config, wallet), me: address, refresh: () => void show(current) };
+  const ctx: AppContext = { config, wallet, contracts: contractsFor(config, wallet), me: address, refresh: () => show(current) };
   const show = async (tab: Tab) => {
     current = tab;
     history.replaceState(null, '', `#${tab.id}`);

@@ -43,7 +43,8 @@ export async function signInAs(browser: Browser, options: { webUrl: string; rpcU
 /** Opens a tab of the client and waits until its view has rendered. */
 export async function openTab(page: Page, tab: string, view: string): Promise<void> {
   await page.click(`[data-tab="${tab}"]`);
-  await page.waitForSelector(`[data-view="${view}"]`, { timeout: 30_000 });
+  // The click marks the tab body busy at once; the view is ready when it is no longer busy.
+  await page.waitForSelector(`.tab-body:not([aria-busy]) > [data-view="${view}"]`, { timeout: 30_000 });
 }
 
 /** Waits for the transaction notice of `label` to say it is confirmed (and indexed), or fails with its text. */

@@ -11,8 +11,8 @@ export interface AppContext {
   contracts: Contracts;
   /** The signed-in address, lowercase (as the API reports addresses). */
   me: string;
-  /** Re-renders the current view after a change. */
-  refresh(): void;
+  /** Re-renders the current view after a change; resolves once the new view is on screen. */
+  refresh(): Promise<void>;
 }
 
 const IndexedBlock = graphql(`

@@ -23,6 +23,9 @@ const REASONS: Record<string, (args: unknown[]) => string> = {
   ConsentManagerInvalidSignature: () => 'the consent signature is not the patient’s; sign it with the patient’s account.',
   ConsentManagerNotVerifiedProvider: ([account]) => `${account} is not a verified provider; ask the registrar to verify it.`,
   ConsentManagerNoEmergencyAccess: () => 'there is no open emergency access to close.',
+  ConsentManagerEmergencyWindowOutOfRange: () => 'the emergency window must be between 1 and 72 hours.',
+  ConsentManagerZeroAddress: () => 'an address is missing (the zero address was given).',
+  AccessControlUnauthorizedAccount: ([account]) => `${account} lacks the administrative role this needs; use the admin or registrar account.`,
   ConsentManagerNotAllowedToClose: () => 'only the patient, a guardian or the provider may close this emergency access.',
   RecordRegistryZeroValue: () => 'a record id, patient and commitment are required.',
   RecordRegistryRecordExists: () => 'a record with this id is anchored already; prepare the record again for a new id.',
@@ -38,6 +41,9 @@ const REASONS: Record<string, (args: unknown[]) => string> = {
   RecordRegistryTreatmentNotApproved: () => 'the treatment is not approved; the patient or a guardian must approve it first.',
   RecordRegistryNotVerifiedProvider: ([account]) => `${account} is not a verified provider; ask the registrar to verify it.`,
 };
+
+/** The custom errors the client can explain. */
+export const EXPLAINED_ERRORS: readonly string[] = Object.keys(REASONS);
 
 export function explainRevert(name: string, args: unknown[]): string {
   const explain = REASONS[name];

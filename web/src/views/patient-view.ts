@@ -150,8 +150,11 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
   const after = async (blockNumber: number) => waitForIndex(blockNumber);
   const run = async (label: string, send: () => Promise<import('../lib/contracts').PendingTransaction>) => {
     try {
-      await sendTransaction(label, send, after);
-      ctx.refresh();
+      // The notice turns to "confirmed" once the index has the change and the view shows it.
+      await sendTransaction(label, send, async (blockNumber) => {
+        await after(blockNumber);
+        await ctx.refresh();
+      });
     } catch {
       // The notice already says what went wrong and what to do.
     }

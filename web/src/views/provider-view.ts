@@ -84,8 +84,11 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   const patients = [...new Set(consents.map((consent) => consent.patient))];
   const run = async (label: string, send: () => Promise<import('../lib/contracts').PendingTransaction>) => {
     try {
-      await sendTransaction(label, send, (block) => waitForIndex(block));
-      ctx.refresh();
+      // The notice turns to "confirmed" once the index has the change and the view shows it.
+      await sendTransaction(label, send, async (blockNumber) => {
+        await waitForIndex(blockNumber);
+        await ctx.refresh();
+      });
     } catch {
       // The notice says what went wrong and what to do.
     }

@@ -1,0 +1,57 @@
+/**
+ * The web client's pure parts, checked without a browser: the EIP-4361 text it writes is what the
+ * maintained `siwe` parser (the API's) reads back, and every custom error the contracts can raise
+ * has an explanation that says what to do.
+ */
+import { Wallet } from 'ethers';
+import { SiweMessage } from 'siwe';
+import { abi as consentManagerAbi } from '../../artifacts/contracts/src/ConsentManager.sol/ConsentManager.json';
+import { abi as recordRegistryAbi } from '../../artifacts/contracts/src/RecordRegistry.sol/RecordRegistry.json';
+import { EXPLAINED_ERRORS, explainRevert } from '../../web/src/lib/revert-reasons';
+import { siweMessage } from '../../web/src/lib/session';
+
+describe('the sign-in message the client writes', () => {
+  const wallet = Wallet.createRandom();
+  const fields = {
+    domain: '127.0.0.1:3000',
+    address: wallet.address,
+    statement: 'Sign in to the health records client.',
+    uri: 'http://127.0.0.1:3000',
+    chainId: 31337,
+    nonce: 'a1b2c3d4e5f6a7b8c9d0e1f2',
+    issuedAt: '2026-11-24T10:00:00.000Z',
+    expirationTime: '2026-11-24T18:00:00.000Z',
+  };
+
+  test('parses as EIP-4361 with the same fields', () => {
+    const parsed = new SiweMessage(siweMessage(fields));
+    expect(parsed).toMatchObject({ ...fields, version: '1' });
+  });
+
+  test('verifies with the signature of its address', async () => {
+    const text = siweMessage(fields);
+    const result = await new SiweMessage(text).verify({ signature: await wallet.signMessage(text) }, { suppressExceptions: true });
+    expect(result.success).toBe(true);
+    expect(result.data.address).toBe(wallet.address);
+  });
+});
+
+describe('contract errors shown to users', () => {
+  const errorNames = [...consentManagerAbi, ...recordRegistryAbi]
+    .filter((item) => item.type === 'error' && /^(ConsentManager|RecordRegistry|AccessControlUnauthorized)/.test(item.name ?? ''))
+    .map((item) => item.name as string);
+
+  test('every error of the consent manager and record registry has an explanation', () => {
+    expect(errorNames.length).toBeGreaterThan(20);
+    expect(errorNames.filter((name) => !EXPLAINED_ERRORS.includes(name))).toEqual([]);
+  });
+
+  test('an explanation names the error and what to do', () => {
+    const category = '0x4f62736572766174696f6e000000000000000000000000000000000000000000';
+    const text = explainRevert('RecordRegistryUnauthorizedWriter', ['0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65', '0xa0Ee7A142d267C1f36714E4a8F75612F20a79720', category]);
+    expect(text).toContain('Observation');
+    expect(text).toContain('ask the patient to grant one');
+    expect(text).toContain('(RecordRegistryUnauthorizedWriter)');
+    expect(explainRevert('SomethingNew', [1])).toBe('the contract refused with SomethingNew(1).');
+  });
+});

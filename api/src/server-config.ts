@@ -38,6 +38,8 @@ export interface ServerConfig {
   sessionTtlSeconds: number;
   /** How long a looked-up session is trusted before asking MongoDB again (`SESSION_CACHE_MS`, default 2000; 0: never). */
   sessionCacheMs: number;
+  /** How long public directory profiles (providers, researchers) are reused between requests (`DIRECTORY_CACHE_MS`, default 2000; 0: never). */
+  directoryCacheMs: number;
   /** `NODE_ENV=production`: shield debug off, secure cookies, no stack traces. */
   production: boolean;
   /** Sign-in attempts per client IP per minute (`AUTH_RATE_LIMIT`, default 30). */
@@ -170,6 +172,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   const authRateLimitPerMinute = wholeNumber(env, 'AUTH_RATE_LIMIT', 30, 1, problems);
   const mutationRateLimitPerMinute = wholeNumber(env, 'MUTATION_RATE_LIMIT', 60, 1, problems);
 
+  const directoryCacheMs = wholeNumber(env, 'DIRECTORY_CACHE_MS', 2000, 0, problems);
   const sessionCacheMs = wholeNumber(env, 'SESSION_CACHE_MS', 2000, 0, problems);
   const auditAnchorIntervalMs = wholeNumber(env, 'AUDIT_ANCHOR_INTERVAL_MS', 60_000, 0, problems);
 
@@ -188,6 +191,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     nonceTtlSeconds,
     sessionTtlSeconds,
     sessionCacheMs,
+    directoryCacheMs,
     production: env.NODE_ENV === 'production',
     authRateLimitPerMinute,
     mutationRateLimitPerMinute,

@@ -4,11 +4,15 @@ import http from 'node:http';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { applyMiddleware } from 'graphql-middleware';
 import mongoose, { type Connection } from 'mongoose';
 import { AuditAnchorContract } from './audit/audit-anchor.chain';
 import { auditBatchModel } from './audit/audit-batch.model';
@@ -21,7 +25,9 @@ import { sessionModel } from './auth/session.model';
 import { sessionMiddleware, sessionOf, siweRoutes } from './auth/siwe.routes';
 import { SiweService } from './auth/siwe.service';
 import { connectChain } from './chain/chain';
+import { LatestBlock } from './chain/block-number';
 import { DecisionCache } from './chain/decision-cache';
+import { DirectoryProfileCache } from './providers/directory-profile-cache';
 import { startEmbeddedMongo, type EmbeddedMongo } from './database/embedded-mongo';
 import { startExpirySweep } from './database/expiry-sweep';
 import { createContext, type Context } from './graphql/context';
@@ -30,7 +36,7 @@ import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, type QueryLimits 
 import { buildApiSchema } from './graphql/schema';
 import type { ApiServices, RoundTrips } from './graphql/services';
 import { SubgraphClient } from './graphql/subgraph/subgraph-client';
-import { permissions } from './permissions';
+import { shieldSchema } from './permissions';
 import { profileModels } from './profiles/profile.model';
 import { ProfileService } from './profiles/profile.service';
 import { loadMasterKey } from './records/master-key';
@@ -156,6 +162,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       logger,
       roundTrips,
       decisions: new DecisionCache(),
+      latestBlock: new LatestBlock(chain.provider, roundTrips),
+      directoryProfiles: new DirectoryProfileCache(new ProfileService(profiles), config.directoryCacheMs),
     };
 
     timers.push(startExpirySweep([nonces, sessions], { intervalMs: config.data.expirySweepMs, onError: (error) => logger.error('SIWE expiry sweep failed', error) }));
@@ -207,7 +215,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       res.json({ ok: true });
     });
 
-    const schema = applyMiddleware(buildApiSchema(), permissions({ production: config.production }));
+    const schema = shieldSchema(buildApiSchema(), { production: config.production });
     const apollo = new ApolloServer<Context>({
       schema,
       formatError: createFormatError(logger),
@@ -218,6 +226,11 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       plugins: [
         limitsPlugin(schema, limits),
         ApolloServerPluginDrainHttpServer({ httpServer }),
+        // No HTTP caching of personal data, and no per-field hooks on the hot path: cache-control hints
+        // would wrap every field resolver. Nothing is reported to Apollo's cloud.
+        ApolloServerPluginCacheControlDisabled(),
+        ApolloServerPluginUsageReportingDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
         ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ],
     });

@@ -19,8 +19,8 @@ describe('round trips', () => {
   let stack: ApiStack;
 
   beforeAll(async () => {
-    // Sessions looked up on every request, so each request's database commands are the same.
-    stack = await startApiStack({ env: { SESSION_CACHE_MS: '0' } });
+    // Sessions and directory profiles looked up on every request, so each request's database commands are the same.
+    stack = await startApiStack({ env: { SESSION_CACHE_MS: '0', DIRECTORY_CACHE_MS: '0' } });
     await seed(stack, { observations: 40 });
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
-import { id as keccakText, type Provider } from 'ethers';
+import { id as keccakText } from 'ethers';
 import type { HealthRecordsContracts } from '../../../contracts/deploy/deploy';
 import { ACCESS_READ, ACCESS_WRITE, purposeCode, scopeCode } from './codes';
+import type { LatestBlock } from './block-number';
 import type { DecisionCache } from './decision-cache';
 
 /** The roles of an account, read from the contracts at the latest block. */
@@ -26,12 +27,12 @@ const DEFAULT_ADMIN_ROLE = `0x${'00'.repeat(32)}`;
 export class AccessDecisions {
   private readonly answers = new Map<string, Promise<boolean>>();
   private latestBlock: Promise<number> | undefined;
-  /** How many contract calls this request made (views and the block number). */
+  /** How many contract views this request called (answers from the shared cache not counted). */
   calls = 0;
 
   constructor(
     private readonly views: HealthRecordsContracts,
-    private readonly provider: Provider,
+    private readonly latest: LatestBlock,
     /** The signed-in address, lowercase, or null. */
     readonly viewer: string | null,
     private readonly cache: DecisionCache,
@@ -41,11 +42,7 @@ export class AccessDecisions {
 
   /** The block this request's decisions are made at: the chain's latest when first asked. */
   block(): Promise<number> {
-    if (!this.latestBlock) {
-      this.calls += 1;
-      this.counter.chainCalls += 1;
-      this.latestBlock = this.provider.getBlockNumber();
-    }
+    this.latestBlock ??= this.latest.get();
     return this.latestBlock;
   }
 

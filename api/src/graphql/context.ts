@@ -25,7 +25,7 @@ export interface Context {
 export function createContext(services: ApiServices, session: Session | null): Context {
   const subgraph = new PinnedSubgraph(services.subgraph);
   const viewer = session?.address.toLowerCase() ?? null;
-  const access = new AccessDecisions(services.chain.views, services.chain.provider, viewer, services.decisions, services.roundTrips);
+  const access = new AccessDecisions(services.chain.views, services.latestBlock, viewer, services.decisions, services.roundTrips);
   return {
     requestId: randomUUID(),
     viewer,

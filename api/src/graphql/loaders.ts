@@ -59,11 +59,11 @@ function byKey<T>(keys: readonly string[], items: T[], keyOf: (item: T) => strin
 
 export function createLoaders(
   subgraph: PinnedSubgraph,
-  services: Pick<ApiServices, 'profiles' | 'records' | 'integrity' | 'auditBatches'>,
+  services: Pick<ApiServices, 'profiles' | 'records' | 'integrity' | 'auditBatches' | 'directoryProfiles'>,
   viewer: string | null,
   access: AccessDecisions,
 ): Loaders {
-  const { profiles, records, integrity, auditBatches } = services;
+  const { profiles, records, integrity, auditBatches, directoryProfiles } = services;
   const options = { maxBatchSize: MAX_BATCH };
   return {
     recordById: new DataLoader(async (ids) => {
@@ -85,8 +85,8 @@ export function createLoaders(
       return byKey(ids, data.auditBatches, (batch) => batch.batchId);
     }, options),
     patientProfile: new DataLoader((addresses) => profiles.getProfiles('patient', addresses), options),
-    providerProfile: new DataLoader((addresses) => profiles.getProfiles('provider', addresses), options),
-    researcherProfile: new DataLoader((addresses) => profiles.getProfiles('researcher', addresses), options),
+    providerProfile: new DataLoader((addresses) => directoryProfiles.load('provider', addresses), options),
+    researcherProfile: new DataLoader((addresses) => directoryProfiles.load('researcher', addresses), options),
     recordSummary: new DataLoader((ids) => records.summaries(ids), options),
     recordRead: new DataLoader(
       (requests) => {

@@ -1,7 +1,9 @@
 import type { AuditBatchService } from '../audit/audit-batch.service';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { Chain } from '../chain/chain';
+import type { LatestBlock } from '../chain/block-number';
 import type { DecisionCache } from '../chain/decision-cache';
+import type { DirectoryProfileCache } from '../providers/directory-profile-cache';
 import type { ProfileService } from '../profiles/profile.service';
 import type { RecordIntegrityChecker } from '../records/record-integrity.batch';
 import type { RecordService } from '../records/record.service';
@@ -30,4 +32,8 @@ export interface ApiServices {
   roundTrips: RoundTrips;
   /** Contract-view answers by block, shared between requests. */
   decisions: DecisionCache;
+  /** The chain's latest block number, one call per event-loop turn. */
+  latestBlock: LatestBlock;
+  /** Public directory profiles, cached briefly between requests. */
+  directoryProfiles: DirectoryProfileCache;
 }

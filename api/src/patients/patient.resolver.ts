@@ -58,7 +58,9 @@ export class PatientResolver {
 
   @Mutation(() => ProviderProfile, { description: "Creates or updates the signed-in verified provider's directory profile." })
   updateProviderProfile(@Arg('input', () => ProviderProfileInput) input: ProviderProfileInput, @Ctx() ctx: Context): Promise<ProviderProfile> {
-    return prefixed('input', () => ctx.services.profiles.saveProfile('provider', ctx.viewer!, setFields(input, 'input')));
+    return prefixed('input', () => ctx.services.profiles.saveProfile('provider', ctx.viewer!, setFields(input, 'input'))).finally(() =>
+      ctx.services.directoryProfiles.forget('provider', ctx.viewer!),
+    );
   }
 
   @Mutation(() => ResearcherProfile, { description: "Creates or updates the signed-in verified researcher's directory profile." })
@@ -66,6 +68,8 @@ export class PatientResolver {
     @Arg('input', () => ResearcherProfileInput) input: ResearcherProfileInput,
     @Ctx() ctx: Context,
   ): Promise<ResearcherProfile> {
-    return prefixed('input', () => ctx.services.profiles.saveProfile('researcher', ctx.viewer!, setFields(input, 'input')));
+    return prefixed('input', () => ctx.services.profiles.saveProfile('researcher', ctx.viewer!, setFields(input, 'input'))).finally(() =>
+      ctx.services.directoryProfiles.forget('researcher', ctx.viewer!),
+    );
   }
 }

@@ -293,24 +293,21 @@ export class QueryEngine {
       };
       return (a, b) => sign * (compareCells(a.row[columnOf(a)], b.row[columnOf(b)]) || compareCells(a.id, b.id));
     }
-    const keyCache = new Map<Version, [Cell, Cell]>();
-    const key = (v: Version): [Cell, Cell] => {
+    // graph-node: `order by <child>.<childField> <dir>, <parent>.id <dir>` over a left join.
+    const keyCache = new Map<Version, Cell>();
+    const key = (v: Version): Cell => {
       let k = keyCache.get(v);
-      if (!k) {
+      if (k === undefined) {
         k = this.childSortKey(v, order.field, order.childField, q.block, q.latest);
         keyCache.set(v, k);
       }
       return k;
     };
-    return (a, b) => {
-      const ka = key(a);
-      const kb = key(b);
-      return sign * (compareCells(ka[0], kb[0]) || compareCells(ka[1], kb[1]) || byId(a, b));
-    };
+    return (a, b) => sign * (compareCells(key(a), key(b)) || byId(a, b));
   }
 
-  /** [child's sort value, child's id] for `orderBy: field__childField`. */
-  private childSortKey(v: Version, field: string, childField: string, block: number, latest: boolean): [Cell, Cell] {
+  /** The referenced entity's `childField` for `orderBy: field__childField` (null without one). */
+  private childSortKey(v: Version, field: string, childField: string, block: number, latest: boolean): Cell {
     const def = v.table.def;
     const f = def.fieldMap.get(field);
     if (!f || f.list) throw new QueryExecutionError(`Ordering by \`${field}__${childField}\` is not supported for type \`${def.name}\``);
@@ -331,12 +328,12 @@ export class QueryEngine {
       const ref = v.row[f.column];
       if (ref !== null) child = findById(childTables, String(ref), block, latest);
     }
-    if (!child) return [null, null];
+    if (!child) return null;
     const cf = child.table.def.fieldMap.get(childField);
     if (!cf || cf.list || cf.derivedFrom) {
       throw new QueryExecutionError(`Ordering by \`${childField}\` is not supported for type \`${child.table.def.name}\``);
     }
-    return [child.row[cf.column], child.id];
+    return child.row[cf.column];
   }
 
   private parentCandidates(table: EntityTable, link: ParentLink, block: number, latest: boolean): Version[] {

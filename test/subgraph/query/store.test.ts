@@ -370,3 +370,21 @@ describe('Int8 ids', () => {
     expect(api.execute({ query: '{ counter(id: "10") { n } }' }).data).toEqual({ counter: { n: 20 } });
   });
 });
+
+describe('ordering by a referenced entity\'s field', () => {
+  test('ties are broken by the parent\'s id, as graph-node\'s `order by child.field, c.id`', async () => {
+    const store = await createEntityStore({ schemaSdl: SCHEMA_SDL });
+    const w = store.beginBlock(blockPtr(1));
+    w.set('Owner', 'oz', owner('oz', { name: str('same') }));
+    w.set('Owner', 'oa', owner('oa', { name: str('same') }));
+    w.set('Owner', 'ob', owner('ob', { name: str('alpha') }));
+    w.set('Pet', 'p1', entity({ id: str('p1'), name: str('x'), owner: str('oz') }));
+    w.set('Pet', 'p2', entity({ id: str('p2'), name: str('y'), owner: str('oa') }));
+    w.set('Pet', 'p3', entity({ id: str('p3'), name: str('z'), owner: str('ob') }));
+    w.commit();
+    const api = new QueryApi({ store, deployment: 'd' });
+    const ids = (q: string) => (api.execute({ query: q }).data as any).pets.map((p: { id: string }) => p.id);
+    expect(ids('{ pets(orderBy: owner__name) { id } }')).toEqual(['p3', 'p1', 'p2']);
+    expect(ids('{ pets(orderBy: owner__name, orderDirection: desc) { id } }')).toEqual(['p2', 'p1', 'p3']);
+  });
+});

@@ -51,6 +51,10 @@ export interface IndexerOptions {
   pollIntervalMs?: number;
   /** How often to log progress while catching up. Default 5000 ms. */
   progressIntervalMs?: number;
+  /** Ranges fetched ahead of the one being indexed. Default 3. */
+  prefetchDepth?: number;
+  /** Logs per range the range size aims at. Default 2000. */
+  targetLogsPerRange?: number;
 }
 
 export interface IndexerStatus {
@@ -237,7 +241,7 @@ export class Indexer {
   private schedulePrefetch(next: number): void {
     if (this.prefetch.length > 0 && this.prefetch[0].from !== next) this.clearPrefetch();
     const head = this.head ?? -1;
-    while (this.prefetch.length < PREFETCH_DEPTH) {
+    while (this.prefetch.length < (this.options.prefetchDepth ?? PREFETCH_DEPTH)) {
       const last = this.prefetch[this.prefetch.length - 1];
       const from = last ? last.to + 1 : next;
       if (from > head) break;
@@ -316,7 +320,7 @@ export class Indexer {
   /** Aims each range at about `TARGET_LOGS_PER_RANGE` logs, growing at most 4x at a time. */
   private adaptRangeSize(fetched: FetchedRange): void {
     const blocks = fetched.to - fetched.from + 1;
-    const desired = fetched.logCount === 0 ? blocks * 4 : Math.round((TARGET_LOGS_PER_RANGE * blocks) / fetched.logCount);
+    const desired = fetched.logCount === 0 ? blocks * 4 : Math.round(((this.options.targetLogsPerRange ?? TARGET_LOGS_PER_RANGE) * blocks) / fetched.logCount);
     this.rangeSize = Math.max(1, Math.min(this.maxRange, desired, this.rangeSize * 4));
   }
 

@@ -88,6 +88,18 @@ describe('the web client on the whole stack', () => {
     await screenshot(page, '02-patient-granted-consent');
   });
 
+  test('the patient signs a consent that the API relays, paying no gas', async () => {
+    const page = patient.page;
+    const form = page.locator('form[name="grant-consent"]');
+    await form.locator('select[name="grantee"]').selectOption(grace.address.toLowerCase());
+    await form.locator('select[name="scope"]').selectOption('Condition');
+    await form.locator('select[name="purpose"]').selectOption('HRESCH');
+    await form.locator('input[name="write"]').uncheck();
+    await page.click('[data-action="relay-consent"]');
+    await waitForConfirmed(page, 'Signed consent');
+    await page.waitForSelector(`[data-revoke="${grace.address.toLowerCase()}:Condition"]`);
+  });
+
   test('the provider adds a record: prepared by the API, anchored by a wallet transaction', async () => {
     provider = await as(femi);
     await provider.page.waitForSelector('[data-view="provider"]');

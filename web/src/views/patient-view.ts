@@ -3,7 +3,7 @@ import type { Integrity } from '../gql/graphql';
 import { request } from '../lib/api';
 import { waitForIndex, type AppContext } from '../lib/app-context';
 import { CATEGORIES, PURPOSES, READ, WRITE, purpose16, scope32 } from '../lib/codes';
-import { sendTransaction } from '../lib/contracts';
+import { sendTransaction, transactionError } from '../lib/contracts';
 import { formatTime, h, section, short, table } from '../lib/dom';
 import { notice } from '../lib/notices';
 import { button, daysFromNow, field, form, input, select } from './forms';
@@ -114,6 +114,24 @@ const RecordContent = graphql(`
   }
 `);
 
+const ConsentToSign = graphql(`
+  query ConsentToSign($terms: ConsentTermsInput!) {
+    consentTypedData(terms: $terms) {
+      typedData
+      deadline
+    }
+  }
+`);
+
+const RelayConsent = graphql(`
+  mutation RelayConsent($input: RelayConsentInput!) {
+    relayConsent(input: $input) {
+      blockNumber
+      transactionHash
+    }
+  }
+`);
+
 const INTEGRITY_TEXT: Record<Integrity, string> = {
   VERIFIED: 'verified',
   TAMPERED: 'tampered',
@@ -213,6 +231,44 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
     },
   );
 
+  // A patient can also sign the consent (EIP-712) and let the API's relayer send it: no gas needed.
+  // Only the patient's own signature counts, so a guardian sends the transaction instead.
+  const relay = actingAsGuardian
+    ? null
+    : button(
+        'Sign instead (the API relays it, no gas)',
+        async () => {
+          const values = new FormData(grantForm);
+          const days = Number(values.get('days') || 90);
+          const terms = {
+            patient,
+            grantee: String(values.get('grantee')),
+            scope: String(values.get('scope')),
+            purpose: String(values.get('purpose')),
+            read: Boolean(values.get('read')),
+            write: Boolean(values.get('write')),
+            expiresAt: new Date(Date.now() + days * 86_400_000).toISOString(),
+          };
+          const status = notice('pending', 'Signed consent: sign the consent in your wallet…');
+          try {
+            const { consentTypedData } = await request(ConsentToSign, { terms });
+            const signature = (await ctx.wallet.ethereum.request({
+              method: 'eth_signTypedData_v4',
+              params: [ctx.wallet.address, JSON.stringify(consentTypedData.typedData)],
+            })) as string;
+            status.update('pending', 'Signed consent: the API relays it…');
+            const { relayConsent } = await request(RelayConsent, { input: { terms, deadline: consentTypedData.deadline, signature } });
+            status.update('pending', `Signed consent: confirmed in block ${relayConsent.blockNumber}, waiting for the index…`, relayConsent.transactionHash);
+            await waitForIndex(relayConsent.blockNumber);
+            await ctx.refresh();
+            status.update('success', `Signed consent: relayed and confirmed in block ${relayConsent.blockNumber}.`, relayConsent.transactionHash);
+          } catch (error) {
+            status.update('error', `Signed consent failed: ${transactionError(error)}`);
+          }
+        },
+        { 'data-action': 'relay-consent' },
+      );
+
   const consents = section(
     'Consents',
     table(
@@ -239,6 +295,7 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
     ),
     h('h3', {}, 'Grant a consent'),
     grantForm,
+    relay,
   );
 
   const guardians = section(

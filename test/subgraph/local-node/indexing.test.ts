@@ -260,18 +260,26 @@ describe('local subgraph node: indexing', () => {
   it('detects a reorg by parent hash, reverts and re-indexes to the same state as a fresh index', async () => {
     const before = await chain.blockNumber();
     const snapshot = await chain.rpc<string>('evm_snapshot');
+    // The abandoned branch: an item, and a child (a dynamic data source) that gets pinged.
     await send('doomed', registry.createItem(3, 'doomed', '0xdead', 1));
-    await node.waitForBlock(before + 1);
+    await send('doomedChild', registry.createChild('doomed', false));
+    await send('doomedPing', (await childContract(chain, fixture, childAddress(4), 1)).ping(99));
+    await node.waitForBlock(before + 3);
     expect(query(node, '{ items(where: { name: "doomed" }) { name } }').items).toEqual([{ name: 'doomed' }]);
+    expect(query(node, '{ childs(where: { label: "doomed" }) { total } }').childs).toEqual([{ total: '99' }]);
+    expect(node.store.dataSources()).toHaveLength(4);
 
+    // The new branch is longer than the abandoned one, and forks three blocks deep.
     await chain.rpc('evm_revert', [snapshot]);
     await send('replacement', registry.createItem(4, 'replacement', '0xbeef', 2));
-    await chain.rpc('evm_mine');
+    for (let i = 0; i < 3; i++) await chain.rpc('evm_mine');
     const head = await chain.blockNumber();
     const headHash = (await chain.provider.getBlock(head))!.hash;
     await node.waitForBlock(head);
     expect(node.status().block!.hash).toBe(headHash);
     const reorged = query(node, FULL_QUERY);
+    expect(node.store.dataSources()).toHaveLength(3);
+    expect(reorged.childs.map((c) => c.label)).toEqual(['alpha', 'beta', 'gamma']);
     expect(reorged.items.map((i) => i.name)).toEqual([
       '{"a":12345678901234567890,"b":["x",true,3,null]}',
       'plain',

@@ -59,8 +59,9 @@ function lcg(seed: number): (n: number) => number {
   };
 }
 
-export async function fillBenchStore(): Promise<QueryableEntityStore> {
-  const store = await createEntityStore({ schemaSdl: BENCH_SCHEMA });
+/** Fills a new store (journaled to `dataDir` when given) with the benchmark's data set. */
+export async function fillBenchStore(dataDir?: string): Promise<QueryableEntityStore> {
+  const store = await createEntityStore({ schemaSdl: BENCH_SCHEMA, dataDir });
   const rand = lcg(20260101);
   const counts = new Array<number>(ACCOUNTS).fill(0);
   const perBlock = CONSENTS / CREATE_BLOCKS;

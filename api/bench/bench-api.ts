@@ -14,7 +14,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { JsonRpcProvider, Wallet, encodeBytes32String, toUtf8Bytes, zeroPadBytes } from 'ethers';
+import { print } from 'graphql';
 import { deployHealthRecords } from '../../contracts/deploy/deploy';
+import { RecordsPageDocument } from '../src/graphql/subgraph/documents';
 import { ApiClient } from '../../test/api/support/client';
 import { startEmbeddedMongo } from '../src/database/embedded-mongo';
 import { startEmbeddedChain } from '../src/stack/chain';
@@ -122,8 +124,15 @@ async function main(): Promise<void> {
       await (await doctorSender.sendTransaction(answer.data!.prepareRecord.transaction)).wait();
     }
     const head = await provider.getBlockNumber();
+    // The subgraph-only side sends the very operation the API sends for this page (its first read of a
+    // request, unpinned), so the comparison is the same data, with and without the API around it.
     const subgraphQuery = JSON.stringify({
-      query: `{ _meta { block { number } } records(where: { patient: "${patient!.address.toLowerCase()}", category: "${encodeBytes32String('Observation')}" }, first: ${RECORDS}, orderBy: id) { id categoryName version commitment createdAt author { id memberStatus } } }`,
+      query: print(RecordsPageDocument),
+      variables: {
+        block: null,
+        where: { patient: patient!.address.toLowerCase(), category: encodeBytes32String('Observation') },
+        first: RECORDS + 1,
+      },
     });
     for (;;) {
       const response = await fetch(node.ready.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: subgraphQuery });

@@ -65,6 +65,11 @@ export interface ApiServer {
   mongodbUri: string;
   /** Starts listening; resolves with the URL (e.g. http://127.0.0.1:4000). */
   listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  /**
+   * Seals waiting audit entries into batches and anchors their Merkle roots with the auditor key (what
+   * the AUDIT_ANCHOR_INTERVAL_MS timer runs). Returns how many batches were anchored.
+   */
+  anchorAuditLog(): Promise<number>;
   /** Stops the HTTP server, Apollo, timers, the database connection (and the embedded FerretDB it started). */
   close(): Promise<void>;
 }
@@ -167,19 +172,22 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     };
 
     timers.push(startExpirySweep([nonces, sessions], { intervalMs: config.data.expirySweepMs, onError: (error) => logger.error('SIWE expiry sweep failed', error) }));
+    const anchor = new AuditAnchorContract(config.deployment.contracts.AuditAnchor.address, chain.auditor.signer);
+    let anchoring: Promise<number> | undefined;
+    const anchorAuditLog = (): Promise<number> => {
+      anchoring ??= (async () => {
+        try {
+          await auditBatches.sealAll();
+          return (await auditBatches.anchorSealed(anchor)).length;
+        } finally {
+          anchoring = undefined;
+        }
+      })();
+      return anchoring;
+    };
     if (config.auditAnchorIntervalMs > 0) {
-      const anchor = new AuditAnchorContract(config.deployment.contracts.AuditAnchor.address, chain.auditor.signer);
-      let running = false;
       const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        auditBatches
-          .sealAll()
-          .then(() => auditBatches.anchorSealed(anchor))
-          .catch((error: unknown) => logger.error('Anchoring the audit log failed (retried at the next interval)', error))
-          .finally(() => {
-            running = false;
-          });
+        anchorAuditLog().catch((error: unknown) => logger.error('Anchoring the audit log failed (retried at the next interval)', error));
       }, config.auditAnchorIntervalMs);
       timer.unref();
       timers.push(() => clearInterval(timer));
@@ -259,6 +267,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       app,
       services,
       mongodbUri,
+      anchorAuditLog,
       listen(port, host = '127.0.0.1') {
         return new Promise((resolve, reject) => {
           httpServer.once('error', reject);

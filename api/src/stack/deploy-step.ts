@@ -63,6 +63,7 @@ export async function ensureDeployment(options: DeployStepOptions): Promise<Depl
     }
     const { deployment } = await deployHealthRecords(new NonceManager(deployer), { network: options.network, registrar, auditor });
     await writeDeployment(deployment);
+    options.log(`wrote ${deploymentPath(options.network)} and subgraph/networks.json`);
     for (const name of CONTRACT_NAMES) {
       options.log(`${name.padEnd(18)} ${deployment.contracts[name].address} (block ${deployment.contracts[name].blockNumber})`);
     }

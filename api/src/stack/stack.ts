@@ -92,7 +92,7 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
     const chain: StackChain = await progress.step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: Hardhat network', async (detail) => {
       if (config.rpcUrl) return connectChain(config.rpcUrl);
       if (config.chainPort) await assertPortFree(config.host, config.chainPort, 'CHAIN_PORT (or RPC_URL to use a running chain)');
-      const started = await startEmbeddedChain(config.host, config.chainPort, (line) => process.stderr.write(`[chain] ${line}\n`));
+      const started = await startEmbeddedChain(config.host, config.chainPort, (line) => progress.info(`[chain] ${line}`));
       detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid})`);
       return started;
     });
@@ -102,7 +102,6 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
     const deployment = await progress.step('Contracts', (detail) =>
       ensureDeployment({ chain, network: config.network, deployerKey: config.deployerKey, log: detail }),
     );
-    progress.info(`    wrote ${path.relative(process.cwd(), deploymentPath(config.network))} and subgraph/networks.json`);
 
     if (!config.subgraphUrl) {
       await progress.step('Subgraph build', async (detail) => {
@@ -118,7 +117,7 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
         let startup: ((line: string) => void) | undefined = detail;
         const say = (level: string) => (message: string) => {
           if (startup) startup(message);
-          else process.stderr.write(`[subgraph] ${level}${message}\n`);
+          else progress.info(`[subgraph] ${level}${message}`);
         };
         const logger: NodeLogger = { debug: () => undefined, info: say(''), warn: say('warning: '), error: say('error: ') };
         const node = await startLocalNode({

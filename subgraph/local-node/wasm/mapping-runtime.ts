@@ -2,10 +2,14 @@
  * Runs one data source's compiled mapping. As in graph-node, every trigger runs in the state of a
  * freshly instantiated module whose `_start` has just run (graph-cli compiles with
  * `--explicitStart`), so module-level state never leaks between handlers. Instantiating a module in
- * V8 costs hundreds of microseconds, so one instance is kept and put back into its freshly
- * instantiated state before each trigger: its memory is restored from a snapshot (and the rest
- * zeroed) and its mutable globals, exported for this purpose when the module was loaded, are reset.
- * The trigger object is then written into memory and the handler is called with a pointer to it.
+ * V8 costs hundreds of microseconds, so one instance is kept and put back into that state before
+ * each trigger: its memory is restored from a snapshot (and the rest zeroed) and its mutable
+ * globals, exported for this purpose when the module was loaded, are reset.
+ *
+ * When `_start` calls only context-free host functions (bigInt, bigDecimal, typeConversion, crypto,
+ * json: the usual module-level constants), its outcome is the same for every trigger, so the
+ * snapshot is taken after it and it does not run again; otherwise (it reads the store, the data
+ * source, logs, ...) it runs before every handler, in that handler's context.
  */
 import { AscHeap } from './asc-heap';
 import { HOST_FUNCTIONS, HostInterrupt, MappingError, type HostScope } from './host-functions';
@@ -31,11 +35,22 @@ interface PooledInstance {
   dirty: boolean;
 }
 
+/** Host functions whose result depends only on their arguments. */
+function isContextFree(name: string): boolean {
+  return /^(bigInt|bigDecimal|typeConversion|crypto|json)\./.test(name);
+}
+
+/** Thrown into `_start` when, probed once, it calls a host function that needs a trigger. */
+class StartNeedsContext extends Error {}
+
 export class MappingRuntime {
   private readonly rtIds = new Map<TypeId, number>();
   private readonly imports: WebAssembly.Imports = {};
   private scope: HostScope | null = null;
   private pooled: PooledInstance | null = null;
+  /** Whether `_start` has run inside the snapshot (see the file comment); null until probed. */
+  private startInSnapshot: boolean | null = null;
+  private probingStart = false;
 
   constructor(
     private readonly module: WebAssembly.Module,
@@ -49,6 +64,7 @@ export class MappingRuntime {
       namespace[entry.name] = (...args: number[]) => {
         const scope = this.scope;
         if (!scope) throw new Error(`host function ${entry.name} called outside a handler`);
+        if (this.probingStart && !isContextFree(entry.name)) throw new StartNeedsContext(entry.name);
         scope.heap.refresh();
         return implementation(scope, ...args);
       };
@@ -59,7 +75,25 @@ export class MappingRuntime {
   }
 
   private instantiate(): PooledInstance {
-    const exports = new WebAssembly.Instance(this.module, this.imports).exports as Exports;
+    let exports = new WebAssembly.Instance(this.module, this.imports).exports as Exports;
+    if (this.startInSnapshot !== false && exports._start) {
+      const heap = new AscHeap(exports.memory, exports.__new, this.rtIds);
+      this.scope = contextFreeScope(heap);
+      this.probingStart = true;
+      try {
+        exports._start();
+        this.startInSnapshot = true;
+      } catch {
+        // It needs a trigger's context (or fails): run it before every handler instead.
+        this.startInSnapshot = false;
+        exports = new WebAssembly.Instance(this.module, this.imports).exports as Exports;
+      } finally {
+        this.probingStart = false;
+        this.scope = null;
+      }
+    } else if (!exports._start) {
+      this.startInSnapshot = true;
+    }
     const globals = this.globalExports.map((name) => exports[name] as WebAssembly.Global);
     return {
       exports,
@@ -96,7 +130,7 @@ export class MappingRuntime {
     heap.refresh();
     this.scope = { ...scope, heap };
     try {
-      exports._start?.();
+      if (!this.startInSnapshot) exports._start?.();
       const argument = buildArgument(heap);
       const fn = exports[handler] as ((ptr: number) => void) | undefined;
       if (typeof fn !== 'function') throw new MappingError(`handler ${handler} is not exported by ${this.file}`);
@@ -119,4 +153,26 @@ export class MappingRuntime {
       this.scope = null;
     }
   }
+}
+
+/** The scope `_start` is probed with: only the heap; anything else means it needs a trigger. */
+function contextFreeScope(heap: AscHeap): HostScope {
+  const needsContext = (): never => {
+    throw new StartNeedsContext('a trigger context');
+  };
+  return {
+    heap,
+    block: { number: 0, hash: '', timestamp: 0, parentHash: '' },
+    dataSourceName: '',
+    dataSourceAddress: null,
+    network: '',
+    context: null,
+    handler: '_start',
+    store: { get: needsContext, getInBlock: needsContext, set: needsContext, remove: needsContext, loadRelated: needsContext },
+    createDataSource: needsContext,
+    ethereumCall: needsContext,
+    getBalance: needsContext,
+    hasCode: needsContext,
+    log: needsContext,
+  };
 }

@@ -91,10 +91,11 @@ export function createLoaders(
     recordRead: new DataLoader(
       (requests) => {
         if (!viewer) throw new Error('recordRead needs a signed-in viewer; the permission rule should have refused.');
-        return records.read(
+        // One outcome per read: a denied or unknown record fails its own field, not the whole page.
+        return records.readEach(
           requests.map((request) => ({ ...request, reader: viewer })),
           (request) => access.mayReadForPurpose(request.patient, request.category, request.purpose),
-        );
+        ) as Promise<(RecordRead | Error)[]>;
       },
       { ...options, cacheKeyFn: (request) => `${request.recordId}|${request.purpose}` },
     ),

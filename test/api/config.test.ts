@@ -1,0 +1,80 @@
+/**
+ * The server's settings are checked before anything starts, every problem named with its variable.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadServerConfig } from '../../api/src/server-config';
+
+const deploymentFile = () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'config-'));
+  const file = path.join(folder, 'deployment.json');
+  const contract = (address: string) => ({ address, blockNumber: 1, transactionHash: `0x${'00'.repeat(32)}` });
+  writeFileSync(
+    file,
+    JSON.stringify({
+      network: 'test',
+      chainId: 31337,
+      contracts: {
+        ProviderDirectory: contract(`0x${'11'.repeat(20)}`),
+        ConsentManager: contract(`0x${'22'.repeat(20)}`),
+        RecordRegistry: contract(`0x${'33'.repeat(20)}`),
+        AuditAnchor: contract(`0x${'44'.repeat(20)}`),
+      },
+    }),
+  );
+  return file;
+};
+
+const valid = () => ({
+  RPC_URL: 'http://127.0.0.1:8545',
+  SUBGRAPH_URL: 'http://127.0.0.1:8000/subgraphs/name/health-records',
+  DEPLOYMENTS_FILE: deploymentFile(),
+  SESSION_SECRET: 'x'.repeat(32),
+  AUDITOR_PRIVATE_KEY: `0x${'ab'.repeat(32)}`,
+  RELAYER_PRIVATE_KEY: 'cd'.repeat(32),
+  PUBLIC_URL: 'https://api.example.org/some/path',
+  ALLOWED_ORIGINS: 'https://app.example.org, http://127.0.0.1:5173',
+});
+
+describe('server settings', () => {
+  it('reads a valid environment, with defaults', () => {
+    const config = loadServerConfig(valid());
+    expect(config.publicOrigin).toBe('https://api.example.org');
+    expect(config.allowedOrigins).toEqual(['https://app.example.org', 'http://127.0.0.1:5173']);
+    expect(config.kAnonymity).toBe(5);
+    expect(config.relayerPrivateKey).toBe(`0x${'cd'.repeat(32)}`);
+    expect(config.deployment.chainId).toBe(31337);
+  });
+
+  it('lists every problem at once, each naming its variable', () => {
+    let error: unknown;
+    try {
+      loadServerConfig({
+        ...valid(),
+        RPC_URL: undefined,
+        SUBGRAPH_URL: 'ftp://nope',
+        DEPLOYMENTS_FILE: '/nonexistent/deployment.json',
+        SESSION_SECRET: 'short',
+        AUDITOR_PRIVATE_KEY: '0x1234',
+        PUBLIC_URL: undefined,
+        ALLOWED_ORIGINS: 'https://app.example.org/path',
+        K_ANONYMITY: '1',
+        MONGODB_URI: 'postgres://db',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const variable of ['RPC_URL', 'SUBGRAPH_URL', 'DEPLOYMENTS_FILE', 'SESSION_SECRET', 'AUDITOR_PRIVATE_KEY', 'PUBLIC_URL', 'ALLOWED_ORIGINS', 'K_ANONYMITY', 'MONGODB_URI']) {
+      expect(problems).toContain(variable);
+    }
+    expect((error as ConfigError).problems).toHaveLength(9);
+  });
+
+  it('requires MASTER_KEY in production', () => {
+    expect(() => loadServerConfig({ ...valid(), NODE_ENV: 'production' })).toThrow(/MASTER_KEY/);
+    expect(loadServerConfig({ ...valid(), NODE_ENV: 'production', MASTER_KEY: 'ab'.repeat(32) }).production).toBe(true);
+  });
+});

@@ -185,4 +185,8 @@ describe('the web client on the whole stack', () => {
     expect(await page.locator('svg.consent-graph path.edge').count()).toBe(0);
     await screenshot(page, '09-researcher-time-travel');
   });
+
+  test('no page threw or logged an error along the way', () => {
+    expect(actors.map((actor) => ({ who: actor.name, errors: actor.errors }))).toEqual(actors.map((actor) => ({ who: actor.name, errors: [] })));
+  });
 });

@@ -29,6 +29,17 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/**
+ * The page may load only its own files and talk only to its own origin (the API is proxied there);
+ * the wallet is an extension, outside the page's policy. Inline style attributes carry chart colours.
+ */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
 /** Paths this server forwards to the API, so the browser sees one origin (first-party session cookie, no CORS). */
 const API_PREFIXES = ['/graphql', '/auth/', '/health'];
 
@@ -114,6 +125,7 @@ async function serveFile(root: string, pathname: string, response: http.ServerRe
     'content-length': info.size,
     'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
     'x-content-type-options': 'nosniff',
+    ...SECURITY_HEADERS,
   });
   createReadStream(file).pipe(response);
 }

@@ -8,6 +8,8 @@ export interface Actor {
   address: string;
   page: Page;
   context: BrowserContext;
+  /** Uncaught exceptions and console errors of the page (a Content-Security-Policy refusal is one). */
+  errors: string[];
   close(): Promise<void>;
 }
 
@@ -20,6 +22,9 @@ export async function signInAs(browser: Browser, options: { webUrl: string; rpcU
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
   await page.goto(options.webUrl);
   await page.click('[data-action="connect"]');
   try {
@@ -33,6 +38,7 @@ export async function signInAs(browser: Browser, options: { webUrl: string; rpcU
     address: wallet.address.toLowerCase(),
     page,
     context,
+    errors: pageErrors,
     async close() {
       await context.close();
       wallet.destroy();

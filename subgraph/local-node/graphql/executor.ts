@@ -171,12 +171,40 @@ function cellJson(c: Cell): string {
   }
 }
 
+/** The JSON serialiser for a scalar field's cells, by storage type. */
+function serializerFor(f: FieldDef): (c: Cell) => string {
+  if (f.list) return cellJson;
+  switch (f.storage) {
+    case 'Bytes': // lower-case hex: nothing to escape
+    case 'BigInt':
+    case 'Int8':
+    case 'Timestamp':
+      return (c) => (c === null ? 'null' : `"${c as string | bigint}"`);
+    case 'BigDecimal':
+      return (c) => (c === null ? 'null' : `"${(c as BigDec).text}"`);
+    case 'Int':
+      return (c) => (c === null ? 'null' : String(c));
+    case 'Boolean':
+      return (c) => (c === null ? 'null' : c ? 'true' : 'false');
+    default:
+      return (c) => (c === null ? 'null' : JSON.stringify(c));
+  }
+}
+
 /** How to produce one response key of an entity object; `prefix` is `"key":` as JSON. */
 type Plan =
   | { prefix: string; kind: 'typename'; json: string }
-  | { prefix: string; kind: 'scalar'; column: number }
+  | { prefix: string; kind: 'scalar'; column: number; json: (c: Cell) => string }
   | { prefix: string; kind: 'ref'; field: FieldDef; nodes: FieldNode[] }
-  | { prefix: string; kind: 'many'; field: FieldDef; nodes: FieldNode[]; args: Record<string, unknown> };
+  | { prefix: string; kind: 'many'; field: FieldDef; nodes: FieldNode[]; args: Record<string, unknown>; query?: RelationQuery };
+
+/** A relation field's collection arguments, turned into a store query once per request. */
+interface RelationQuery {
+  filter: EntityQuery['filter'];
+  order: EntityQuery['order'];
+  first: number;
+  skip: number;
+}
 
 class Request {
   private readonly plans = new Map<FieldNode, Map<string, Plan[]>>();
@@ -228,8 +256,19 @@ class Request {
     }
   }
 
+  private lastPlan: { def: EntityTypeDef; nodes: FieldNode[]; plan: Plan[] } | null = null;
+
   /** The fields to produce for objects of `def` selected by `nodes`, computed once per request. */
   plan(def: EntityTypeDef, nodes: FieldNode[]): Plan[] {
+    // Lists ask for the same plan for every element.
+    const last = this.lastPlan;
+    if (last && last.def === def && last.nodes === nodes) return last.plan;
+    const plan = this.planOf(def, nodes);
+    this.lastPlan = { def, nodes, plan };
+    return plan;
+  }
+
+  private planOf(def: EntityTypeDef, nodes: FieldNode[]): Plan[] {
     let byType = this.plans.get(nodes[0]);
     if (!byType) {
       byType = new Map();
@@ -252,7 +291,7 @@ class Request {
       const f = def.fieldMap.get(name);
       if (!f) throw new QueryExecutionError(`Type \`${def.name}\` has no field \`${name}\``);
       if (f.kind === 'scalar' || f.kind === 'enum') {
-        plan.push({ prefix, kind: 'scalar', column: f.column });
+        plan.push({ prefix, kind: 'scalar', column: f.column, json: serializerFor(f) });
       } else if (!f.list && !f.derivedFrom) {
         plan.push({ prefix, kind: 'ref', field: f, nodes: fieldNodes });
       } else {
@@ -277,7 +316,7 @@ class Request {
           out += p.json;
           break;
         case 'scalar':
-          out += cellJson(v.row[p.column]);
+          out += p.json(v.row[p.column]);
           break;
         case 'ref': {
           const id = v.row[p.field.column];
@@ -290,7 +329,7 @@ class Request {
           break;
         }
         case 'many':
-          out += this.relation(v, p.field, p.nodes, p.args, at);
+          out += this.relation(v, p, at);
           break;
       }
     }
@@ -306,7 +345,8 @@ class Request {
     return `${out}]`;
   }
 
-  private relation(v: Version, f: FieldDef, nodes: FieldNode[], args: Record<string, unknown>, at: At): string {
+  private relation(v: Version, p: Extract<Plan, { kind: 'many' }>, at: At): string {
+    const { field: f, nodes, args } = p;
     const parent: ParentLink = f.derivedFrom
       ? { kind: 'derived', backField: f.derivedFrom, parentId: v.id }
       : { kind: 'ids', ids: (v.row[f.column] as Cell[] | null) ?? [] };
@@ -329,17 +369,16 @@ class Request {
       }
       return found.length ? this.object(found[0], nodes, at) : 'null';
     }
-    const range = buildRange(args.first, args.skip);
-    const q: EntityQuery = {
-      typeName: f.typeName,
-      block: at.number,
-      latest: at.latest,
-      filter: buildFilter(this.api.filterKeys, f.typeName, args.where),
-      order: buildOrder(args.orderBy, args.orderDirection),
-      first: range.first,
-      skip: range.skip,
-      parent,
-    };
+    if (!p.query) {
+      const range = buildRange(args.first, args.skip);
+      p.query = {
+        filter: buildFilter(this.api.filterKeys, f.typeName, args.where),
+        order: buildOrder(args.orderBy, args.orderDirection),
+        first: range.first,
+        skip: range.skip,
+      };
+    }
+    const q: EntityQuery = { typeName: f.typeName, block: at.number, latest: at.latest, ...p.query, parent };
     return this.list(this.api.store.engine.run(q), nodes, at);
   }
 }

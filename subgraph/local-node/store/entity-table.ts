@@ -220,7 +220,7 @@ export class EntityTable {
   private sortedIndexes = new Map<number, SortedIndex>();
   private valueIndexes = new Map<number, ValueIndex>();
   /** Composite indexes: versions grouped by one column's value, each group sorted by another. */
-  private groupedIndexes = new Map<string, GroupedIndex>();
+  private groupedIndexes = new Map<number, GroupedIndex>();
 
   constructor(readonly def: EntityTypeDef) {}
 
@@ -300,7 +300,7 @@ export class EntityTable {
    * by `orderColumn`; null when the table already holds its maximum of such indexes.
    */
   grouped(column: number, orderColumn: number): GroupedIndex | null {
-    const k = `${column}:${orderColumn}`;
+    const k = column * 65536 + orderColumn;
     let idx = this.groupedIndexes.get(k);
     if (!idx) {
       if (this.groupedIndexes.size >= MAX_GROUPED_INDEXES) return null;

@@ -73,6 +73,11 @@ describe('the web client on the whole stack', () => {
     expect(badges.length).toBeGreaterThan(0);
     expect(new Set(badges)).toEqual(new Set(['verified']));
     await screenshot(patient.page, '01-patient-signed-in');
+
+    // A reload keeps the session: same account in the wallet, no new signature.
+    await patient.page.reload();
+    await patient.page.waitForSelector(`[data-signed-in="${patient.address}"]`);
+    await patient.page.waitForSelector('.tab-body:not([aria-busy]) > [data-view="patient"]');
   });
 
   test('the patient grants a consent with a wallet transaction', async () => {

@@ -62,7 +62,23 @@ async function main(): Promise<void> {
     notice('info', 'The wallet switched account or chain: sign in again.');
     void signOut(config).then(() => showSignedOut(config));
   });
-  showSignedOut(config);
+  if (!(await resumeSession(config))) showSignedOut(config);
+}
+
+/**
+ * After a reload: when the API still holds a session and the wallet already shares that account
+ * (`eth_accounts` never prompts), continue without signing again.
+ */
+async function resumeSession(config: ClientConfig): Promise<boolean> {
+  if (!window.ethereum) return false;
+  try {
+    const [{ me }, accounts] = await Promise.all([request(Whoami), window.ethereum.request({ method: 'eth_accounts' }) as Promise<string[]>]);
+    if (!me || !accounts[0] || accounts[0].toLowerCase() !== me.address.toLowerCase()) return false;
+    await showSignedIn(config, await connectWallet(config));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function showSignedOut(config: ClientConfig): void {

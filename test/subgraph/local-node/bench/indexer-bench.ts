@@ -11,7 +11,8 @@
  * - `fixture`: test/subgraph/fixtures/bench-fixture over the indexer fixture's Registry, whose
  *   transactions emit a hundred events each (strings, bytes, arrays, indexed values).
  *
- * Prints { events, eventsPerSecond, peakRssMiB, fetchDecodeOnlyPerSecond } (and the workload):
+ * Prints { events, eventsPerSecond, peakRssMiB, fetchDecodeOnlyPerSecond } (and the workload, the
+ * wall time of indexing and the CPU time this process spent on it):
  * - eventsPerSecond: events handled / wall time from starting the node to the head being indexed;
  * - peakRssMiB: the highest resident set size of this process sampled while indexing;
  * - fetchDecodeOnlyPerSecond: the same logs fetched with eth_getLogs over the same block ranges and
@@ -109,9 +110,11 @@ async function main(): Promise<void> {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 20);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const node = await startLocalNode({ build: workload.build, rpcUrl: chain.url, name: 'bench', logger: silentLogger, blockRange: BLOCK_RANGE });
     await node.waitForBlock(head, 600_000);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const { events } = node.status();
@@ -130,6 +133,9 @@ async function main(): Promise<void> {
       peakRssMiB: Math.round(peakRss / 1024 / 1024),
       fetchDecodeOnlyPerSecond: Math.round(fetched / fetchSeconds),
       workload: workloadName,
+      // CPU time of this process while indexing: the machine may be shared, wall time varies.
+      indexerCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+      indexingSeconds: Number(seconds.toFixed(2)),
     };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {

@@ -40,6 +40,26 @@ const MyRoles = graphql(`
   }
 `);
 
+const WardName = graphql(`
+  query WardName($patient: String!) {
+    patient(address: $patient) {
+      profile {
+        displayName
+      }
+    }
+  }
+`);
+
+/** A ward's name from their profile (guardians may read it), or the short address. */
+async function wardLabel(address: string): Promise<string> {
+  try {
+    const { patient } = await request(WardName, { patient: address });
+    return patient.profile?.displayName ?? short(address);
+  } catch {
+    return short(address);
+  }
+}
+
 interface Tab {
   id: string;
   label: string;
@@ -125,9 +145,11 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
   if (myRoles.verifiedProvider) tabs.push({ id: 'provider', label: 'Provider', render: (ctx) => renderProviderView(ctx) });
   if (myRoles.verifiedResearcher) tabs.push({ id: 'research', label: 'Research', render: (ctx) => renderResearcherView(ctx) });
   tabs.push({ id: 'patient', label: 'My records', render: (ctx) => renderPatientView(ctx, address, false) });
-  for (const ward of patient.wards.nodes.filter((link) => link.active)) {
-    tabs.push({ id: `ward-${ward.patient}`, label: `Guardian of ${short(ward.patient)}`, render: (ctx) => renderPatientView(ctx, ward.patient.toLowerCase(), true) });
-  }
+  const wards = patient.wards.nodes.filter((link) => link.active);
+  const wardLabels = await Promise.all(wards.map((ward) => wardLabel(ward.patient)));
+  wards.forEach((ward, index) => {
+    tabs.push({ id: `ward-${ward.patient}`, label: `Guardian of ${wardLabels[index]}`, render: (ctx) => renderPatientView(ctx, ward.patient.toLowerCase(), true) });
+  });
 
   const signOutButton = h('button', { type: 'button', class: 'link' }, 'Sign out');
   signOutButton.addEventListener('click', async () => {

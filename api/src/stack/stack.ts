@@ -304,7 +304,7 @@ export function readyBanner(stack: RunningStack, options: { demo: boolean }): st
       lines.push(` ${account.role.padEnd(10)} ${account.name.padEnd(17)} ${account.address}  ${account.note}`);
       lines.push(` ${''.padEnd(28)} key ${account.privateKey}`);
     }
-    if (!options.demo) lines.push('', ' Demo data was skipped (--no-demo): the accounts have roles only once you create them.');
+    if (!options.demo) lines.push('', ' Demo data was skipped (--no-demo): only the deployer, registrar, auditor and relayer hold roles; the Registrar key verifies providers and researchers.');
   }
   lines.push('────────────────────────────────────────────────────────────────────────────', '');
   return lines.join('\n');

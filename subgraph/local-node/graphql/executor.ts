@@ -84,6 +84,7 @@ interface Prepared {
   document: DocumentNode;
   errors: GraphQLErrorJson[] | null;
   fragments: Map<string, FragmentDefinitionNode>;
+  syntaxError?: string;
 }
 
 interface RootField {
@@ -410,7 +411,8 @@ export class QueryApi {
     try {
       document = parse(query);
     } catch (e) {
-      return { document: { kind: Kind.DOCUMENT, definitions: [] }, errors: [errorJson(e as GraphQLError)], fragments: new Map() };
+      const error = errorJson(e as GraphQLError);
+      return { document: { kind: Kind.DOCUMENT, definitions: [] }, errors: [error], fragments: new Map(), syntaxError: error.message };
     }
     const errors: GraphQLErrorJson[] = validate(this.schema.schema, document, VALIDATION_RULES).map(errorJson);
     const fragments = new Map<string, FragmentDefinitionNode>();
@@ -438,6 +440,15 @@ export class QueryApi {
   executeJson(request: QueryRequest): string {
     const r = this.run(request);
     return typeof r === 'string' ? r : JSON.stringify(r);
+  }
+
+  /**
+   * The syntax error of a query, if it does not parse. graph-node answers those at the HTTP level
+   * (400 with a `QueryError`) rather than as GraphQL errors.
+   */
+  syntaxError(query: string): string | null {
+    const prepared = this.prepare(query);
+    return prepared.syntaxError ?? null;
   }
 
   private run(request: QueryRequest): QueryResponse | string {

@@ -1,7 +1,9 @@
 /**
- * The HTTP endpoint of the query API, at graph-node's paths: `POST /subgraphs/name/<name>` with a
- * JSON body `{ query, variables, operationName }`, `GET` with the same as URL parameters, and
- * `/subgraphs/id/<deployment>`. A GET without a query opens GraphiQL, as on graph-node.
+ * The HTTP endpoint of the query API, at graph-node's paths and with its answers to malformed
+ * requests (server/http/src/service.rs): `POST /subgraphs/name/<name>` and
+ * `/subgraphs/id/<deployment>` with a JSON body `{ query, variables, operationName }`; GraphiQL at
+ * `<path>/graphql`, to which a plain `GET <path>` redirects. In addition, a `GET <path>?query=...`
+ * (with optional `variables` and `operationName`) runs the query.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +63,16 @@ function json(res: http.ServerResponse, status: number, value: QueryResponse): v
   send(res, status, JSON.stringify(value));
 }
 
+/** graph-node's answer to a malformed request: 400 with `{ "error": ... }`. */
+function clientError(res: http.ServerResponse, message: string): void {
+  send(res, 400, JSON.stringify({ error: `GraphQL server error (client error): ${message}` }));
+}
+
+/** The pieces of a path, without empty ones (`/subgraphs/name/a/b/` → subgraphs, name, a, b). */
+function segments(pathname: string): string[] {
+  return pathname.split('/').filter((s) => s !== '');
+}
+
 export function startQueryServer(options: QueryServerOptions): Promise<QueryServer> {
   const { store, name } = options;
   if (options.schemaSdl !== undefined && schemaHash(options.schemaSdl) !== schemaHash(store.schema.sdl)) {
@@ -68,16 +80,33 @@ export function startQueryServer(options: QueryServerOptions): Promise<QueryServ
   }
   const deployment = options.deployment ?? `local-${schemaHash(store.schema.sdl).slice(0, 32)}`;
   const api = new QueryApi({ store, deployment });
-  const paths = new Set([`/subgraphs/name/${name}`, `/subgraphs/name/${name}/`, `/subgraphs/id/${deployment}`, `/subgraphs/id/${deployment}/`]);
   const host = options.host ?? '127.0.0.1';
+  const nameSegments = segments(name);
+
+  /** `name` or `id` target of a path (after `/subgraphs`), and whether it ends in `/graphql`. */
+  const target = (parts: string[]): { target: string; kind: 'name' | 'id'; graphiql: boolean } | null => {
+    if (parts[0] !== 'subgraphs' || (parts[1] !== 'name' && parts[1] !== 'id')) return null;
+    let rest = parts.slice(2);
+    const graphiql = rest.length > 1 && rest[rest.length - 1] === 'graphql';
+    if (graphiql) rest = rest.slice(0, -1);
+    if (rest.length === 0) return null;
+    return { target: rest.join('/'), kind: parts[1], graphiql };
+  };
+  const ours = (t: { target: string; kind: 'name' | 'id' }): boolean =>
+    t.kind === 'name' ? t.target === nameSegments.join('/') : t.target === deployment;
 
   const run = (res: http.ServerResponse, request: QueryRequest): void => {
+    const syntax = api.syntaxError(request.query);
+    if (syntax !== null) {
+      send(res, 400, JSON.stringify({ QueryError: `GraphQL server error (query error): query parse error: ${syntax}` }));
+      return;
+    }
     let body: string;
     try {
       body = api.executeJson(request);
     } catch (e) {
       // An internal failure: report it without taking the server down.
-      json(res, 500, { errors: [{ message: `Internal error: ${(e as Error).message}` }] });
+      send(res, 500, JSON.stringify({ error: `GraphQL server error (internal error): ${(e as Error).message}` }));
       return;
     }
     send(res, 200, body);
@@ -85,9 +114,9 @@ export function startQueryServer(options: QueryServerOptions): Promise<QueryServ
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!paths.has(url.pathname)) {
-      const known = url.pathname.startsWith('/subgraphs/') ? `; this node serves /subgraphs/name/${name}` : '';
-      json(res, 404, { errors: [{ message: `No subgraph at ${url.pathname}${known}` }] });
+    const t = target(segments(url.pathname));
+    if (!t) {
+      send(res, 200, JSON.stringify({ message: 'Not found' }));
       return;
     }
     if (req.method === 'OPTIONS') {
@@ -95,26 +124,45 @@ export function startQueryServer(options: QueryServerOptions): Promise<QueryServ
       return;
     }
     if (req.method === 'GET') {
-      const query = url.searchParams.get('query');
-      if (query === null) {
-        send(res, 200, graphiqlPage(url.pathname), 'text/html; charset=utf-8');
+      if (t.graphiql) {
+        send(res, 200, graphiqlPage(url.pathname.replace(/\/graphql\/?$/, '')), 'text/html; charset=utf-8');
         return;
       }
+      const query = url.searchParams.get('query');
+      if (query === null) {
+        // As graph-node: the endpoint's GraphiQL lives at <path>/graphql.
+        res.writeHead(302, { Location: `/${segments(url.pathname).join('/')}/graphql`, 'Content-Type': 'text/plain; charset=utf-8', 'Access-Control-Allow-Origin': '*' });
+        res.end('Redirecting...');
+        return;
+      }
+      if (query.trim().toLowerCase().startsWith('mutation')) {
+        clientError(res, "Can't use mutations with GET method");
+        return;
+      }
+      if (!ours(t)) {
+        json(res, 200, { errors: [{ message: `deployment \`${t.target}\` does not exist` }] });
+        return;
+      }
+      // An addition to graph-node, which only redirects GETs to GraphiQL: queries in the URL.
       let variables: Record<string, unknown> | null = null;
       const v = url.searchParams.get('variables');
       if (v) {
         try {
           variables = JSON.parse(v);
         } catch {
-          json(res, 400, { errors: [{ message: 'The "variables" URL parameter is not valid JSON' }] });
+          clientError(res, 'Invalid query variables provided');
           return;
         }
       }
       run(res, { query, variables, operationName: url.searchParams.get('operationName') });
       return;
     }
-    if (req.method !== 'POST') {
-      json(res, 405, { errors: [{ message: `Method ${req.method} is not supported; use POST or GET` }] });
+    if (req.method !== 'POST' || t.graphiql) {
+      send(res, 200, JSON.stringify({ message: 'Not found' }));
+      return;
+    }
+    if (!req.headers['content-type']) {
+      clientError(res, 'Content-Type header is required');
       return;
     }
     const chunks: Buffer[] = [];
@@ -122,7 +170,7 @@ export function startQueryServer(options: QueryServerOptions): Promise<QueryServ
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        json(res, 413, { errors: [{ message: `The request body exceeds ${MAX_BODY_BYTES} bytes` }] });
+        clientError(res, `The request body exceeds ${MAX_BODY_BYTES} bytes`);
         req.destroy();
         return;
       }
@@ -130,21 +178,42 @@ export function startQueryServer(options: QueryServerOptions): Promise<QueryServ
     });
     req.on('end', () => {
       if (res.writableEnded) return;
-      let body: { query?: unknown; variables?: unknown; operationName?: unknown };
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        json(res, 400, { errors: [{ message: 'The request body is not valid JSON; send {"query": "..."}' }] });
+      if (size === 0) {
+        clientError(res, 'Body is required');
         return;
       }
-      if (typeof body !== 'object' || body === null || typeof body.query !== 'string') {
-        json(res, 400, { errors: [{ message: 'The "query" field is missing in request data' }] });
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch (e) {
+        clientError(res, (e as Error).message);
+        return;
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        clientError(res, 'Request data is not an object');
+        return;
+      }
+      const { query, variables, operationName } = body as { query?: unknown; variables?: unknown; operationName?: unknown };
+      if (query === undefined) {
+        clientError(res, 'The "query" field is missing in request data');
+        return;
+      }
+      if (typeof query !== 'string') {
+        clientError(res, 'The "query" field is not a string');
+        return;
+      }
+      if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
+        clientError(res, 'Invalid query variables provided');
+        return;
+      }
+      if (!ours(t)) {
+        json(res, 200, { errors: [{ message: `deployment \`${t.target}\` does not exist` }] });
         return;
       }
       run(res, {
-        query: body.query,
-        variables: (body.variables as Record<string, unknown> | null) ?? null,
-        operationName: typeof body.operationName === 'string' ? body.operationName : null,
+        query,
+        variables: (variables as Record<string, unknown> | null | undefined) ?? null,
+        operationName: typeof operationName === 'string' ? operationName : null,
       });
     });
   });

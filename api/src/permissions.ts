@@ -1,6 +1,6 @@
 import { allow, rule, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
-import { isObjectType, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, isObjectType, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { addressArg } from './chain/codes';
 import type { Context } from './graphql/context';
@@ -33,13 +33,21 @@ function signedIn<P = unknown, A = Record<string, unknown>>(name: string, refusa
   });
 }
 
+/** A rule decided once per parent object, whose settled decisions resolvers may consult synchronously. */
+interface PerParentRule {
+  decide(parent: object, ctx: Context): Promise<Decision>;
+  settled(parent: object): Decision | undefined;
+}
+const perParentRules = new Map<unknown, PerParentRule>();
+
 /**
  * As `signedIn`, answered once per parent object: every scalar field of one record shares one
  * decision instead of asking again per field.
  */
 function signedInPerParent<P extends object>(name: string, refusal: string, check: (parent: P, ctx: Context) => Promise<boolean>) {
   const decisions = new WeakMap<object, Promise<Decision>>();
-  return rule(name, { cache: 'no_cache' })((parent: P, _args: unknown, ctx: Context): Promise<Decision> => {
+  const settled = new WeakMap<object, Decision>();
+  const decide = (parent: P, ctx: Context): Promise<Decision> => {
     if (!ctx.viewer) return Promise.resolve(unauthenticated());
     let decision = decisions.get(parent);
     if (!decision) {
@@ -47,10 +55,14 @@ function signedInPerParent<P extends object>(name: string, refusal: string, chec
         (allowed) => (allowed ? true : forbidden(refusal)),
         (error: unknown) => toGraphQLError(error),
       );
+      decision.then((value) => settled.set(parent, value));
       decisions.set(parent, decision);
     }
     return decision;
-  });
+  };
+  const shieldRule = rule(name, { cache: 'no_cache' })((parent: P, _args: unknown, ctx: Context) => decide(parent, ctx));
+  perParentRules.set(shieldRule, { decide: decide as PerParentRule['decide'], settled: (parent) => settled.get(parent) });
+  return shieldRule;
 }
 
 interface HasPatient {
@@ -120,7 +132,7 @@ const mayReadRecordById = signedIn<unknown, { id: string }>(
   },
 );
 
-const mayReadRecord = signedInPerParent<{ patient: string; category: string }>(
+export const mayReadRecord = signedInPerParent<{ patient: string; category: string }>(
   'mayReadRecord',
   "You hold no active read consent for this record's patient and category.",
   (record, ctx) => ctx.access.mayRead(record.patient, record.category),
@@ -268,9 +280,23 @@ function allowedFields(schema: GraphQLSchema): Map<string, Set<string>> {
 }
 
 /**
- * The schema behind the shield. Fields whose rule is the constant `allow` get their own resolver back
- * (the shield would await `true` and then call it: same answer, one promise less per field); every
- * other field, and every field without a rule, stays behind the shield and its deny-by-default.
+ * Decides the per-object rule of `parents` ahead of their fields (e.g. a page of records, right after
+ * it was loaded), so each field can use the settled decision without waiting. The decision is the
+ * rule's own: this only moves when it is made.
+ */
+export async function decideAhead(shieldRule: unknown, parents: readonly object[], ctx: Context): Promise<void> {
+  const perParent = perParentRules.get(shieldRule);
+  if (!perParent) throw new Error('decideAhead needs a rule made by signedInPerParent.');
+  await Promise.all(parents.map((parent) => perParent.decide(parent, ctx)));
+}
+
+/**
+ * The schema behind the shield. Two fast paths, neither changing a decision:
+ * - fields whose rule is the constant `allow` get their own resolver back (the shield would await
+ *   `true` and then call it: same answer, one promise less per field);
+ * - fields under a per-object rule whose decision for that object is already settled answer at once
+ *   (its `true` runs the resolver, its error is the field's error); unsettled, they go through the shield.
+ * Every other field, and every field without a rule, stays behind the shield and its deny-by-default.
  */
 export function shieldSchema(schema: GraphQLSchema, options: { production: boolean }): GraphQLSchema {
   const shielded = applyMiddleware(schema, permissions(options));
@@ -281,6 +307,25 @@ export function shieldSchema(schema: GraphQLSchema, options: { production: boole
     const originalFields = original.getFields();
     const wrappedFields = wrapped.getFields();
     for (const field of fields) wrappedFields[field]!.resolve = originalFields[field]!.resolve;
+  }
+  for (const [typeName, rules] of Object.entries(ruleTree as Record<string, unknown>)) {
+    const original = schema.getType(typeName);
+    const wrapped = shielded.getType(typeName);
+    if (!isObjectType(original) || !isObjectType(wrapped)) continue;
+    const originalFields = original.getFields();
+    for (const [name, field] of Object.entries(wrapped.getFields())) {
+      const fieldRule = perParentRules.has(rules) ? rules : (rules as Record<string, unknown>)[name] ?? (rules as Record<string, unknown>)['*'];
+      const perParent = perParentRules.get(fieldRule);
+      if (!perParent) continue;
+      const viaShield = field.resolve!;
+      const direct = originalFields[name]!.resolve ?? defaultFieldResolver;
+      field.resolve = (parent, args, ctx, info) => {
+        const decision = perParent.settled(parent as object);
+        if (decision === true) return direct(parent, args, ctx, info);
+        if (decision instanceof Error) return decision;
+        return viaShield(parent, args, ctx, info);
+      };
+    }
   }
   return shielded;
 }

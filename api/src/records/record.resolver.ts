@@ -11,6 +11,7 @@ import { page, pageArgs } from '../graphql/pagination';
 import type { IntegrityReport } from './integrity';
 import type { RecordSummary } from './record.service';
 import { RecordsPageDocument } from '../graphql/subgraph/documents';
+import { decideAhead, mayReadRecord } from '../permissions';
 import { Account, accountOf } from '../providers/account.type';
 import {
   ErasedRecord,
@@ -121,7 +122,11 @@ export async function recordsPage(
   if (page_.after) where.id_gt = page_.after;
   const data = await ctx.subgraph.query(RecordsPageDocument, { where, first: page_.first + 1 });
   const { nodes, pageInfo } = page(data.records, page_.first);
-  return { nodes: nodes.map(recordOf), pageInfo };
+  const records = nodes.map(recordOf);
+  // The Record rule, decided for the whole page now (one cached chain answer per patient and category),
+  // so each record's fields need not wait for it.
+  await decideAhead(mayReadRecord, records, ctx);
+  return { nodes: records, pageInfo };
 }
 
 @Resolver(() => Record)
@@ -139,10 +144,10 @@ export class RecordResolver {
   }
 
   @FieldResolver(() => Account, { description: 'Who anchored the first version, as the directory knows them.' })
-  async author(@Root() record: Record, @Ctx() ctx: Context): Promise<Account> {
+  author(@Root() record: Record, @Ctx() ctx: Context): Account | Promise<Account> {
     // Indexed records carry their author's directory entry (same query, same block); prepared ones do not.
     if (record.authorAccount) return accountOf(record.authorAddress, record.authorAccount);
-    return accountOf(record.authorAddress, await ctx.loaders.accountById.load(record.authorAddress));
+    return ctx.loaders.accountById.load(record.authorAddress).then((indexed) => accountOf(record.authorAddress, indexed));
   }
 
   @FieldResolver(() => [RecordVersion], { description: 'Every version, oldest first (empty while not anchored).' })

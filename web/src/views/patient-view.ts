@@ -15,7 +15,11 @@ const PatientOverview = graphql(`
       profile {
         displayName
       }
-      records(first: 50) {
+      records(first: 25) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
         nodes {
           id
           category
@@ -104,6 +108,32 @@ const PatientOverview = graphql(`
   }
 `);
 
+const MoreRecords = graphql(`
+  query MoreRecords($patient: String!, $after: String) {
+    patient(address: $patient) {
+      records(first: 25, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          id
+          category
+          version
+          integrity
+          createdAt
+          authorAddress
+          author {
+            providerProfile {
+              displayName
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
 const RecordContent = graphql(`
   query RecordContent($id: String!, $purpose: String!) {
     record(id: $id) {
@@ -181,20 +211,37 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
   const title = actingAsGuardian ? `Acting as guardian for ${view.profile?.displayName ?? short(patient)}` : `My health records${view.profile ? `: ${view.profile.displayName}` : ''}`;
   const contentBox = h('div', { class: 'record-content' });
 
+  type RecordRow = (typeof view.records.nodes)[number];
+  const recordRow = (record: RecordRow) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, record.category),
+      h('td', {}, record.author.providerProfile?.displayName ?? who(record.authorAddress)),
+      h('td', {}, record.version),
+      h('td', {}, formatTime(record.createdAt as string | null)),
+      h('td', {}, integrityBadge(record.integrity)),
+      h('td', {}, button('Open', () => openRecord(record.id, 'TREAT', contentBox), { 'data-open-record': record.id })),
+    );
+  const recordRows = h('tbody', {}, ...view.records.nodes.map(recordRow));
+  const moreRecords = h('div', { class: 'more' });
+  const offerMore = (pageInfo: { hasNextPage: boolean; endCursor?: string | null }) =>
+    moreRecords.replaceChildren(
+      pageInfo.hasNextPage
+        ? button('More records', async () => {
+            const { patient: next } = await request(MoreRecords, { patient, after: pageInfo.endCursor ?? null });
+            recordRows.append(...next.records.nodes.map(recordRow));
+            offerMore(next.records.pageInfo);
+          })
+        : '',
+    );
+  offerMore(view.records.pageInfo);
   const records = section(
     'Records',
-    table(
-      ['Category', 'Author', 'Version', 'Anchored', 'Integrity', ''],
-      view.records.nodes.map((record) => [
-        record.category,
-        record.author.providerProfile?.displayName ?? who(record.authorAddress),
-        record.version,
-        formatTime(record.createdAt as string | null),
-        integrityBadge(record.integrity),
-        button('Open', () => openRecord(record.id, 'TREAT', contentBox), { 'data-open-record': record.id }),
-      ]),
-      'No records yet. A provider with a write consent can add one.',
-    ),
+    view.records.nodes.length === 0
+      ? h('p', { class: 'muted' }, 'No records yet. A provider with a write consent can add one.')
+      : h('table', {}, h('thead', {}, h('tr', {}, ...['Category', 'Author', 'Version', 'Anchored', 'Integrity', ''].map((title) => h('th', {}, title)))), recordRows),
+    moreRecords,
     contentBox,
   );
 

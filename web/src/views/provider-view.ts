@@ -1,7 +1,7 @@
 import { graphql } from '../gql';
 import { request } from '../lib/api';
 import { waitForIndex, type AppContext } from '../lib/app-context';
-import { CATEGORIES, EMERGENCY_REASONS, fhirTemplate, hashText, random32, scope32 } from '../lib/codes';
+import { CATEGORIES, EMERGENCY_REASONS, PURPOSES, fhirTemplate, hashText, random32, scope32 } from '../lib/codes';
 import { sendTransaction } from '../lib/contracts';
 import { formatTime, h, section, short, table } from '../lib/dom';
 import { notice } from '../lib/notices';
@@ -45,8 +45,12 @@ const ProviderOverview = graphql(`
 `);
 
 const PatientRecords = graphql(`
-  query PatientRecords($patient: String!, $category: String) {
-    records(patient: $patient, category: $category, first: 50) {
+  query PatientRecords($patient: String!, $category: String, $after: String) {
+    records(patient: $patient, category: $category, first: 25, after: $after) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
       nodes {
         id
         category
@@ -96,30 +100,49 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
 
   const recordsBox = h('div', { class: 'records-box' });
   const contentBox = h('div', { class: 'record-content' });
+  const purposes = PURPOSES.filter(([code]) => code === 'TREAT' || code === 'ETREAT').map(([code, label]): [string, string] => [code, `${code}: ${label}`]);
   const browse = form(
     'browse-records',
     [
       field('Patient', patientPicker('patient', patients)),
       field('Category', select('category', [['', 'every category'], ...CATEGORIES.map((c): [string, string] => [c, c])])),
+      // A consent counts for its own purpose: emergency access is read as ETREAT.
+      field('Purpose of reading', select('purpose', purposes)),
     ],
     'Show records',
     async (values) => {
       const patient = String(values.get('patient')).trim();
       const category = String(values.get('category')) || null;
+      const purpose = String(values.get('purpose') || 'TREAT');
+      const rows = h('tbody');
+      const more = h('div', { class: 'more' });
+      const loadPage = async (after: string | null) => {
+        const { records } = await request(PatientRecords, { patient, category, after });
+        for (const record of records.nodes) {
+          rows.append(
+            h(
+              'tr',
+              {},
+              h('td', {}, record.category),
+              h('td', {}, record.version),
+              h('td', {}, formatTime(record.createdAt as string | null)),
+              h('td', {}, integrityBadge(record.integrity)),
+              h('td', {}, button('Open', () => openRecord(record.id, purpose, contentBox), { 'data-open-record': record.id })),
+            ),
+          );
+        }
+        more.replaceChildren(records.pageInfo.hasNextPage ? button('More records', async () => {
+          await loadPage(records.pageInfo.endCursor ?? null);
+        }) : '');
+        return records.nodes.length;
+      };
       try {
-        const { records } = await request(PatientRecords, { patient, category });
+        const count = await loadPage(null);
         recordsBox.replaceChildren(
-          table(
-            ['Category', 'Version', 'Anchored', 'Integrity', ''],
-            records.nodes.map((record) => [
-              record.category,
-              record.version,
-              formatTime(record.createdAt as string | null),
-              integrityBadge(record.integrity),
-              button('Open', () => openRecord(record.id, 'TREAT', contentBox), { 'data-open-record': record.id }),
-            ]),
-            'No records in this category.',
-          ),
+          count === 0
+            ? h('p', { class: 'muted' }, 'No records in this category.')
+            : h('table', {}, h('thead', {}, h('tr', {}, ...['Category', 'Version', 'Anchored', 'Integrity', ''].map((title) => h('th', {}, title)))), rows),
+          more,
         );
       } catch (error) {
         recordsBox.replaceChildren(h('p', { class: 'denied', role: 'alert' }, error instanceof Error ? error.message : String(error)));

@@ -84,6 +84,8 @@ async function main(): Promise<void> {
     requestsPerSecond: Math.round((r.requests / r.seconds) * 10) / 10,
     p50Ms: Math.round(percentile(sorted, 50) * 100) / 100,
     p99Ms: Math.round(percentile(sorted, 99) * 100) / 100,
+    p90Ms: Math.round(percentile(sorted, 90) * 100) / 100,
+    maxMs: Math.round(sorted[sorted.length - 1] * 100) / 100,
     requests: r.requests,
     errors: r.errors,
     entities,

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Contract } from 'ethers';
-import { startLocalNode, type NodeLogger } from '../../../subgraph/local-node';
+import { IndexingFailedError, startLocalNode, type NodeLogger } from '../../../subgraph/local-node';
 import { createQueryApi } from '../../../subgraph/local-node/graphql';
 import { buildFixtureSubgraph, type BuiltFixture } from './support/fixture-subgraph';
 import { freePort, startHardhatChain, type HardhatChain } from './support/hardhat-chain';
@@ -111,5 +111,20 @@ describe('local subgraph node: life cycle', () => {
       if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
     }
     expect(await exited).toBe(0);
+  });
+
+  it('stops with an indexing error when the store refuses an entity a mapping saves', async () => {
+    const boomBlock = await mined(registry.boom(0));
+    const node = await startLocalNode({ build: fixture.buildDir, rpcUrl: chain.url, name: 'refused', logger: recordingLogger(), pollIntervalMs: 50 });
+    try {
+      await expect(node.waitForBlock(boomBlock)).rejects.toThrow(IndexingFailedError);
+      const error = node.store.indexingError()!;
+      expect(error.handler).toBe('Registry.handleBoom');
+      expect(error.block.number).toBe(boomBlock);
+      expect(error.message).toMatch(/^Entity Item\[0x[0-9a-f]{64}\]: missing value for non-nullable field `\w+`$/);
+      expect(node.store.latestBlock()!.number).toBe(boomBlock - 1);
+    } finally {
+      await node.stop();
+    }
   });
 });

@@ -19,6 +19,7 @@ jest.setTimeout(240_000);
 
 const people = Object.fromEntries(demoWallets().map((account) => [account.name, account]));
 const alice = people['Alice Martin']!;
+const bob = people['Bob Okafor']!;
 const carla = people['Carla Lopez']!;
 const dani = people['Dani Lopez']!;
 const femi = people['Dr. Femi Adeyemi']!;
@@ -154,6 +155,22 @@ describe('the web client on the whole stack', () => {
     await screenshot(page, '06-provider-denied');
   });
 
+  test('under emergency access the provider reads as emergency treatment (ETREAT)', async () => {
+    // The demo seed had Dr. Femi Adeyemi open break-glass access to Bob Okafor.
+    const page = provider.page;
+    const form = page.locator('form[name="browse-records"]');
+    await form.locator('input[name="patient"]').fill(bob.address);
+    await form.locator('select[name="category"]').selectOption('Observation');
+    await form.locator('select[name="purpose"]').selectOption('ETREAT');
+    await form.locator('button[type="submit"]').click();
+    const open = page.locator('[data-section="Records by category"] [data-open-record]').first();
+    await open.click();
+    const content = page.locator('[data-section="Records by category"] pre.content');
+    await content.waitFor();
+    expect(JSON.parse(await content.innerText())).toMatchObject({ resourceType: 'Observation' });
+    await screenshot(page, '07-provider-emergency-read');
+  });
+
   test('a guardian approves a treatment for the minor they care for', async () => {
     const guardian = await as(carla);
     const page = guardian.page;
@@ -166,7 +183,7 @@ describe('the web client on the whole stack', () => {
     await page.waitForSelector(`[data-approve="${treatmentId}"]`, { state: 'detached' });
     const statuses = await page.locator('[data-section="Treatments"] [data-treatment-status]').evaluateAll((items) => items.map((item) => item.getAttribute('data-treatment-status')));
     expect(statuses).toEqual(['APPROVED']);
-    await screenshot(page, '07-guardian-approved-treatment');
+    await screenshot(page, '08-guardian-approved-treatment');
   });
 
   test('a researcher opens the consent graph and travels back in time', async () => {
@@ -178,7 +195,7 @@ describe('the web client on the whole stack', () => {
     // Pseudonyms, not addresses, for a researcher.
     const labels = await page.locator('svg.consent-graph .node title').allTextContents();
     expect(labels.some((label) => label.toLowerCase() === alice.address.toLowerCase())).toBe(false);
-    await screenshot(page, '08-researcher-consent-graph');
+    await screenshot(page, '09-researcher-consent-graph');
 
     // As of the block the contracts were deployed in, nobody had consented to anything.
     const slider = page.locator('input[name="block"]');
@@ -188,7 +205,7 @@ describe('the web client on the whole stack', () => {
     }, stack.deployment.contracts.ConsentManager.blockNumber);
     await page.waitForFunction((block) => document.querySelector('[data-graph-caption]')?.textContent?.includes(`block ${block} `), stack.deployment.contracts.ConsentManager.blockNumber);
     expect(await page.locator('svg.consent-graph path.edge').count()).toBe(0);
-    await screenshot(page, '09-researcher-time-travel');
+    await screenshot(page, '10-researcher-time-travel');
   });
 
   test('no page threw or logged an error along the way', () => {

@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   loader.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => loader.on('close', resolve));
   const cpu = process.cpuUsage(cpuBefore);
+  const rssMiB = process.memoryUsage().rss / 1024 / 1024;
   await server.close();
   await store.close();
   if (code !== 0) throw new Error(`the load generator (pid ${loader.pid}) exited with ${code}`);
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
     /** CPU time per request (warm-up included) of the server process and of the load generator. */
     serverCpuMsPerRequest: Math.round(((cpu.user + cpu.system) / 1000 / r.totalRequests) * 1000) / 1000,
     clientCpuMsPerRequest: Math.round((r.cpuMs / r.totalRequests) * 1000) / 1000,
+    serverRssMiB: Math.round(rssMiB),
     cpus: os.cpus().length,
   };
   if (r.errors > 0) process.stderr.write(`${r.errors} requests failed; first: ${r.firstError}\n`);

@@ -251,7 +251,7 @@ export const ruleTree: IRules = {
 };
 
 /** The shield: deny by default, no external errors; resolver errors are translated, unexpected ones masked. */
-export function permissions(options: { production: boolean }) {
+export function permissions() {
   return shield(ruleTree, {
     fallbackRule: rule('denyByDefault', { cache: 'no_cache' })(() => forbidden('Nothing in the API is open unless a rule says so.')),
     allowExternalErrors: false,
@@ -298,8 +298,8 @@ export async function decideAhead(shieldRule: unknown, parents: readonly object[
  *   (its `true` runs the resolver, its error is the field's error); unsettled, they go through the shield.
  * Every other field, and every field without a rule, stays behind the shield and its deny-by-default.
  */
-export function shieldSchema(schema: GraphQLSchema, options: { production: boolean }): GraphQLSchema {
-  const shielded = applyMiddleware(schema, permissions(options));
+export function shieldSchema(schema: GraphQLSchema): GraphQLSchema {
+  const shielded = applyMiddleware(schema, permissions());
   for (const [typeName, fields] of allowedFields(schema)) {
     const original = schema.getType(typeName);
     const wrapped = shielded.getType(typeName);

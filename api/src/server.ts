@@ -223,7 +223,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       res.json({ ok: true });
     });
 
-    const schema = shieldSchema(buildApiSchema(), { production: config.production });
+    const schema = shieldSchema(buildApiSchema());
     const apollo = new ApolloServer<Context>({
       schema,
       formatError: createFormatError(logger),

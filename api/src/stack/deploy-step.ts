@@ -43,7 +43,7 @@ export async function ensureDeployment(options: DeployStepOptions): Promise<Depl
         options.log(`using the deployment in ${deploymentPath(options.network)}`);
         return existing;
       }
-      options.log(`${deploymentPath(options.network)} does not match the contracts on ${options.chain.url}; deploying anew`);
+      options.log(`${deploymentPath(options.network)} names contracts that are not on ${options.chain.url}`);
     }
 
     let deployer: Wallet;

@@ -125,7 +125,9 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
           rpcUrl: chain.url,
           name: config.subgraphName,
           // A fresh embedded chain is indexed from scratch; an existing chain's index persists.
-          dataDir: chain.embedded ? undefined : path.join(stateDir, 'subgraph', config.network),
+          // It is keyed by the chain and the block of the deployment, so another chain or a redeployment
+          // never resumes a stale index.
+          dataDir: chain.embedded ? undefined : path.join(stateDir, 'subgraph', await indexFolderName(config.network, chain, deployment)),
           port: config.subgraphPort,
           logger,
           progressIntervalMs: 5_000,
@@ -236,6 +238,19 @@ async function waitUntilIndexed(url: string, blockNumber: number, timeoutMs = 12
     if (Date.now() > deadline) throw new Error(`The subgraph at ${url} did not index block ${blockNumber} within ${timeoutMs / 1000} s.`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** `<network>-<chain id>-<start of the deployment block's hash>`: one persisted index per deployment. */
+async function indexFolderName(network: string, chain: StackChain, deployment: Deployment): Promise<string> {
+  const block = deployment.contracts.ConsentManager.blockNumber;
+  const response = await fetch(chain.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: [`0x${block.toString(16)}`, false] }),
+  });
+  const body = (await response.json()) as { result?: { hash: string } | null };
+  if (!body.result) throw new Error(`Block ${block} of the deployment is not on the chain at ${chain.url}; check RPC_URL and deployments/${network}.json.`);
+  return `${network}-${chain.chainId}-${body.result.hash.slice(2, 14)}`;
 }
 
 async function currentBlock(rpcUrl: string): Promise<number> {

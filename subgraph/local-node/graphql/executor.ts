@@ -1,6 +1,6 @@
 /**
- * Executes GraphQL queries against the entity store as graph-node does: validation with the
- * standard rules, block constraints per root field (`block: { number | hash | number_gte }`),
+ * Executes GraphQL queries against the entity store as graph-node does: graph-node's validation
+ * rules and depth limit, block constraints per root field (`block: { number | hash | number_gte }`),
  * collection arguments, relation and `@derivedFrom` fields with their own arguments, `_meta`,
  * introspection, scalars serialised as graph-node serialises them (BigInt, BigDecimal, Int8 and
  * Timestamp as strings, Bytes as lower-case 0x hex) and the indexing-error policy.

@@ -265,7 +265,10 @@ export function apiSchemaSdl(schema: InputSchema): string {
   const blockArg = `\n    ${q(BLOCK_ARGUMENT_DESCRIPTION)}\n    block: Block_height`;
   const errorArg = `\n    ${q(SUBGRAPH_ERROR_DESCRIPTION)}\n    subgraphError: _SubgraphErrorPolicy_! = deny`;
   const queryFields: string[] = [];
-  for (const t of queryable) {
+  // graph-node lists entity types, then interfaces, each sorted by name.
+  const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const queryOrder = [...[...schema.entities.values()].sort(byName), ...[...schema.interfaces.values()].sort(byName)];
+  for (const t of queryOrder) {
     const { single, collection } = queryFieldNames(t.name);
     queryFields.push(`  ${single}(\n    id: ID!${blockArg}${errorArg}\n  ): ${t.name}`);
     queryFields.push(

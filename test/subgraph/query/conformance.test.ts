@@ -404,7 +404,7 @@ describe('introspection', () => {
       'toys',
     ]);
     expect(d.query.fields.map((f: { name: string }) => f.name)).toEqual([
-      'owner', 'owners', 'pet', 'pets', 'toy', 'toys', 'profile', 'profiles', 'event', 'events', 'named', 'nameds', '_meta',
+      'event', 'events', 'owner', 'owners', 'pet', 'pets', 'profile', 'profiles', 'toy', 'toys', 'named', 'nameds', '_meta',
     ]);
   });
 });

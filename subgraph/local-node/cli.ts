@@ -5,7 +5,7 @@
  * Runs the local subgraph node until interrupted (Ctrl-C stops it cleanly).
  */
 import { parseArgs } from 'node:util';
-import { consoleLogger, startLocalNode } from './index';
+import { ManifestError, consoleLogger, startLocalNode } from './index';
 
 const USAGE =
   'usage: npm run subgraph:node -- <build folder or subgraph.yaml> --rpc <url> [--name <name>] [--port <port>] [--data-dir <dir>] [--block-range <n>] [--debug]';
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  // A subgraph the node refuses is the user's to fix: its message says how. Anything else is a bug.
+  const text = error instanceof ManifestError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`${text}\n`);
   process.exit(1);
 });

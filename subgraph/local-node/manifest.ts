@@ -5,8 +5,8 @@
  * unsupported data source kinds, call handlers, mapping API versions, missing handler exports and
  * host functions the node does not implement.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { EventFragment, Interface, type InterfaceAbi } from 'ethers';
 import { parse as parseYaml } from 'yaml';
 import { checkHostImports } from './wasm/host-functions';

@@ -49,7 +49,7 @@ export interface LocalNodeOptions {
   port?: number;
   /** Where progress and mapping logs go; defaults to stderr. */
   logger?: NodeLogger;
-  /** Blocks per eth_getLogs range. Default 2000. */
+  /** Most blocks per eth_getLogs range (ranges adapt to the log density below it). Default 2000. */
   blockRange?: number;
   /** Poll interval for new blocks once caught up. Default 500 ms. */
   pollIntervalMs?: number;

@@ -1,15 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Deployment } from '../../../contracts/deploy/deploy';
-import { deploymentPath } from '../../../contracts/deploy/deploy';
 import { REPO_ROOT } from '../config';
 import { startEmbeddedMongo } from '../database/embedded-mongo';
 import { startLocalNode, type NodeLogger } from '../../../subgraph/local-node';
 import { createServer } from '../server';
 import { loadServerConfig } from '../server-config';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
-import { demoWallets, testWallet } from './demo-accounts';
+import { apiEnvironmentFor } from './api-environment';
+import { currentBlock, indexFolderName, waitUntilIndexed } from './chain-status';
 import { seedDemo } from './demo-seed';
 import { ensureDeployment } from './deploy-step';
 import { assertPortFree, freePort } from './free-port';
@@ -220,107 +219,4 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
     await stopAll();
     throw error;
   }
-}
-
-/** Waits until the subgraph at `url` reports `_meta.block.number >= blockNumber`. */
-async function waitUntilIndexed(url: string, blockNumber: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ _meta { block { number } hasIndexingErrors } }' }),
-    }).catch(() => undefined);
-    const body = (await response?.json().catch(() => undefined)) as { data?: { _meta?: { block: { number: number }; hasIndexingErrors: boolean } } } | undefined;
-    const meta = body?.data?._meta;
-    if (meta?.hasIndexingErrors) throw new Error(`The subgraph at ${url} stopped with an indexing error; see its log above.`);
-    if (meta && meta.block.number >= blockNumber) return;
-    if (Date.now() > deadline) throw new Error(`The subgraph at ${url} did not index block ${blockNumber} within ${timeoutMs / 1000} s.`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** `<network>-<chain id>-<start of the deployment block's hash>`: one persisted index per deployment. */
-async function indexFolderName(network: string, chain: StackChain, deployment: Deployment): Promise<string> {
-  const block = deployment.contracts.ConsentManager.blockNumber;
-  const response = await fetch(chain.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: [`0x${block.toString(16)}`, false] }),
-  });
-  const body = (await response.json()) as { result?: { hash: string } | null };
-  if (!body.result) throw new Error(`Block ${block} of the deployment is not on the chain at ${chain.url}; check RPC_URL and deployments/${network}.json.`);
-  return `${network}-${chain.chainId}-${body.result.hash.slice(2, 14)}`;
-}
-
-async function currentBlock(rpcUrl: string): Promise<number> {
-  const response = await fetch(rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
-  });
-  const body = (await response.json()) as { result?: string };
-  if (!body.result) throw new Error(`eth_blockNumber at ${rpcUrl} gave no result.`);
-  return Number(BigInt(body.result));
-}
-
-/**
- * The API's environment (the variables `loadServerConfig` reads): the stack's own URLs, the test
- * auditor and relayer keys on the embedded chain, and a session secret made fresh for this run.
- */
-export function apiEnvironmentFor(options: {
-  config: StackConfig;
-  chain: StackChain;
-  subgraphUrl: string;
-  mongodbUri: string;
-  webOrigin: string;
-}): NodeJS.ProcessEnv {
-  const { config, chain } = options;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    RPC_URL: chain.url,
-    SUBGRAPH_URL: options.subgraphUrl,
-    MONGODB_URI: options.mongodbUri,
-    DEPLOYMENTS_FILE: deploymentPath(config.network),
-    DATA_DIR: path.join(config.dataDir, 'stack'),
-    // Browsers reach the API through the web server, on the web client's origin: SIWE binds to it.
-    PUBLIC_URL: options.webOrigin,
-    ALLOWED_ORIGINS: options.webOrigin,
-    SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString('hex'),
-  };
-  if (chain.embedded) {
-    env.AUDITOR_PRIVATE_KEY = testWallet(2).privateKey;
-    env.RELAYER_PRIVATE_KEY = testWallet(3).privateKey;
-  }
-  return env;
-}
-
-/** The ready block: every URL, and the demo accounts with their roles and test-only keys. */
-export function readyBanner(stack: RunningStack, options: { demo: boolean }): string {
-  const lines = [
-    '',
-    '────────────────────────────────────────────────────────────────────────────',
-    ' Health records: everything is running. Ctrl-C stops it all.',
-    '',
-    ` Web client        ${stack.urls.web}`,
-    ` GraphQL API       ${stack.urls.graphql}   (also ${stack.urls.web}/graphql)`,
-    ` Subgraph queries  ${stack.urls.subgraph}`,
-    ` Chain JSON-RPC    ${stack.urls.rpc}   (chain id ${stack.chainId})`,
-    ` Database          ${stack.urls.mongodb}`,
-  ];
-  if (stack.embedded.chain) {
-    lines.push(
-      '',
-      ' Demo accounts: Hardhat\'s well-known TEST keys. Public knowledge: never use them on a real chain.',
-      ' Import a key into MetaMask, add the network above (chain id 31337), then sign in.',
-      '',
-    );
-    for (const account of demoWallets()) {
-      lines.push(` ${account.role.padEnd(10)} ${account.name.padEnd(17)} ${account.address}  ${account.note}`);
-      lines.push(` ${''.padEnd(28)} key ${account.privateKey}`);
-    }
-    if (!options.demo) lines.push('', ' Demo data was skipped (--no-demo): only the deployer, registrar, auditor and relayer hold roles; the Registrar key verifies providers and researchers.');
-  }
-  lines.push('────────────────────────────────────────────────────────────────────────────', '');
-  return lines.join('\n');
 }

@@ -5,7 +5,8 @@
  */
 import { consoleProgress } from './progress';
 import { loadStackConfig } from './stack-config';
-import { readyBanner, startStack, type RunningStack } from './stack';
+import { readyBanner } from './ready-banner';
+import { startStack, type RunningStack } from './stack';
 
 async function main(): Promise<void> {
   const config = loadStackConfig(process.env, process.argv.slice(2));

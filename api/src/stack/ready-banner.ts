@@ -1,0 +1,32 @@
+import { demoWallets } from './demo-accounts';
+import type { RunningStack } from './stack';
+
+/** The ready block: every URL, and the demo accounts with their roles and test-only keys. */
+export function readyBanner(stack: RunningStack, options: { demo: boolean }): string {
+  const lines = [
+    '',
+    '────────────────────────────────────────────────────────────────────────────',
+    ' Health records: everything is running. Ctrl-C stops it all.',
+    '',
+    ` Web client        ${stack.urls.web}`,
+    ` GraphQL API       ${stack.urls.graphql}   (also ${stack.urls.web}/graphql)`,
+    ` Subgraph queries  ${stack.urls.subgraph}`,
+    ` Chain JSON-RPC    ${stack.urls.rpc}   (chain id ${stack.chainId})`,
+    ` Database          ${stack.urls.mongodb}`,
+  ];
+  if (stack.embedded.chain) {
+    lines.push(
+      '',
+      ' Demo accounts: Hardhat\'s well-known TEST keys. Public knowledge: never use them on a real chain.',
+      ' Import a key into MetaMask, add the network above (chain id 31337), then sign in.',
+      '',
+    );
+    for (const account of demoWallets()) {
+      lines.push(` ${account.role.padEnd(10)} ${account.name.padEnd(17)} ${account.address}  ${account.note}`);
+      lines.push(` ${''.padEnd(28)} key ${account.privateKey}`);
+    }
+    if (!options.demo) lines.push('', ' Demo data was skipped (--no-demo): only the deployer, registrar, auditor and relayer hold roles; the Registrar key verifies providers and researchers.');
+  }
+  lines.push('────────────────────────────────────────────────────────────────────────────', '');
+  return lines.join('\n');
+}

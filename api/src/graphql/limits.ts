@@ -84,17 +84,26 @@ const pagedEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
  */
 export function limitsPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin<Context> {
   const mutationTimes = new Map<string, number[]>();
+  // The cost of an operation depends only on its text, operation name and variables: clients send the
+  // same few operations over and over, so each distinct one is estimated once (bounded cache).
+  const costs = new Map<string, number>();
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, operation, contextValue }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+        async didResolveOperation({ request, document, operation, contextValue, queryHash }) {
+          const key = `${queryHash}|${request.operationName ?? ''}|${JSON.stringify(request.variables ?? {})}`;
+          let cost = costs.get(key);
+          if (cost === undefined) {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+            if (costs.size >= 1000) costs.delete(costs.keys().next().value as string);
+            costs.set(key, cost);
+          }
           if (cost > limits.maxCost) {
             throw badInput('query', `costs ${cost}; at most ${limits.maxCost} is allowed. Ask for smaller pages or fewer fields.`);
           }

@@ -20,7 +20,8 @@ import { SiweMessage } from 'siwe';
  * | SIWE_NONCE_EXPIRED        | the nonce was issued but its time ran out                               |
  * | SIWE_INVALID_SIGNATURE    | the signature is not the address's (neither ECDSA nor ERC-1271)        |
  *
- * The nonce is consumed by any attempt that names it, successful or not, so it never serves twice.
+ * A message that passes the domain, URI, chain and time checks consumes its nonce, whether or not the
+ * signature is valid, so a nonce never serves twice.
  */
 export const SIWE_ERROR_CODES = [
   'SIWE_MALFORMED_MESSAGE',

@@ -1,5 +1,5 @@
 import { JsonRpcProvider, Transaction, Wallet, getAddress, getBytes, isHexString, toQuantity, type TypedDataField } from 'ethers';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 
 /**
  * MetaMask, replaced for the browser tests by a real EIP-1193 provider: `window.ethereum` in the page
@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
  * signatures are real, and a refused call reaches the page as the EIP-1193 error the chain gave.
  */
 export class InjectedWallet {
-  private wallet: Wallet;
+  private readonly wallet: Wallet;
   private readonly provider: JsonRpcProvider;
   /** Transactions are signed one at a time, each with the chain's current pending nonce. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -25,11 +25,6 @@ export class InjectedWallet {
 
   get address(): string {
     return this.wallet.address;
-  }
-
-  /** Switches the account the page sees (as choosing another account in MetaMask does). */
-  use(privateKey: string): void {
-    this.wallet = new Wallet(privateKey);
   }
 
   /** Installs `window.ethereum` in every page of `context` before the page's scripts run. */
@@ -113,12 +108,6 @@ export class InjectedWallet {
     });
     const signed = await this.wallet.signTransaction(transaction);
     return (await this.provider.send('eth_sendRawTransaction', [signed])) as string;
-  }
-
-  /** Reloads the page so the client sees the account switched with `use`. */
-  async switchTo(page: Page, privateKey: string): Promise<void> {
-    this.use(privateKey);
-    await page.evaluate(() => (window as unknown as { __e2eWalletEmit(event: string, value: unknown): void }).__e2eWalletEmit('accountsChanged', []));
   }
 
   destroy(): void {

@@ -164,6 +164,7 @@ export class QueryEngine {
 
   /** Runs `q` and returns the matching versions in order, after `skip`, at most `first`. */
   run(q: EntityQuery): Version[] {
+    this.checkOrder(q.typeName, q.order);
     const tables = this.tablesOf(q.typeName);
     const limit = q.skip + q.first;
     if (tables.length === 1) return this.select(tables[0], q, limit).slice(q.skip, limit);
@@ -253,11 +254,31 @@ export class QueryEngine {
     return this.orderField(def, order.field).column;
   }
 
-  private orderField(def: EntityTypeDef, name: string): FieldDef {
+  /**
+   * The field `orderBy` names. graph-node orders only by scalar fields: lists, references and
+   * enums are refused (`get_field_value_type` knows the built-in scalars only).
+   */
+  private orderField(def: { name: string; fieldMap: Map<string, FieldDef> }, name: string): FieldDef {
     const f = def.fieldMap.get(name);
     if (!f) throw new QueryExecutionError(`Entity \`${def.name}\` has no attribute \`${name}\``);
-    if (f.list || f.derivedFrom) throw new QueryExecutionError(`Ordering by \`${name}\` is not supported for type \`${def.name}\``);
+    if (f.list || f.derivedFrom || f.kind !== 'scalar') {
+      throw new QueryExecutionError(`Ordering by \`${name}\` is not supported for type \`${def.name}\``);
+    }
     return f;
+  }
+
+  /** Refuses an order graph-node refuses, before anything is read (as graph-node builds its query). */
+  private checkOrder(typeName: string, order: EntityOrder): void {
+    const t = this.schema.objectOrInterface(typeName)!;
+    if (order.kind === 'field') {
+      this.orderField(t, order.field);
+    } else if (order.kind === 'child') {
+      const parent = t.fieldMap.get(order.field);
+      if (!parent) throw new QueryExecutionError(`Entity \`${t.name}\` has no attribute \`${order.field}\``);
+      const child = this.schema.objectOrInterface(parent.typeName);
+      if (!child || parent.list) throw new QueryExecutionError(`Ordering by \`${order.field}__${order.childField}\` is not supported for type \`${t.name}\``);
+      this.orderField(child, order.childField);
+    }
   }
 
   private comparator(table: EntityTable | null, q: EntityQuery): (a: Version, b: Version) => number {
@@ -329,11 +350,7 @@ export class QueryEngine {
       if (ref !== null) child = findById(childTables, String(ref), block, latest);
     }
     if (!child) return null;
-    const cf = child.table.def.fieldMap.get(childField);
-    if (!cf || cf.list || cf.derivedFrom) {
-      throw new QueryExecutionError(`Ordering by \`${childField}\` is not supported for type \`${child.table.def.name}\``);
-    }
-    return child.row[cf.column];
+    return child.row[this.orderField(child.table.def, childField).column];
   }
 
   private parentCandidates(table: EntityTable, link: ParentLink, block: number, latest: boolean): Version[] {

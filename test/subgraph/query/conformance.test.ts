@@ -214,8 +214,15 @@ describe('ordering', () => {
     expect(ids('{ pets(orderBy: owner__balance, orderDirection: desc, block: { number: 1 }) { id } }')).toEqual(['p3', 'p1', 'p2']);
   });
 
-  test('ordering by a list field is refused as graph-node refuses it', () => {
+  test('ordering by lists, references and enums is refused as graph-node refuses it', () => {
     expect(errorOf('{ owners(orderBy: tags) { id } }')).toBe('Ordering by `tags` is not supported for type `Owner`');
+    expect(errorOf('{ owners(orderBy: favorite) { id } }')).toBe('Ordering by `favorite` is not supported for type `Owner`');
+    expect(errorOf('{ owners(orderBy: color) { id } }')).toBe('Ordering by `color` is not supported for type `Owner`');
+    expect(errorOf('{ owners(orderBy: pets) { id } }')).toBe('Ordering by `pets` is not supported for type `Owner`');
+    expect(errorOf('{ pets(orderBy: owner__color) { id } }')).toBe('Ordering by `color` is not supported for type `Owner`');
+    // graph-node builds a relation's query only when there are parents to fetch children for.
+    expect(errorOf('{ owners { pets(orderBy: kind) { id } } }')).toBe('Ordering by `kind` is not supported for type `Pet`');
+    expect(data('{ owners(where: { id: "none" }) { pets(orderBy: kind) { id } } }')).toEqual({ owners: [] });
   });
 });
 

@@ -24,6 +24,7 @@ describe('loadStackConfig', () => {
       apiPort: 4000,
       webPort: 3000,
       host: '127.0.0.1',
+      publicUrl: undefined,
       dataDir: path.join(REPO_ROOT, '.data'),
       demo: true,
     });

@@ -28,6 +28,11 @@ export interface StackConfig {
   webPort: number;
   /** Host every server binds to (`HOST`, default 127.0.0.1). */
   host: string;
+  /**
+   * The web client's origin as browsers reach it (`PUBLIC_URL`), when it is not http://HOST:WEB_PORT
+   * (a LAN address, a reverse proxy). Sign-in messages are bound to it.
+   */
+  publicUrl?: string;
   /** Folder of the stack's state: database files, logs (`DATA_DIR`, default `.data/`). */
   dataDir: string;
   /** Seed the demo data (`--no-demo` or `DEMO=false` turns it off). */
@@ -86,6 +91,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: read
     apiPort: port(env, 'API_PORT', 4000),
     webPort: port(env, 'WEB_PORT', 3000),
     host: env.HOST?.trim() || '127.0.0.1',
+    publicUrl: url(env, 'PUBLIC_URL', 'http://192.168.1.20:3000'),
     dataDir: path.resolve(REPO_ROOT, env.DATA_DIR?.trim() || '.data'),
     demo: !argv.includes('--no-demo') && demoEnv !== 'false' && demoEnv !== '0',
   };

@@ -85,7 +85,7 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
     const apiPort = config.apiPort || (await freePort(config.host));
     await assertPortFree(config.host, webPort, 'WEB_PORT');
     await assertPortFree(config.host, apiPort, 'API_PORT');
-    const webOrigin = `http://${config.host}:${webPort}`;
+    const webOrigin = config.publicUrl ? new URL(config.publicUrl).origin : `http://${config.host}:${webPort}`;
     const apiOrigin = `http://${config.host}:${apiPort}`;
 
     const chain: StackChain = await progress.step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: Hardhat network', async (detail) => {

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { addressArg } from '../chain/codes';
 import type { Context } from '../graphql/context';
 import { BadInputError } from '../errors';
@@ -47,8 +48,8 @@ export class PatientResolver {
   }
 
   @FieldResolver(() => RecordConnection, { description: "The patient's records (see Query.records)." })
-  records(@Root() patient: Patient, @Args() args: RecordPageArgs, @Ctx() ctx: Context): Promise<RecordConnection> {
-    return recordsPage(ctx, patient.address, args.category, args.first, args.after);
+  records(@Root() patient: Patient, @Args() args: RecordPageArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RecordConnection> {
+    return recordsPage(ctx, patient.address, args.category, args.first, args.after, info);
   }
 
   @Mutation(() => PatientProfile, { description: "Creates or updates the signed-in account's patient profile." })

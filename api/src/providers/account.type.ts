@@ -59,6 +59,9 @@ export class Account {
 
   @Field(() => Date, { nullable: true, description: 'When the directory entry last changed.' })
   memberSince!: Date | null;
+
+  /** Not in the schema: the provider profile when a list loaded it ahead (null: none). */
+  prefetchedProviderProfile?: ProviderProfile | null;
 }
 
 @ObjectType({ description: 'A page of directory members.' })

@@ -47,8 +47,9 @@ export class AccountResolver {
   }
 
   @FieldResolver(() => ProviderProfile, { nullable: true, description: "The provider's public profile, if any." })
-  async providerProfile(@Root() account: Account, @Ctx() ctx: Context): Promise<ProviderProfile | null> {
+  providerProfile(@Root() account: Account, @Ctx() ctx: Context): ProviderProfile | null | Promise<ProviderProfile | null> {
     if (account.kind !== MemberKind.PROVIDER) return null;
+    if (account.prefetchedProviderProfile !== undefined) return account.prefetchedProviderProfile;
     return ctx.loaders.providerProfile.load(account.address);
   }
 

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { Account } from '../providers/account.type';
+import { Account, type ProviderProfile } from '../providers/account.type';
 import { PageInfo } from '../graphql/pagination';
 
 export enum Integrity {
@@ -82,6 +82,9 @@ export class Record {
 
   /** Not in the schema: the author's directory entry when the subgraph returned it with the record. */
   authorAccount?: { memberKind: string; memberStatus: string; memberUpdatedAt?: string | null } | null;
+
+  /** Not in the schema: the author's provider profile, when the page loaded it ahead. */
+  authorProviderProfile?: ProviderProfile | null;
 }
 
 @ObjectType({ description: 'A page of records.' })

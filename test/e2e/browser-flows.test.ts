@@ -205,6 +205,9 @@ describe('the web client on the whole stack', () => {
     }, stack.deployment.contracts.ConsentManager.blockNumber);
     await page.waitForFunction((block) => document.querySelector('[data-graph-caption]')?.textContent?.includes(`block ${block} `), stack.deployment.contracts.ConsentManager.blockNumber);
     expect(await page.locator('svg.consent-graph path.edge').count()).toBe(0);
+    // The aggregates follow the slider: before any consent, no consent was granted.
+    await page.waitForSelector(`.charts[data-block="${stack.deployment.contracts.ConsentManager.blockNumber}"]`);
+    expect(await page.locator('.charts svg[aria-label="Consents granted, by purpose"] rect').count()).toBe(0);
     await screenshot(page, '10-researcher-time-travel');
   });
 

@@ -79,20 +79,25 @@ export function drawConsentGraph(nodes: GraphNode[], edges: GraphEdge[]): SVGSVG
   return root;
 }
 
-/** A bar chart of counts by label (suppressed values drawn hatched, labelled "< k"). */
-export function drawBarChart(title: string, bars: Array<{ label: string; value: number | null }>, k: number): SVGSVGElement {
+/**
+ * A bar chart of counts by label. A suppressed bar (below k) is drawn hatched and labelled "< k"; a
+ * total that includes suppressed parts is labelled as a lower bound ("n+").
+ */
+export function drawBarChart(title: string, bars: Array<{ label: string; value: number; suppressed: boolean }>, k: number): SVGSVGElement {
   const width = 720;
-  const barHeight = 22;
-  const height = 30 + Math.max(1, bars.length) * (barHeight + 6);
-  const max = Math.max(1, ...bars.map((bar) => bar.value ?? k));
+  const barHeight = 18;
+  const height = 30 + Math.max(1, bars.length) * (barHeight + 5);
+  const max = Math.max(k, ...bars.map((bar) => bar.value));
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', class: 'bar-chart', 'aria-label': title });
   root.append(svg('text', { x: 0, y: 16, class: 'chart-title' }, title));
   bars.forEach((bar, index) => {
-    const y = 28 + index * (barHeight + 6);
-    const length = ((bar.value ?? k - 1) / max) * (width - 260);
-    root.append(svg('text', { x: 170, y: y + 15, 'text-anchor': 'end' }, bar.label));
-    root.append(svg('rect', { x: 180, y, width: Math.max(2, length), height: barHeight, class: bar.value === null ? 'bar suppressed' : 'bar' }));
-    root.append(svg('text', { x: 186 + length, y: y + 15 }, bar.value === null ? `< ${k}` : String(bar.value)));
+    const y = 28 + index * (barHeight + 5);
+    const shown = bar.value === 0 && bar.suppressed ? k - 1 : bar.value;
+    const length = (shown / max) * (width - 260);
+    const text = bar.value === 0 && bar.suppressed ? `< ${k}` : bar.suppressed ? `${bar.value}+` : String(bar.value);
+    root.append(svg('text', { x: 170, y: y + 13, 'text-anchor': 'end' }, bar.label));
+    root.append(svg('rect', { x: 180, y, width: Math.max(2, length), height: barHeight, class: bar.value === 0 && bar.suppressed ? 'bar suppressed' : 'bar' }));
+    root.append(svg('text', { x: 186 + length, y: y + 13 }, text));
   });
   if (bars.length === 0) root.append(svg('text', { x: 0, y: 44 }, 'No data in this period.'));
   return root;

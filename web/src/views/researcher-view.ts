@@ -66,6 +66,8 @@ export async function renderResearcherView(_ctx: AppContext): Promise<HTMLElemen
   const slider = h('input', { type: 'range', name: 'block', min: 1, max: head, value: head, step: 1, 'aria-label': 'As of block' });
   const blockLabel = h('output', { for: 'block' }, `block ${head}`);
 
+  const charts = h('div', { class: 'charts' });
+
   const show = (graph: typeof first.consentGraph) => {
     picture.replaceChildren(drawConsentGraph(graph.nodes, graph.edges));
     caption.textContent = `As of block ${graph.block} (${formatTime(graph.at as string)}): ${graph.nodes.length} accounts, ${graph.edges.length} consents${
@@ -83,6 +85,7 @@ export async function renderResearcherView(_ctx: AppContext): Promise<HTMLElemen
       try {
         const { consentGraph } = await request(ConsentGraphAt, { block: Number(slider.value) });
         show(consentGraph);
+        await renderCharts(charts, Number(slider.value));
       } catch (error) {
         caption.textContent = error instanceof Error ? error.message : String(error);
       }
@@ -90,7 +93,6 @@ export async function renderResearcherView(_ctx: AppContext): Promise<HTMLElemen
   });
 
   const legend = h('p', { class: 'legend' }, ...Object.entries(PURPOSE_COLOURS).map(([purpose, colour]) => h('span', { style: `--swatch:${colour}` }, purpose)));
-  const charts = h('div', { class: 'charts' });
   void renderCharts(charts);
 
   return h(
@@ -98,28 +100,51 @@ export async function renderResearcherView(_ctx: AppContext): Promise<HTMLElemen
     { class: 'view', 'data-view': 'researcher' },
     h('h2', { class: 'view-title' }, 'Research'),
     section('Consent graph', h('label', { class: 'slider' }, 'As of ', slider, blockLabel), picture, legend, caption, h('h3', {}, 'Groups'), groups),
-    section('Aggregates (last 30 days)', charts),
+    section('Aggregates (last 30 days, as of the block above)', charts),
   );
 }
 
-async function renderCharts(into: HTMLElement): Promise<void> {
+/**
+ * Aggregates as of `block`: records per day, and totals by category and by purpose. A point below k
+ * comes back suppressed; a total that includes suppressed points is shown as a lower bound.
+ */
+async function renderCharts(into: HTMLElement, block?: number): Promise<void> {
   const to = new Date();
   const from = new Date(to.getTime() - 30 * 86_400_000);
-  const series = async (metric: ActivityMetric, groupBy: ActivityGrouping, key: 'category' | 'purpose', title: string) => {
-    const { activity } = await request(Activity, { input: { metric, groupBy, from: from.toISOString(), to: to.toISOString() } });
-    const totals = new Map<string, number | null>();
+  const fetchSeries = (metric: ActivityMetric, groupBy: ActivityGrouping) =>
+    request(Activity, { input: { metric, groupBy, from: from.toISOString(), to: to.toISOString(), block: block ?? null } }).then((data) => data.activity);
+  const totalsBy = async (metric: ActivityMetric, groupBy: ActivityGrouping, key: 'category' | 'purpose', title: string) => {
+    const activity = await fetchSeries(metric, groupBy);
+    const totals = new Map<string, { value: number; suppressed: boolean }>();
     for (const point of activity.points) {
       const label = point[key] ?? 'all';
-      const previous = totals.get(label);
-      totals.set(label, point.suppressed || point.count === null || point.count === undefined ? (previous ?? null) : (previous ?? 0) + point.count);
+      const total = totals.get(label) ?? { value: 0, suppressed: false };
+      if (point.suppressed || point.count === null || point.count === undefined) total.suppressed = true;
+      else total.value += point.count;
+      totals.set(label, total);
     }
-    return drawBarChart(title, [...totals].map(([label, value]) => ({ label, value })), activity.k);
+    return drawBarChart(title, [...totals].map(([label, total]) => ({ label, ...total })), activity.k);
+  };
+  // Per day, summed over categories (a day that includes a suppressed category is a lower bound).
+  const perDay = async () => {
+    const activity = await fetchSeries('RECORDS_ANCHORED', 'CATEGORY');
+    const days = new Map<string, { value: number; suppressed: boolean }>();
+    for (const point of activity.points) {
+      const day = new Date(point.day as string).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+      const total = days.get(day) ?? { value: 0, suppressed: false };
+      if (point.suppressed || point.count === null || point.count === undefined) total.suppressed = true;
+      else total.value += point.count;
+      days.set(day, total);
+    }
+    return drawBarChart('Records anchored, per day', [...days].map(([label, total]) => ({ label, ...total })), activity.k);
   };
   try {
     into.replaceChildren(
-      await series('RECORDS_ANCHORED', 'CATEGORY', 'category', 'Records anchored, by category'),
-      await series('CONSENTS_GRANTED', 'PURPOSE', 'purpose', 'Consents granted, by purpose'),
+      await perDay(),
+      await totalsBy('RECORDS_ANCHORED', 'CATEGORY', 'category', 'Records anchored, by category'),
+      await totalsBy('CONSENTS_GRANTED', 'PURPOSE', 'purpose', 'Consents granted, by purpose'),
     );
+    into.dataset.block = block === undefined ? 'latest' : String(block);
   } catch (error) {
     into.replaceChildren(h('p', { class: 'denied', role: 'alert' }, error instanceof Error ? error.message : String(error)));
   }

@@ -28,6 +28,11 @@ export class SubgraphClient {
   private readonly url: URL;
   private readonly agent: http.Agent;
   private readonly printed = new WeakMap<DocumentNode, string>();
+  private pendingHead: Promise<BlockPointer> | undefined;
+  private readonly documentIds = new Map<DocumentNode, number>();
+  private nextDocumentId = 1;
+  private readonly answers = new Map<string, Promise<unknown>>();
+  private readonly maxCachedAnswers = 500;
   readonly counter: RoundTripCounter = { subgraphRequests: 0 };
 
   constructor(
@@ -96,69 +101,100 @@ export class SubgraphClient {
     });
   }
 
+  /**
+   * The subgraph's latest indexed block. Requests that ask during the same event-loop turn share one
+   * `_meta` query, sent after all of them arrived.
+   */
+  latestHead(): Promise<BlockPointer> {
+    if (!this.pendingHead) {
+      this.pendingHead = new Promise<BlockPointer>((resolve, reject) => {
+        setImmediate(() => {
+          this.pendingHead = undefined;
+          this.request(MetaDocument, {}).then((data) => {
+            const block = data._meta?.block;
+            if (!block) throw new SubgraphError(`The subgraph at ${this.url} has no _meta block: is it deployed and indexing?`, { url: this.url.toString() });
+            resolve({ number: block.number, hash: block.hash ?? null });
+          }).catch(reject);
+        });
+      });
+    }
+    return this.pendingHead;
+  }
+
+  /** An answer at a block hash, shared by every request pinned to that block (bounded, oldest out). */
+  atBlock<TResult>(hash: string, document: DocumentNode, variables: unknown, ask: () => Promise<TResult>): Promise<TResult> {
+    let id = this.documentIds.get(document);
+    if (id === undefined) {
+      id = this.nextDocumentId++;
+      this.documentIds.set(document, id);
+    }
+    const key = `${hash}|${id}|${JSON.stringify(variables)}`;
+    const cached = this.answers.get(key);
+    if (cached) return cached as Promise<TResult>;
+    const answer = ask();
+    this.answers.set(key, answer);
+    answer.catch(() => this.answers.delete(key));
+    if (this.answers.size > this.maxCachedAnswers) this.answers.delete(this.answers.keys().next().value as string);
+    return answer;
+  }
+
   close(): void {
     this.agent.destroy();
   }
 }
 
-/** What every subgraph operation of the API selects and takes, so it can be pinned to one block. */
-interface PinnableResult {
-  _meta?: { block: { number: number } } | null;
-}
+/** What every subgraph operation of the API takes, so it can be pinned to one block. */
 interface PinnableVariables {
   block?: unknown;
 }
 
+/** A block of the subgraph: its number, and its hash when it is the indexed head a request pinned. */
+export interface BlockPointer {
+  number: number;
+  hash: string | null;
+}
+
 /**
- * The subgraph as one API request sees it: the first read fixes the block (the `_meta` block it was
- * answered at), and every later read of the request asks for exactly that block, so merged answers
- * are consistent even while the indexer moves on (DESIGN.md, "Query semantics").
+ * The subgraph as one API request sees it: the first read fixes the block — the subgraph's latest
+ * indexed block, from a `_meta` query sent after the request arrived — and every read of the request
+ * asks for exactly that block (`block: { hash }`), so merged answers are consistent while the indexer
+ * moves on (DESIGN.md, "Query semantics"). Time-travel reads give the block number themselves.
  *
- * Reads that start while the first is in flight wait for it to fix the block.
+ * Answers at a block hash never change, so they are shared between requests (as graph-node's own
+ * query cache does): a page many clients read costs the subgraph one query per new block.
  */
 export class PinnedSubgraph {
-  private pin: Promise<number> | undefined;
+  private head: Promise<BlockPointer> | undefined;
 
   constructor(
     private readonly client: SubgraphClient,
-    /** A block asked for explicitly (time-travel queries); otherwise the first read's block. */
+    /** A block asked for explicitly (time-travel queries); otherwise the latest indexed one. */
     fixedBlock?: number,
   ) {
-    if (fixedBlock !== undefined) this.pin = Promise.resolve(fixedBlock);
+    if (fixedBlock !== undefined) this.head = Promise.resolve({ number: fixedBlock, hash: null });
   }
 
-  /** The block this request reads at, fixing it with a `_meta` query when nothing has been read yet. */
+  /** The block this request reads at, fixed on first use. */
+  pointer(): Promise<BlockPointer> {
+    this.head ??= this.client.latestHead();
+    return this.head;
+  }
+
   async block(): Promise<number> {
-    if (this.pin === undefined) {
-      this.pin = this.client.request(MetaDocument, {}).then((data) => data._meta!.block.number);
-    }
-    return this.pin;
+    return (await this.pointer()).number;
   }
 
-  async query<TResult extends PinnableResult, TVariables extends PinnableVariables>(
+  async query<TResult, TVariables extends PinnableVariables>(
     document: TypedDocumentNode<TResult, TVariables>,
     variables: Omit<TVariables, 'block'>,
   ): Promise<TResult> {
-    if (this.pin === undefined) {
-      let settle!: (block: number) => void;
-      let fail!: (error: unknown) => void;
-      this.pin = new Promise<number>((resolve, reject) => {
-        settle = resolve;
-        fail = reject;
-      });
-      // Keep the pin from surfacing as an unhandled rejection when nobody else waits on it.
-      this.pin.catch(() => undefined);
-      try {
-        const data = await this.client.request(document, { ...variables, block: null } as TVariables);
-        if (!data._meta) throw new Error('Every subgraph operation of the API must select _meta { block { number } } to pin its block.');
-        settle(data._meta.block.number);
-        return data;
-      } catch (error) {
-        fail(error);
-        throw error;
-      }
+    const head = await this.pointer();
+    if (head.hash === null) {
+      return this.client.request(document, { ...variables, block: { number: head.number } } as TVariables);
     }
-    const number = await this.pin;
-    return this.client.request(document, { ...variables, block: { number } } as TVariables);
+    const hash = head.hash;
+    return this.client.atBlock(hash, document, variables, () =>
+      this.client.request(document, { ...variables, block: { hash } } as TVariables),
+    );
   }
 }

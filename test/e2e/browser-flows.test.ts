@@ -81,7 +81,7 @@ describe('the web client on the whole stack', () => {
     await patient.page.waitForSelector('.tab-body:not([aria-busy]) > [data-view="patient"]');
   });
 
-  test('the patient grants a consent with a wallet transaction', async () => {
+  test('the patient grants and renews a consent with wallet transactions', async () => {
     const page = patient.page;
     const form = page.locator('form[name="grant-consent"]');
     await form.locator('select[name="grantee"]').selectOption(femi.address.toLowerCase());
@@ -90,8 +90,16 @@ describe('the web client on the whole stack', () => {
     await form.locator('input[name="write"]').check();
     await form.locator('button[type="submit"]').click();
     await waitForConfirmed(page, 'Grant consent');
-    await page.waitForSelector(`[data-revoke="${femi.address.toLowerCase()}:Observation"]`);
+    const key = `${femi.address.toLowerCase()}:Observation`;
+    await page.waitForSelector(`[data-revoke="${key}"]`);
     await screenshot(page, '02-patient-granted-consent');
+
+    // Renewing moves the expiry 90 days further.
+    const before = Date.parse(await page.locator(`[data-expires="${key}"]`).innerText());
+    await page.click(`[data-renew="${key}"]`);
+    await waitForConfirmed(page, 'Renew consent');
+    const after = Date.parse(await page.locator(`[data-expires="${key}"]`).innerText());
+    expect(Math.round((after - before) / 86_400_000)).toBe(90);
   });
 
   test('the patient signs a consent that the API relays, paying no gas', async () => {

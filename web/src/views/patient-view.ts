@@ -325,13 +325,18 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
         consent.scope,
         consent.purpose,
         [consent.canRead && 'read', consent.canWrite && 'write'].filter(Boolean).join(' + '),
-        formatTime(consent.expiresAt as string | null),
+        h('span', { 'data-expires': `${consent.grantee}:${consent.scope}` }, formatTime(consent.expiresAt as string | null)),
         h('span', { 'data-consent-state': consent.active ? 'active' : consent.revoked ? 'revoked' : 'expired' }, consent.active ? 'active' : consent.revoked ? 'revoked' : 'expired'),
         consent.active
           ? h(
               'span',
               { class: 'actions' },
-              button('Renew 90 days', () => run('Renew consent', () => ctx.contracts.send('consents', 'renewConsent', [patient, consent.grantee, scope32(consent.scope), daysFromNow(90)]))),
+              button('Extend 90 days', () => {
+                // 90 days past the current expiry (or from now, if that is later).
+                const current = consent.expiresAt ? BigInt(Math.floor(new Date(consent.expiresAt as string).getTime() / 1000)) : 0n;
+                const from = current > daysFromNow(0) ? current : daysFromNow(0);
+                return run('Renew consent', () => ctx.contracts.send('consents', 'renewConsent', [patient, consent.grantee, scope32(consent.scope), from + 90n * 86_400n]));
+              }, { 'data-renew': `${consent.grantee}:${consent.scope}` }),
               button('Revoke', () => run('Revoke consent', () => ctx.contracts.send('consents', 'revokeConsent', [patient, consent.grantee, scope32(consent.scope)])), {
                 'data-revoke': `${consent.grantee}:${consent.scope}`,
               }),

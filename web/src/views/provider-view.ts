@@ -159,9 +159,12 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   categoryPicker.addEventListener('change', fillTemplate);
   addPatient.addEventListener('change', fillTemplate);
   fillTemplate();
+  // Records can be filed under a treatment the patient (or a guardian) approved.
+  const approved = mine.treatmentsProposed.nodes.filter((treatment) => treatment.status === 'APPROVED');
+  const treatmentPicker = select('treatmentId', [['', 'none'], ...approved.map((treatment): [string, string] => [treatment.id, `${short(treatment.id)} for ${short(treatment.patient)}`])]);
   const addRecord = form(
     'add-record',
-    [field('Patient', addPatient), field('Category', categoryPicker), field('FHIR R4 resource (JSON)', content), field('Approved treatment id (optional)', input('treatmentId', { placeholder: '0x…' }))],
+    [field('Patient', addPatient), field('Category', categoryPicker), field('FHIR R4 resource (JSON)', content), field('Approved treatment (optional)', treatmentPicker)],
     'Add record',
     async (values) => {
       let resource: unknown;

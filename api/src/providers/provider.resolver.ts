@@ -27,7 +27,10 @@ async function directory(ctx: Context, kind: MemberKind, args: DirectoryArgs): P
   return { nodes: nodes.map((account) => accountOf(account.id, account)), pageInfo };
 }
 
-/** The public directory of providers and researchers, and the accounts that author records. */
+/**
+ * The public directory of providers and researchers, and the accounts that author records. Field
+ * resolvers take `Readonly<Account>` so type-graphql passes the root as it is (no copy per account).
+ */
 @Resolver(() => Account)
 export class AccountResolver {
   @Query(() => AccountConnection, { description: 'Verified providers (public directory).' })
@@ -47,14 +50,14 @@ export class AccountResolver {
   }
 
   @FieldResolver(() => ProviderProfile, { nullable: true, description: "The provider's public profile, if any." })
-  providerProfile(@Root() account: Account, @Ctx() ctx: Context): ProviderProfile | null | Promise<ProviderProfile | null> {
+  providerProfile(@Root() account: Readonly<Account>, @Ctx() ctx: Context): ProviderProfile | null | Promise<ProviderProfile | null> {
     if (account.kind !== MemberKind.PROVIDER) return null;
     if (account.prefetchedProviderProfile !== undefined) return account.prefetchedProviderProfile;
     return ctx.loaders.providerProfile.load(account.address);
   }
 
   @FieldResolver(() => ResearcherProfile, { nullable: true, description: "The researcher's public profile, if any." })
-  async researcherProfile(@Root() account: Account, @Ctx() ctx: Context): Promise<ResearcherProfile | null> {
+  async researcherProfile(@Root() account: Readonly<Account>, @Ctx() ctx: Context): Promise<ResearcherProfile | null> {
     if (account.kind !== MemberKind.RESEARCHER) return null;
     return ctx.loaders.researcherProfile.load(account.address);
   }

@@ -144,6 +144,8 @@ export async function recordsPage(
   return { nodes: records, pageInfo };
 }
 
+// Field resolvers take their root as `Readonly<...>`: type-graphql then passes the object as it is,
+// instead of copying it into a new class instance for every record of a page.
 @Resolver(() => Record)
 export class RecordResolver {
   @Query(() => Record, { description: 'One record (anchored, or prepared and not anchored yet).' })
@@ -159,7 +161,7 @@ export class RecordResolver {
   }
 
   @FieldResolver(() => Account, { description: 'Who anchored the first version, as the directory knows them.' })
-  author(@Root() record: Record, @Ctx() ctx: Context): Account | Promise<Account> {
+  author(@Root() record: Readonly<Record>, @Ctx() ctx: Context): Account | Promise<Account> {
     // Indexed records carry their author's directory entry (same query, same block); prepared ones do not.
     if (record.authorAccount) {
       const account = accountOf(record.authorAddress, record.authorAccount);
@@ -170,7 +172,7 @@ export class RecordResolver {
   }
 
   @FieldResolver(() => [RecordVersion], { description: 'Every version, oldest first (empty while not anchored).' })
-  async versions(@Root() record: Record, @Ctx() ctx: Context): Promise<RecordVersion[]> {
+  async versions(@Root() record: Readonly<Record>, @Ctx() ctx: Context): Promise<RecordVersion[]> {
     if (!record.anchored) return [];
     const versions = await ctx.loaders.versionsByRecord.load(record.id);
     return versions.map((version) => ({
@@ -185,7 +187,7 @@ export class RecordResolver {
   }
 
   @FieldResolver(() => Integrity, { description: 'Whether the stored content matches the on-chain commitment.' })
-  async integrity(@Root() record: Record, @Ctx() ctx: Context): Promise<Integrity> {
+  async integrity(@Root() record: Readonly<Record>, @Ctx() ctx: Context): Promise<Integrity> {
     const report = await ctx.loaders.integrity.load({
       recordId: record.id,
       chain: { commitment: record.commitment, version: record.version, erased: record.anchored && record.erased },
@@ -198,7 +200,7 @@ export class RecordResolver {
     description: 'The decrypted content (null once erased). Each read is written to the audit log before anything is decrypted.',
   })
   async content(
-    @Root() record: Record,
+    @Root() record: Readonly<Record>,
     @Arg('purpose', () => String, { defaultValue: 'TREAT', description: 'HL7 v3 PurposeOfUse of this read; a consent counts only for its own purpose.' })
     purpose: string,
     @Ctx() ctx: Context,

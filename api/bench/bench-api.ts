@@ -6,7 +6,8 @@
  *
  * Every part runs as its own process, as in a deployment: Hardhat's network, the local subgraph node,
  * FerretDB, the API, and this process as the load generator. Setting up (deploying, seeding,
- * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 32).
+ * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 32),
+ * --workers <n> (API instances on the port through node:cluster, default 1).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -56,9 +57,12 @@ function tsNodeChild(name: string, script: string, args: string[], env: NodeJS.P
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { json: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' } },
+  });
   const durationMs = Number(values.duration ?? 8) * 1000;
   const concurrency = Number(values.concurrency ?? 32);
+  const workers = Number(values.workers ?? 1);
   const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-api-'));
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -107,6 +111,7 @@ async function main(): Promise<void> {
       RELAYER_PRIVATE_KEY: hardhatKey(9),
       PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       AUDIT_ANCHOR_INTERVAL_MS: '0',
+      API_WORKERS: String(workers),
       // BENCH_API_NODE_ARGS: extra Node flags for the API process, e.g. --cpu-prof to profile it.
       // A larger young generation (Node's standard tuning for allocation-heavy servers) means fewer
       // scavenges per request; deployments set it the same way, through NODE_OPTIONS.
@@ -167,6 +172,7 @@ async function main(): Promise<void> {
       subgraphOnlyP99Ms: Number(subgraphOnly.p99Ms.toFixed(2)),
       records: RECORDS,
       concurrency,
+      apiWorkers: workers,
       durationSeconds: durationMs / 1000,
       failures: viaApi.failures + subgraphOnly.failures,
       ...(viaApi.firstFailure ? { firstFailure: viaApi.firstFailure } : {}),

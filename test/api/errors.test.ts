@@ -111,4 +111,35 @@ describe('errors', () => {
       await broken.close();
     }
   });
+
+  it('rate-limits sign-in and mutations, and bounds the request body', async () => {
+    const port = await freePort();
+    const limited = await createServer({ ...stack.config, publicOrigin: `http://127.0.0.1:${port}`, authRateLimitPerMinute: 3, mutationRateLimitPerMinute: 2 });
+    try {
+      const { url } = await limited.listen(port);
+      const client = await new ApiClient(url).signIn(stack.system.patient); // one nonce, one verify
+      expect((await fetch(`${url}/auth/nonce`)).status).toBe(200);
+      const refused = await fetch(`${url}/auth/nonce`);
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+
+      const mutation = `mutation { updatePatientProfile(input: { displayName: "Ada" }) { displayName } }`;
+      expect((await client.graphql(mutation)).errors).toBeUndefined();
+      expect((await client.graphql(mutation)).errors).toBeUndefined();
+      expect((await client.graphql(mutation)).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      // Queries are not mutations: still answered.
+      expect((await client.graphql(`{ me { address } }`)).errors).toBeUndefined();
+
+      const huge = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `{ health { ok } }`, variables: { padding: 'x'.repeat(300_000) } }),
+      });
+      expect(huge.status).toBe(413);
+      expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+    } finally {
+      await limited.close();
+    }
+  });
 });
+

@@ -70,8 +70,8 @@ describe('API flows', () => {
     await stack.indexed();
 
     const client = await new ApiClient(stack.url).signIn(patient);
-    const trail = await client.graphql<{ patient: { auditTrail: { nodes: { recordId: string; anchor: { root: string; leaf: string[]; proof: string[]; transactionHash: string; chainBatchId: number } | null }[] } } }>(
-      `query ($p: String!) { patient(address: $p) { auditTrail(first: 20) { nodes { recordId anchor { root leaf proof transactionHash chainBatchId } } } } }`,
+    const trail = await client.graphql<{ patient: { auditTrail: { nodes: { recordId: string; anchor: { root: string; leaf: string[]; proof: string[]; transactionHash: string; chainBatchId: number; chainRoot: string; verified: boolean } | null }[] } } }>(
+      `query ($p: String!) { patient(address: $p) { auditTrail(first: 20) { nodes { recordId anchor { root leaf proof transactionHash chainBatchId chainRoot verified } } } } }`,
       { p: patient.address },
     );
     expect(trail.errors).toBeUndefined();
@@ -80,6 +80,8 @@ describe('API flows', () => {
     const anchor = entry.anchor!;
     const onChain = await stack.system.audit.batchOf(anchor.chainBatchId);
     expect(onChain.root).toBe(anchor.root);
+    expect(anchor.chainRoot).toBe(anchor.root);
+    expect(anchor.verified).toBe(true);
     const [entryId, actor, patientAddress, recordId, version, purpose, decision, at] = anchor.leaf;
     const leaf: AuditLeaf = [entryId!, actor!, patientAddress!, recordId!, Number(version), purpose!, decision!, at!];
     expect(verifyAuditProof(anchor.root, leaf, anchor.proof)).toBe(true);

@@ -2,6 +2,7 @@ import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
 import { Connection, PageArgs, cursorOf, pageArgs } from '../graphql/pagination';
 import { Patient } from '../patients/patient.type';
+import { verifyAuditProof } from './audit-merkle';
 import { AuditAnchorProof, AuditEntry } from './audit.type';
 
 export const AuditEntryConnection = Connection(AuditEntry, 'AuditEntry');
@@ -39,6 +40,9 @@ export class AuditEntryResolver {
     if (entry.batchId === null) return null;
     const proof = await ctx.loaders.auditProof.load(entry.id);
     if (!proof) return null;
+    const chainBatchId = proof.anchor?.chainBatchId;
+    const indexed = chainBatchId === undefined ? null : await ctx.loaders.auditBatchById.load(String(chainBatchId));
+    const chainRoot = indexed?.root ?? null;
     return {
       batchId: String(proof.batchId),
       root: proof.root,
@@ -47,6 +51,8 @@ export class AuditEntryResolver {
       blockNumber: proof.anchor?.blockNumber ?? null,
       leaf: proof.leaf.map(String),
       proof: proof.proof,
+      chainRoot,
+      verified: chainRoot !== null && verifyAuditProof(chainRoot, proof.leaf, proof.proof),
     };
   }
 }

@@ -22,6 +22,12 @@ export class AuditAnchorProof {
 
   @Field(() => [String], { description: 'Sibling hashes from the leaf to the root.' })
   proof!: string[];
+
+  @Field(() => String, { nullable: true, description: 'The root the chain holds for this batch, as indexed (null until indexed).' })
+  chainRoot!: string | null;
+
+  @Field({ description: 'Whether the proof leads from the leaf to the root the chain holds.' })
+  verified!: boolean;
 }
 
 @ObjectType({ description: 'One read of record contents: who read what, when, for which purpose.' })

@@ -44,8 +44,8 @@ function refuse(res: Response, status: number, code: string, message: string): v
 }
 
 /**
- * `GET /auth/nonce`, `POST /auth/verify`, `POST /auth/logout`, `GET /auth/session`. Bodies are JSON
- * only (a cross-site form cannot send JSON without a CORS preflight), and sign-in is rate-limited.
+ * `GET /auth/nonce`, `POST /auth/verify`, `POST /auth/logout`, `GET /auth/session`. The sign-in body is
+ * JSON only (a cross-site form cannot send JSON without a CORS preflight), and sign-in is rate-limited.
  */
 export function siweRoutes(options: SiweRouteOptions): Router {
   const router = express.Router();
@@ -98,7 +98,8 @@ export function siweRoutes(options: SiweRouteOptions): Router {
     }
   });
 
-  router.post('/auth/logout', requireJson, async (req, res, next) => {
+  // No body needed: the session cookie is SameSite=Strict, so a cross-site page cannot log anyone out.
+  router.post('/auth/logout', async (_req, res, next) => {
     const session = sessionOf(res);
     try {
       if (session) await options.siwe.logout(session.id);

@@ -3,6 +3,7 @@
  * relayer key, erasing a record, anchoring the audit log and proving an entry against the chain, and
  * the chain facts (treatments, emergency accesses) the patient sees.
  */
+import { time } from '@nomicfoundation/hardhat-network-helpers';
 import { TypedDataEncoder } from 'ethers';
 import { verifyAuditProof, type AuditLeaf } from '../../api/src/audit/audit-merkle';
 import { code32, random32 } from '../fixtures/deploy';
@@ -116,4 +117,20 @@ describe('API flows', () => {
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.record).toEqual({ erased: true, integrity: 'ERASED', content: null });
   });
+
+  it('turns a consent the contract would refuse into BAD_USER_INPUT instead of a failed transaction', async () => {
+    const { patient, researcher } = stack.system;
+    // The chain's clock runs ahead of the server's: the signature's deadline has passed on-chain.
+    await time.increase(10 * 86_400);
+    const client = await new ApiClient(stack.url).signIn(patient);
+    const terms = { patient: patient.address, grantee: researcher.address, scope: 'Observation', purpose: 'HRESCH', expiresAt: new Date(Date.now() + 86_400_000).toISOString() };
+    const prepared = await client.graphql<{ consentTypedData: { typedData: { domain: Record<string, unknown>; types: Record<string, { name: string; type: string }[]>; message: Record<string, unknown> }; deadline: string } }>(TYPED_DATA, { terms });
+    const { typedData, deadline } = prepared.data!.consentTypedData;
+    const { EIP712Domain: _domain, ...types } = typedData.types;
+    const signature = await patient.signTypedData(typedData.domain, types, typedData.message);
+    const answer = await client.graphql(RELAY, { input: { terms, deadline, signature } });
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.terms' });
+    expect(answer.errors?.[0]?.message).toMatch(/ConsentManagerSignatureExpired/);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { Contract, Signature, TypedDataEncoder, getAddress, recoverAddress } from 'ethers';
+import { Contract, Signature, TypedDataEncoder, getAddress, recoverAddress, type Interface } from 'ethers';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ACCESS_READ, ACCESS_WRITE, addressArg, hexArg, purposeCode, scopeCode } from '../chain/codes';
 import type { Context } from '../graphql/context';
@@ -180,6 +180,14 @@ export class ConsentResolver {
       throw badInput('input.signature', `is not ${terms.patient}'s signature of these terms with nonce ${nonce} and this deadline`);
     }
     const consents = chain.relayer.contracts.consents;
+    // Simulate first: a consent the contract would refuse is the caller's to fix, not a failed transaction.
+    try {
+      await consents.grantConsentBySig.staticCall(terms, deadline, signature);
+    } catch (error) {
+      const refusal = contractRefusal(consents.interface, error);
+      if (refusal) throw badInput('input.terms', `ConsentManager refuses this consent: ${refusal}`);
+      throw error;
+    }
     const tx = await consents.grantConsentBySig(terms, deadline, signature);
     const receipt = await tx.wait();
     if (!receipt || receipt.status !== 1) throw new Error(`Relayed consent transaction ${tx.hash} failed.`);
@@ -189,6 +197,20 @@ export class ConsentResolver {
       blockNumber: receipt.blockNumber,
     };
   }
+}
+
+/** The contract's custom error in a reverted call, as `Name(arg, ...)`, or null when it is something else. */
+function contractRefusal(contract: Interface, error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    const data = (current as { data?: unknown }).data;
+    if (typeof data === 'string' && data.startsWith('0x') && data.length >= 10) {
+      const parsed = contract.parseError(data);
+      return parsed ? `${parsed.name}(${parsed.args.map(String).join(', ')})` : null;
+    }
+    current = (current as { error?: unknown; info?: { error?: unknown } }).error ?? (current as { info?: { error?: unknown } }).info?.error;
+  }
+  return null;
 }
 
 /** ECDSA against the patient's address, or ERC-1271 when the patient is a contract wallet. */

@@ -76,6 +76,9 @@ export interface ErrorLogger {
  * everything else is logged here, once, and replaced by a generic message.
  */
 export function createFormatError(logger: ErrorLogger) {
+  // One failure can surface in many fields (a DataLoader batch rejects every key with the same error):
+  // each distinct error is logged once.
+  const logged = new WeakSet<object>();
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && APOLLO_REQUEST_CODES.has(code)) {
@@ -85,7 +88,10 @@ export function createFormatError(logger: ErrorLogger) {
     const translatedCode = translated.extensions.code as string;
     if (translatedCode === INTERNAL) {
       const original = translated.originalError ?? error;
-      logger.error(`Unexpected error in ${formatted.path?.join('.') ?? 'the request'}`, original);
+      if (typeof original !== 'object' || original === null || !logged.has(original)) {
+        if (typeof original === 'object' && original !== null) logged.add(original);
+        logger.error(`Unexpected error in ${formatted.path?.join('.') ?? 'the request'}`, original);
+      }
       return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: INTERNAL } };
     }
     const { http: _http, ...extensions } = translated.extensions as Record<string, unknown>;

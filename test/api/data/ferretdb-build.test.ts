@@ -20,7 +20,7 @@ describe('building the FerretDB launcher', () => {
     expect(existsSync(launcherBinaryPath(toolsDir))).toBe(false);
   });
 
-  it('builds once into <tools>/ferretdb/<source hash>/, showing go build progress, even when asked twice at once', async () => {
+  it('builds once into <tools>/ferretdb/<source hash>/, showing progress, even when asked twice at once', async () => {
     const lines: string[] = [];
     const log = (line: string) => lines.push(line);
     const [first, second] = await Promise.all([ensureFerretdbLauncher({ toolsDir, log }), ensureFerretdbLauncher({ toolsDir, log })]);
@@ -29,8 +29,9 @@ describe('building the FerretDB launcher', () => {
     expect(path.relative(toolsDir, first)).toMatch(/^ferretdb\/[0-9a-f]{16}\/ferretdb-launcher$/);
     expect(existsSync(first)).toBe(true);
     expect(lines.filter((line) => line.startsWith('building the embedded FerretDB launcher'))).toHaveLength(1);
-    // `go build -v` names the launcher's own package when it compiles it.
-    expect(lines).toContain('github.com/health-records-on-ethereum/api/ferretdb-launcher');
+    // The build reports its time. (Which packages `go build -v` lists depends on Go's own build
+    // cache, so they are not asserted.)
+    expect(lines.filter((line) => /^built in \d/.test(line))).toHaveLength(1);
     // A later call finds the binary and builds nothing.
     const quiet: string[] = [];
     await ensureFerretdbLauncher({ toolsDir, log: (line) => quiet.push(line) });

@@ -35,16 +35,23 @@ function signedIn<P = unknown, A = Record<string, unknown>>(name: string, refusa
 
 /** A rule decided once per parent object, whose settled decisions resolvers may consult synchronously. */
 interface PerParentRule {
-  decide(parent: object, ctx: Context): Promise<Decision>;
+  /** Decides for every parent, once per group of parents the rule treats alike. */
+  decideAll(parents: readonly object[], ctx: Context): Promise<void>;
   settled(parent: object): Decision | undefined;
 }
 const perParentRules = new Map<unknown, PerParentRule>();
 
 /**
  * As `signedIn`, answered once per parent object: every scalar field of one record shares one
- * decision instead of asking again per field.
+ * decision instead of asking again per field. `sameDecision` names what the check depends on (e.g. a
+ * record's patient and category): parents decided together that share it share one decision.
  */
-function signedInPerParent<P extends object>(name: string, refusal: string, check: (parent: P, ctx: Context) => Promise<boolean>) {
+function signedInPerParent<P extends object>(
+  name: string,
+  refusal: string,
+  check: (parent: P, ctx: Context) => Promise<boolean>,
+  sameDecision?: (parent: P) => string,
+) {
   const decisions = new WeakMap<object, Promise<Decision>>();
   const settled = new WeakMap<object, Decision>();
   const decide = (parent: P, ctx: Context): Promise<Decision> => {
@@ -60,8 +67,29 @@ function signedInPerParent<P extends object>(name: string, refusal: string, chec
     }
     return decision;
   };
+  const decideAll = async (parents: readonly P[], ctx: Context): Promise<void> => {
+    if (!sameDecision) {
+      await Promise.all(parents.map((parent) => decide(parent, ctx)));
+      return;
+    }
+    const groups = new Map<string, P[]>();
+    for (const parent of parents) {
+      const key = sameDecision(parent);
+      const group = groups.get(key);
+      if (group) group.push(parent);
+      else groups.set(key, [parent]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const decision = decide(group[0]!, ctx);
+        for (const parent of group) decisions.set(parent, decision);
+        const value = await decision;
+        for (const parent of group) settled.set(parent, value);
+      }),
+    );
+  };
   const shieldRule = rule(name, { cache: 'no_cache' })((parent: P, _args: unknown, ctx: Context) => decide(parent, ctx));
-  perParentRules.set(shieldRule, { decide: decide as PerParentRule['decide'], settled: (parent) => settled.get(parent) });
+  perParentRules.set(shieldRule, { decideAll: decideAll as PerParentRule['decideAll'], settled: (parent) => settled.get(parent) });
   return shieldRule;
 }
 
@@ -136,6 +164,7 @@ export const mayReadRecord = signedInPerParent<{ patient: string; category: stri
   'mayReadRecord',
   "You hold no active read consent for this record's patient and category.",
   (record, ctx) => ctx.access.mayRead(record.patient, record.category),
+  (record) => `${record.patient}\n${record.category}`,
 );
 
 const mayReadRecordContent = signedIn<{ patient: string; category: string }, { purpose: string }>(
@@ -287,7 +316,7 @@ function allowedFields(schema: GraphQLSchema): Map<string, Set<string>> {
 export async function decideAhead(shieldRule: unknown, parents: readonly object[], ctx: Context): Promise<void> {
   const perParent = perParentRules.get(shieldRule);
   if (!perParent) throw new Error('decideAhead needs a rule made by signedInPerParent.');
-  await Promise.all(parents.map((parent) => perParent.decide(parent, ctx)));
+  await perParent.decideAll(parents, ctx);
 }
 
 /**

@@ -13,40 +13,23 @@ import {
   type GraphQLSchema,
   type ValueNode,
 } from 'graphql';
+import { FILTER_SUFFIXES } from '../store/query';
 import { queryFieldNames } from '../schema/names';
 import { SchemaError, parseInputSchema, printType, type FieldDef, type InputSchema } from '../schema/input-schema';
 
+/** The filters of every ordered scalar; `''` is equality on the bare field name. */
+const ORDERED_FILTER_OPS = ['', 'not', 'gt', 'lt', 'gte', 'lte', 'in', 'not_in'];
+
 const SCALAR_FILTER_OPS: Record<string, string[]> = {
   Boolean: ['', 'not', 'in', 'not_in'],
-  Bytes: ['', 'not', 'gt', 'lt', 'gte', 'lte', 'in', 'not_in', 'contains', 'not_contains'],
-  ID: ['', 'not', 'gt', 'lt', 'gte', 'lte', 'in', 'not_in'],
-  BigInt: ['', 'not', 'gt', 'lt', 'gte', 'lte', 'in', 'not_in'],
-  BigDecimal: ['', 'not', 'gt', 'lt', 'gte', 'lte', 'in', 'not_in'],
-  Int: ['', 'not', 'gt', 'lt', 'gte', 'lte', 'in', 'not_in'],
-  Int8: ['', 'not', 'gt', 'lt', 'gte', 'lte', 'in', 'not_in'],
-  Timestamp: ['', 'not', 'gt', 'lt', 'gte', 'lte', 'in', 'not_in'],
-  String: [
-    '',
-    'not',
-    'gt',
-    'lt',
-    'gte',
-    'lte',
-    'in',
-    'not_in',
-    'contains',
-    'contains_nocase',
-    'not_contains',
-    'not_contains_nocase',
-    'starts_with',
-    'starts_with_nocase',
-    'not_starts_with',
-    'not_starts_with_nocase',
-    'ends_with',
-    'ends_with_nocase',
-    'not_ends_with',
-    'not_ends_with_nocase',
-  ],
+  Bytes: [...ORDERED_FILTER_OPS, 'contains', 'not_contains'],
+  ID: ORDERED_FILTER_OPS,
+  BigInt: ORDERED_FILTER_OPS,
+  BigDecimal: ORDERED_FILTER_OPS,
+  Int: ORDERED_FILTER_OPS,
+  Int8: ORDERED_FILTER_OPS,
+  Timestamp: ORDERED_FILTER_OPS,
+  String: ['', ...FILTER_SUFFIXES],
 };
 const ENUM_FILTER_OPS = ['', 'not', 'in', 'not_in'];
 const LIST_FILTER_OPS = ['', 'not', 'contains', 'contains_nocase', 'not_contains', 'not_contains_nocase'];

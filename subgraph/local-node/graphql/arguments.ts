@@ -4,35 +4,13 @@
  * with the same error messages.
  */
 import type { FieldDef, InputSchema } from '../schema/input-schema';
-import { QueryExecutionError, type EntityFilter, type EntityOrder, type FilterOp } from '../store/query';
+import { FILTER_SUFFIXES, QueryExecutionError, type EntityFilter, type EntityOrder, type FilterOp } from '../store/query';
 
 export const MAX_FIRST = 1000;
 /** graph-node's GRAPH_GRAPHQL_MAX_SKIP defaults to u32::MAX. */
 export const MAX_SKIP = 4294967295;
 
 type FilterKey = { kind: 'op'; field: string; op: FilterOp } | { kind: 'child'; field: string };
-
-const OPS: FilterOp[] = [
-  'not',
-  'gt',
-  'lt',
-  'gte',
-  'lte',
-  'in',
-  'not_in',
-  'contains',
-  'contains_nocase',
-  'not_contains',
-  'not_contains_nocase',
-  'starts_with',
-  'starts_with_nocase',
-  'not_starts_with',
-  'not_starts_with_nocase',
-  'ends_with',
-  'ends_with_nocase',
-  'not_ends_with',
-  'not_ends_with_nocase',
-];
 
 /** The meaning of every key of every `<T>_filter` input, derived from the input schema. */
 export class FilterKeys {
@@ -45,7 +23,7 @@ export class FilterKeys {
         if (f.kind === 'entity' || f.kind === 'interface') keys.set(`${f.name}_`, { kind: 'child', field: f.name });
         if (f.derivedFrom) continue;
         keys.set(f.name, { kind: 'op', field: f.name, op: 'eq' });
-        for (const op of OPS) keys.set(`${f.name}_${op}`, { kind: 'op', field: f.name, op });
+        for (const op of FILTER_SUFFIXES) keys.set(`${f.name}_${op}`, { kind: 'op', field: f.name, op });
       }
       this.byType.set(t.name, keys);
     }

@@ -9,27 +9,30 @@ import type { EntityTypeDef, FieldDef, InputSchema } from '../schema/input-schem
 import { OPEN, visibleAt, type EntityTable, type Version } from './entity-table';
 import { BigDec, cellKey, cellsEqual, compareCells, type Cell, type Scalar } from './values';
 
-export type FilterOp =
-  | 'eq'
-  | 'not'
-  | 'gt'
-  | 'lt'
-  | 'gte'
-  | 'lte'
-  | 'in'
-  | 'not_in'
-  | 'contains'
-  | 'contains_nocase'
-  | 'not_contains'
-  | 'not_contains_nocase'
-  | 'starts_with'
-  | 'starts_with_nocase'
-  | 'not_starts_with'
-  | 'not_starts_with_nocase'
-  | 'ends_with'
-  | 'ends_with_nocase'
-  | 'not_ends_with'
-  | 'not_ends_with_nocase';
+/** The suffixes graph-node gives filter arguments (`name_not_in`, …), in its order; `eq` is the bare name. */
+export const FILTER_SUFFIXES = [
+  'not',
+  'gt',
+  'lt',
+  'gte',
+  'lte',
+  'in',
+  'not_in',
+  'contains',
+  'contains_nocase',
+  'not_contains',
+  'not_contains_nocase',
+  'starts_with',
+  'starts_with_nocase',
+  'not_starts_with',
+  'not_starts_with_nocase',
+  'ends_with',
+  'ends_with_nocase',
+  'not_ends_with',
+  'not_ends_with_nocase',
+] as const;
+
+export type FilterOp = 'eq' | (typeof FILTER_SUFFIXES)[number];
 
 /** Filter values are GraphQL input values after coercion (strings for BigInt, Bytes, …). */
 export type EntityFilter =

@@ -23,7 +23,7 @@ import { startEmbeddedMongo } from '../src/database/embedded-mongo';
 import { startEmbeddedChain } from '../src/stack/chain';
 import { spawnWithReadyLine, type ManagedChild } from '../src/stack/child-process';
 import { runLoad, type LoadResult } from './load';
-import { REPO_ROOT, freePort, hardhatKey, subgraphBuildFor } from './stack-parts';
+import { REPO_ROOT, freePort, hardhatKey, processTreeCpuSeconds, subgraphBuildFor } from './stack-parts';
 
 const RECORDS = 50;
 const log = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);
@@ -158,10 +158,18 @@ async function main(): Promise<void> {
     log('warming up');
     await apiLoad(2000);
     await subgraphLoad(2000);
+    // CPU time per request of each server, which unlike requests per second does not depend on how
+    // fast the host happens to be, or on what else shares its cores.
+    const cpuMsPerRequest = async (pid: number, load: () => Promise<LoadResult>): Promise<[LoadResult, number | null]> => {
+      const before = processTreeCpuSeconds(pid);
+      const result = await load();
+      const after = processTreeCpuSeconds(pid);
+      return [result, before === null || after === null ? null : Number((((after - before) * 1000) / result.requests).toFixed(3))];
+    };
     log(`measuring the API (${concurrency} connections, ${durationMs / 1000} s)`);
-    const viaApi: LoadResult = await apiLoad(durationMs);
+    const [viaApi, apiCpuMs] = await cpuMsPerRequest(api.pid, () => apiLoad(durationMs));
     log(`measuring the subgraph node alone (${concurrency} connections, ${durationMs / 1000} s)`);
-    const subgraphOnly: LoadResult = await subgraphLoad(durationMs);
+    const [subgraphOnly, subgraphCpuMs] = await cpuMsPerRequest(node.pid, () => subgraphLoad(durationMs));
 
     const result = {
       requestsPerSecond: Math.round(viaApi.requestsPerSecond),
@@ -170,6 +178,10 @@ async function main(): Promise<void> {
       subgraphOnlyRequestsPerSecond: Math.round(subgraphOnly.requestsPerSecond),
       subgraphOnlyP50Ms: Number(subgraphOnly.p50Ms.toFixed(2)),
       subgraphOnlyP99Ms: Number(subgraphOnly.p99Ms.toFixed(2)),
+      /** CPU milliseconds per request of the API process(es) while measured. */
+      apiCpuMsPerRequest: apiCpuMs,
+      /** CPU milliseconds per request of the subgraph node while measured alone. */
+      subgraphOnlyCpuMsPerRequest: subgraphCpuMs,
       records: RECORDS,
       concurrency,
       apiWorkers: workers,

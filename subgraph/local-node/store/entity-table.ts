@@ -121,6 +121,22 @@ export class SortedIndex {
   }
 }
 
+/** Calls `visit` once per key a value is indexed under: the value itself, or each distinct element of a list. */
+function forEachKey(value: Cell, list: boolean, visit: (key: string) => void): void {
+  if (value === null) return;
+  if (!list) {
+    visit(cellKey(value));
+    return;
+  }
+  const seen = new Set<string>();
+  for (const item of value as Cell[]) {
+    const k = cellKey(item);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    visit(k);
+  }
+}
+
 /** Versions grouped by the value of one column; list columns are indexed by each element. */
 export class ValueIndex {
   readonly buckets = new Map<string, Version[]>();
@@ -134,19 +150,7 @@ export class ValueIndex {
   }
 
   add(v: Version): void {
-    const c = v.row[this.column];
-    if (c === null) return;
-    if (this.list) {
-      const seen = new Set<string>();
-      for (const item of c as Cell[]) {
-        const k = cellKey(item);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        this.push(k, v);
-      }
-    } else {
-      this.push(cellKey(c), v);
-    }
+    forEachKey(v.row[this.column], this.list, (k) => this.push(k, v));
   }
 
   private push(k: string, v: Version): void {
@@ -180,19 +184,7 @@ export class GroupedIndex {
   }
 
   add(v: Version): void {
-    const c = v.row[this.column];
-    if (c === null) return;
-    if (this.list) {
-      const seen = new Set<string>();
-      for (const item of c as Cell[]) {
-        const k = cellKey(item);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        this.group(k).add(v);
-      }
-    } else {
-      this.group(cellKey(c)).add(v);
-    }
+    forEachKey(v.row[this.column], this.list, (k) => this.group(k).add(v));
   }
 
   private group(key: string): SortedIndex {

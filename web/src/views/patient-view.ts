@@ -8,6 +8,29 @@ import { formatTime, h, section, short, table } from '../lib/dom';
 import { notice } from '../lib/notices';
 import { button, daysFromNow, field, form, input, select } from './forms';
 
+/** A page of the patient's records as the records table shows them (first page and every next one). */
+graphql(`
+  fragment PatientRecordPage on RecordConnection {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      id
+      category
+      version
+      integrity
+      createdAt
+      authorAddress
+      author {
+        providerProfile {
+          displayName
+        }
+      }
+    }
+  }
+`);
+
 const PatientOverview = graphql(`
   query PatientOverview($patient: String!) {
     patient(address: $patient) {
@@ -16,23 +39,7 @@ const PatientOverview = graphql(`
         displayName
       }
       records(first: 25) {
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        nodes {
-          id
-          category
-          version
-          integrity
-          createdAt
-          authorAddress
-          author {
-            providerProfile {
-              displayName
-            }
-          }
-        }
+        ...PatientRecordPage
       }
       consentsGiven(first: 50, includeInactive: true) {
         nodes {
@@ -112,23 +119,7 @@ const MoreRecords = graphql(`
   query MoreRecords($patient: String!, $after: String) {
     patient(address: $patient) {
       records(first: 25, after: $after) {
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        nodes {
-          id
-          category
-          version
-          integrity
-          createdAt
-          authorAddress
-          author {
-            providerProfile {
-              displayName
-            }
-          }
-        }
+        ...PatientRecordPage
       }
     }
   }

@@ -1,6 +1,12 @@
 import type { Config } from 'jest';
 
 // One Jest run covers every part; `--selectProjects <name>` runs one of them.
+//
+// The rule for every test here: no test may pass today and fail on a later date. A time that a
+// validity check compares with a clock (SIWE issuedAt/expirationTime/notBefore, EIP-712 deadlines,
+// consent and guardian expiry, nonce and session lifetimes) derives from the clock under test: the
+// chain's block time for on-chain checks, Date.now() or an injected clock for off-chain ones. And no
+// test proves an ordering or an exclusion by sleeping: wait for the event, or observe the exclusion.
 const swc: Config['transform'] = {
   '^.+\\.(t|j)sx?$': [
     '@swc/jest',
@@ -26,6 +32,7 @@ const project = (name: string, extra: Partial<Config> = {}): Config => ({
 });
 
 const config: Config = {
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   projects: [
     project('contracts', { testTimeout: 60_000 }),
     project('subgraph', { testTimeout: 300_000 }),

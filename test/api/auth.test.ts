@@ -3,6 +3,8 @@
  * attack is refused with its own documented code.
  */
 import hre from 'hardhat';
+import { SiweMessage } from 'siwe';
+import { signInMessage } from '../../web/src/lib/session';
 import { ApiClient } from './support/client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 
@@ -87,6 +89,30 @@ describe('SIWE sign-in', () => {
     const message = await client.message(patient.address, { chainId: 1 });
     const result = await client.verify(message, await patient.signMessage(message));
     expect(result.body.error?.code).toBe('SIWE_CHAIN_MISMATCH');
+  });
+
+  it('signs in with the clock a year ahead: neither side builds a calendar date in', async () => {
+    // Only Date is replaced, in this test process (the client's and the API's clock alike); timers and
+    // the machine's time stay real, and the fake clock keeps running from a year ahead.
+    const yearAhead = Date.now() + 365 * 86_400_000;
+    jest.useFakeTimers({
+      now: yearAhead,
+      advanceTimers: true,
+      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    });
+    try {
+      const client = new ApiClient(stack.url);
+      const { patient } = stack.system;
+      const offer = await client.nonce();
+      const message = signInMessage(offer, { address: patient.address, chainId: offer.chainId });
+      expect(new Date(new SiweMessage(message).issuedAt!).getTime()).toBeGreaterThanOrEqual(yearAhead);
+      const result = await client.verify(message, await patient.signMessage(message));
+      expect(result).toMatchObject({ status: 200, body: { address: patient.address.toLowerCase() } });
+      const answer = await client.graphql<{ me: { address: string } }>(me);
+      expect(answer.data?.me.address).toBe(patient.address.toLowerCase());
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('refuses an expired message', async () => {

@@ -54,14 +54,17 @@ describe('errors', () => {
   it('names the consent term at fault', async () => {
     const { patient, provider } = stack.system;
     const client = await new ApiClient(stack.url).signIn(patient);
+    // The API judges expiry by its own clock: a day ago has passed and a year ahead has not, on any date.
+    const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
+    const yearAhead = new Date(Date.now() + 365 * 86_400_000).toISOString();
     const answer = await client.graphql(
       `query ($terms: ConsentTermsInput!) { consentTypedData(terms: $terms) { nonce } }`,
-      { terms: { patient: patient.address, grantee: provider.address, scope: 'Observation', purpose: 'TREAT', expiresAt: '2001-01-01T00:00:00Z' } },
+      { terms: { patient: patient.address, grantee: provider.address, scope: 'Observation', purpose: 'TREAT', expiresAt: dayAgo } },
     );
     expect(firstError(answer)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'terms.expiresAt' });
     const badPurpose = await client.graphql(
       `query ($terms: ConsentTermsInput!) { consentTypedData(terms: $terms) { nonce } }`,
-      { terms: { patient: patient.address, grantee: provider.address, scope: 'Observation', purpose: 'treat me', expiresAt: '2099-01-01T00:00:00Z' } },
+      { terms: { patient: patient.address, grantee: provider.address, scope: 'Observation', purpose: 'treat me', expiresAt: yearAhead } },
     );
     expect(firstError(badPurpose)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'terms.purpose' });
   });

@@ -8,10 +8,12 @@ import { SiweMessage } from 'siwe';
 import { abi as consentManagerAbi } from '../../artifacts/contracts/src/ConsentManager.sol/ConsentManager.json';
 import { abi as recordRegistryAbi } from '../../artifacts/contracts/src/RecordRegistry.sol/RecordRegistry.json';
 import { EXPLAINED_ERRORS, explainRevert } from '../../web/src/lib/revert-reasons';
-import { siweMessage } from '../../web/src/lib/session';
+import { signInMessage, siweMessage } from '../../web/src/lib/session';
 
 describe('the sign-in message the client writes', () => {
   const wallet = Wallet.createRandom();
+  // Times come from the clock the test runs under, so the message is valid whatever the date.
+  const issuedAt = new Date();
   const fields = {
     domain: '127.0.0.1:3000',
     address: wallet.address,
@@ -19,8 +21,8 @@ describe('the sign-in message the client writes', () => {
     uri: 'http://127.0.0.1:3000',
     chainId: 31337,
     nonce: 'a1b2c3d4e5f6a7b8c9d0e1f2',
-    issuedAt: '2026-11-24T10:00:00.000Z',
-    expirationTime: '2026-11-24T18:00:00.000Z',
+    issuedAt: issuedAt.toISOString(),
+    expirationTime: new Date(issuedAt.getTime() + 3600_000).toISOString(),
   };
 
   test('parses as EIP-4361 with the same fields', () => {
@@ -33,6 +35,14 @@ describe('the sign-in message the client writes', () => {
     const result = await new SiweMessage(text).verify({ signature: await wallet.signMessage(text) }, { suppressExceptions: true });
     expect(result.success).toBe(true);
     expect(result.data.address).toBe(wallet.address);
+  });
+
+  test('is issued at the clock it is given and valid for eight hours', () => {
+    const now = new Date(Date.now() + 365 * 86_400_000);
+    const parsed = new SiweMessage(signInMessage({ domain: fields.domain, uri: fields.uri, nonce: fields.nonce }, { address: wallet.address, chainId: 31337 }, now));
+    expect(parsed.issuedAt).toBe(now.toISOString());
+    expect(new Date(parsed.expirationTime!).getTime() - now.getTime()).toBe(8 * 3600_000);
+    expect(parsed).toMatchObject({ domain: fields.domain, uri: fields.uri, nonce: fields.nonce, address: wallet.address, chainId: 31337 });
   });
 });
 

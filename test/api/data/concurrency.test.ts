@@ -15,20 +15,26 @@ const PATIENT = '0x00000000000000000000000000000000000000a1';
 describe('leases', () => {
   it('let one holder in at a time', async () => {
     const connection = db.layer.database.connection;
+    const key = 'test:exclusive';
     let inside = 0;
     let most = 0;
+    let entered = 0;
     await Promise.all(
       Array.from({ length: 6 }, () =>
-        withLease(connection, 'test:exclusive', async () => {
+        withLease(connection, key, async () => {
           inside += 1;
+          entered += 1;
           most = Math.max(most, inside);
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          // While this holder is inside, nobody else gets the lease: an attempt that does not wait is
+          // refused. This is the exclusion itself, observed, rather than inferred from a pause.
+          await expect(withLease(connection, key, async () => 'got in', { waitMs: 0 })).rejects.toBeInstanceOf(LeaseBusyError);
           inside -= 1;
         }),
       ),
     );
+    expect(entered).toBe(6);
     expect(most).toBe(1);
-    expect(await db.layer.models.Lease.countDocuments({ key: 'test:exclusive' })).toBe(0);
+    expect(await db.layer.models.Lease.countDocuments({ key })).toBe(0);
   });
 
   it('report a busy lease, and take over one whose holder died', async () => {

@@ -58,17 +58,7 @@ export async function signIn(config: ClientConfig, wallet: Wallet): Promise<{ ad
   if (domain !== window.location.host) {
     console.warn(`The API signs in users of ${domain}, but this page is on ${window.location.host}; wallets will warn about the mismatch.`);
   }
-  const issuedAt = new Date();
-  const message = siweMessage({
-    domain,
-    address: wallet.address,
-    statement: 'Sign in to the health records client.',
-    uri,
-    chainId: wallet.chainId,
-    nonce,
-    issuedAt: issuedAt.toISOString(),
-    expirationTime: new Date(issuedAt.getTime() + 8 * 3600_000).toISOString(),
-  });
+  const message = signInMessage({ domain, uri, nonce }, wallet);
 
   let signature: string;
   try {
@@ -90,6 +80,24 @@ export async function signIn(config: ClientConfig, wallet: Wallet): Promise<{ ad
 
 export async function signOut(config: ClientConfig): Promise<void> {
   await fetch(`${config.authUrl}/logout`, { method: 'POST', credentials: 'same-origin' });
+}
+
+/** How long the sign-in message the client writes stays valid. */
+const SIGN_IN_VALIDITY_MS = 8 * 3600_000;
+
+/**
+ * The sign-in message for the nonce the API offered, issued at `now` (the client's clock; tests inject
+ * another one) and valid for eight hours from then.
+ */
+export function signInMessage(offer: { domain: string; uri: string; nonce: string }, wallet: Pick<Wallet, 'address' | 'chainId'>, now: Date = new Date()): string {
+  return siweMessage({
+    ...offer,
+    address: wallet.address,
+    statement: 'Sign in to the health records client.',
+    chainId: wallet.chainId,
+    issuedAt: now.toISOString(),
+    expirationTime: new Date(now.getTime() + SIGN_IN_VALIDITY_MS).toISOString(),
+  });
 }
 
 /**

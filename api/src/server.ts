@@ -28,7 +28,7 @@ import { connectChain } from './chain/chain';
 import { LatestBlock } from './chain/block-number';
 import { DecisionCache } from './chain/decision-cache';
 import { DirectoryProfileCache } from './providers/directory-profile-cache';
-import { startEmbeddedMongo, type EmbeddedMongo } from './database/embedded-mongo';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../stack/database/embedded-mongo';
 import { startExpirySweep } from './database/expiry-sweep';
 import { createContext, type Context } from './graphql/context';
 import { createFormatError, type ErrorLogger } from './graphql/errors';

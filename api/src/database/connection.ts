@@ -1,7 +1,7 @@
 import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import { loadDataConfig, type DataConfig } from '../config';
-import { startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/database/embedded-mongo';
 
 /** Database used when the connection string names none. */
 export const DEFAULT_DATABASE = 'health-records';

@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Deployment } from '../../../contracts/deploy/deploy';
-import { REPO_ROOT } from '../config';
-import { startEmbeddedMongo } from '../database/embedded-mongo';
-import { startLocalNode, type NodeLogger } from '../../../subgraph/local-node';
-import { createServer } from '../server';
-import { loadServerConfig } from '../server-config';
+import type { Deployment } from '../contracts/deploy/deploy';
+import { REPO_ROOT } from '../api/src/config';
+import { startEmbeddedMongo } from './database/embedded-mongo';
+import { startLocalNode, type NodeLogger } from '../subgraph/local-node';
+import { createServer } from '../api/src/server';
+import { loadServerConfig } from '../api/src/server-config';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
 import { apiEnvironmentFor } from './api-environment';
 import { currentBlock, indexFolderName, waitUntilIndexed } from './chain-status';

@@ -1,5 +1,5 @@
 import { encodeBytes32String, hexlify, JsonRpcProvider, keccak256, NonceManager, randomBytes, toUtf8Bytes, zeroPadBytes, type ContractTransactionResponse, type Wallet } from 'ethers';
-import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../../../contracts/deploy/deploy';
+import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../contracts/deploy/deploy';
 import { ApiClient } from './api-client';
 import { DEMO_ACCOUNTS, testWallet, type DemoAccountName } from './demo-accounts';
 

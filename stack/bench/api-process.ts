@@ -5,8 +5,8 @@
  * `{"event":"ready","url":...}` once every instance listens, and exits when stdin closes.
  */
 import cluster from 'node:cluster';
-import { createServer } from '../src/server';
-import { loadServerConfig } from '../src/server-config';
+import { createServer } from '../../api/src/server';
+import { loadServerConfig } from '../../api/src/server-config';
 
 const workers = Math.max(1, Number(process.env.API_WORKERS ?? 1));
 const port = Number(process.env.PORT);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { REPO_ROOT } from '../config';
+import { REPO_ROOT } from '../api/src/config';
 import { spawnWithReadyLine } from './child-process';
 
 /** The chain the stack talks to: its own Hardhat network, or an existing endpoint. */

@@ -3,8 +3,8 @@
  * first API start or test does not wait for the Go build. Does nothing when it is built already.
  */
 import path from 'node:path';
-import { REPO_ROOT } from '../src/config';
-import { ensureFerretdbLauncher } from '../src/database/ferretdb-build';
+import { REPO_ROOT } from '../../api/src/config';
+import { ensureFerretdbLauncher } from './ferretdb-build';
 
 ensureFerretdbLauncher()
   .then((binary) => console.log(`FerretDB launcher ready: ${path.relative(REPO_ROOT, binary)}`))

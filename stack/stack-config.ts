@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { REPO_ROOT } from '../config';
+import { REPO_ROOT } from '../api/src/config';
 
 /**
  * What `npm start` runs, read from the environment. Every component has an embedded default; setting

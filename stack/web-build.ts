@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../config';
+import { REPO_ROOT } from '../api/src/config';
 import { BuildStamp, hashInputs } from './build-cache';
 import { buildSummaryLine, runCommand } from './run-command';
 

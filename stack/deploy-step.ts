@@ -7,7 +7,7 @@ import {
   readDeployment,
   writeDeployment,
   type Deployment,
-} from '../../../contracts/deploy/deploy';
+} from '../contracts/deploy/deploy';
 import { testWallet } from './demo-accounts';
 import type { StackChain } from './chain';
 

@@ -1,6 +1,6 @@
 // Command ferretdb-launcher runs an embedded FerretDB (MongoDB wire protocol, SQLite storage) for the
 // API's single-machine default. The API starts it when MONGODB_URI is not set; see
-// api/src/database/embedded-mongo.ts for the Node side.
+// stack/database/embedded-mongo.ts for the Node side.
 //
 // It listens on a loopback TCP address (port 0 picks a free port), stores data in an SQLite
 // directory, and writes exactly one JSON line to standard output once it accepts connections:

@@ -18,11 +18,11 @@ import { parseArgs } from 'node:util';
 import { JsonRpcProvider, Wallet, encodeBytes32String, toUtf8Bytes, zeroPadBytes } from 'ethers';
 import { print } from 'graphql';
 import { deployHealthRecords } from '../../contracts/deploy/deploy';
-import { RecordsPageDocument } from '../src/graphql/subgraph/documents';
+import { RecordsPageDocument } from '../../api/src/graphql/subgraph/documents';
 import { ApiClient } from '../../test/api/support/client';
-import { startEmbeddedMongo } from '../src/database/embedded-mongo';
-import { startEmbeddedChain } from '../src/stack/chain';
-import { spawnWithReadyLine, type ManagedChild } from '../src/stack/child-process';
+import { startEmbeddedMongo } from '../database/embedded-mongo';
+import { startEmbeddedChain } from '../chain';
+import { spawnWithReadyLine, type ManagedChild } from '../child-process';
 import { runLoad, type LoadResult } from './load';
 import { REPO_ROOT, freePort, hardhatKey, processTreeCpuSeconds, subgraphBuildFor } from './stack-parts';
 

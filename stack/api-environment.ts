@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { deploymentPath } from '../contracts/deploy/deploy';
+import { deploymentPath } from '../contracts/deployment/deployment';
 import type { StackChain } from './chain';
 import { testWallet } from './demo-accounts';
 import type { StackConfig } from './stack-config';

@@ -1,4 +1,4 @@
-import type { Deployment } from '../contracts/deploy/deploy';
+import type { Deployment } from '../contracts/deployment/deployment';
 import type { StackChain } from './chain';
 
 /** Small JSON-RPC and subgraph reads the launcher waits on. */

@@ -1,5 +1,5 @@
 import { encodeBytes32String, hexlify, JsonRpcProvider, keccak256, NonceManager, randomBytes, toUtf8Bytes, zeroPadBytes, type ContractTransactionResponse, type Wallet } from 'ethers';
-import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../contracts/deploy/deploy';
+import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../contracts/deployment/deployment';
 import { ApiClient } from './api-client';
 import { DEMO_ACCOUNTS, testWallet, type DemoAccountName } from './demo-accounts';
 
@@ -90,7 +90,7 @@ export async function seedDemo(options: SeedOptions): Promise<{ blockNumber: num
   const inDays = (days: number) => BigInt(Math.floor(Date.now() / 1000) + days * DAY);
   const clients = new Map<number, ApiClient>();
   const api = async (index: number) => {
-    if (!clients.has(index)) clients.set(index, await ApiClient.signIn(options.apiOrigin, wallet(index)));
+    if (!clients.has(index)) clients.set(index, await new ApiClient(options.apiOrigin).signIn(wallet(index)));
     return clients.get(index)!;
   };
 
@@ -109,17 +109,17 @@ export async function seedDemo(options: SeedOptions): Promise<{ blockNumber: num
       [dani, 'Dani Lopez', '2014-09-18'],
     ];
     for (const [index, displayName, birthDate] of people) {
-      await (await api(index)).graphql('mutation($input: PatientProfileInput!) { updatePatientProfile(input: $input) { displayName } }', {
+      await (await api(index)).data('mutation($input: PatientProfileInput!) { updatePatientProfile(input: $input) { displayName } }', {
         input: { displayName, birthDate: `${birthDate}T00:00:00.000Z`, preferredLanguage: 'en' },
       });
     }
-    await (await api(eva)).graphql('mutation($input: ProviderProfileInput!) { updateProviderProfile(input: $input) { displayName } }', {
+    await (await api(eva)).data('mutation($input: ProviderProfileInput!) { updateProviderProfile(input: $input) { displayName } }', {
       input: { displayName: 'Dr. Eva Novak', organization: 'Riverside Family Practice', specialty: 'General practice' },
     });
-    await (await api(femi)).graphql('mutation($input: ProviderProfileInput!) { updateProviderProfile(input: $input) { displayName } }', {
+    await (await api(femi)).data('mutation($input: ProviderProfileInput!) { updateProviderProfile(input: $input) { displayName } }', {
       input: { displayName: 'Dr. Femi Adeyemi', organization: "St. Mary's Children's Hospital", specialty: 'Paediatrics' },
     });
-    await (await api(grace)).graphql('mutation($input: ResearcherProfileInput!) { updateResearcherProfile(input: $input) { displayName } }', {
+    await (await api(grace)).data('mutation($input: ResearcherProfileInput!) { updateResearcherProfile(input: $input) { displayName } }', {
       input: { displayName: 'Grace Chen', institution: 'Institute for Respiratory Health', researchArea: 'Asthma outcomes' },
     });
 
@@ -141,7 +141,7 @@ export async function seedDemo(options: SeedOptions): Promise<{ blockNumber: num
     options.log('records: prepared by the API (FHIR validated, encrypted), anchored by their writers');
     const addRecord = async (writer: number, patient: number, kind: Parameters<typeof fhir>[0], treatmentId?: string) => {
       const { category, content } = fhir(kind, address(patient));
-      const { prepareRecord } = await (await api(writer)).graphql<{ prepareRecord: { recordId: string; transaction: { to: string; data: string } } }>(PREPARE, {
+      const { prepareRecord } = await (await api(writer)).data<{ prepareRecord: { recordId: string; transaction: { to: string; data: string } } }>(PREPARE, {
         input: { patient: address(patient), category, content, treatmentId: treatmentId ?? null },
       });
       const signer = signers.get(writer) ?? new NonceManager(wallet(writer));
@@ -167,7 +167,7 @@ export async function seedDemo(options: SeedOptions): Promise<{ blockNumber: num
     await mined(as(femi).consents.openEmergencyAccess(address(bob), code32('UNCONSCIOUS')));
 
     options.log("record reads for the audit trail: Dr. Eva Novak reads Alice's heart rate");
-    await (await api(eva)).graphql('query($id: String!) { record(id: $id) { id content(purpose: "TREAT") } }', { id: aliceHeart });
+    await (await api(eva)).data('query($id: String!) { record(id: $id) { id content(purpose: "TREAT") } }', { id: aliceHeart });
     return { blockNumber: lastBlock };
   } finally {
     provider.destroy();

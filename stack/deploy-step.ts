@@ -1,13 +1,7 @@
 import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
 import { existsSync } from 'node:fs';
-import {
-  CONTRACT_NAMES,
-  deployHealthRecords,
-  deploymentPath,
-  readDeployment,
-  writeDeployment,
-  type Deployment,
-} from '../contracts/deploy/deploy';
+import { deployHealthRecords, writeDeployment } from '../contracts/deploy/deploy';
+import { CONTRACT_NAMES, deploymentPath, readDeployment, type Deployment } from '../contracts/deployment/deployment';
 import { testWallet } from './demo-accounts';
 import type { StackChain } from './chain';
 

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Deployment } from '../contracts/deploy/deploy';
+import type { Deployment } from '../contracts/deployment/deployment';
 import { REPO_ROOT } from '../api/src/config';
 import { startEmbeddedMongo } from './database/embedded-mongo';
 import { startLocalNode, type NodeLogger } from '../subgraph/local-node';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Wallet } from 'ethers';
-import type { Deployment } from '../../contracts/deploy/deploy';
+import type { Deployment } from '../../contracts/deployment/deployment';
 import { loadDataConfig, REPO_ROOT, type DataConfig } from './config';
 
 /**

@@ -19,7 +19,7 @@ import { JsonRpcProvider, Wallet, encodeBytes32String, toUtf8Bytes, zeroPadBytes
 import { print } from 'graphql';
 import { deployHealthRecords } from '../../contracts/deploy/deploy';
 import { RecordsPageDocument } from '../../api/src/graphql/subgraph/documents';
-import { ApiClient } from '../../test/api/support/client';
+import { ApiClient } from '../api-client';
 import { startEmbeddedMongo } from '../database/embedded-mongo';
 import { startEmbeddedChain } from '../chain';
 import { spawnWithReadyLine, type ManagedChild } from '../child-process';

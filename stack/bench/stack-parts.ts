@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { HDNodeWallet, Mnemonic } from 'ethers';
 import { parseDocument } from 'yaml';
-import type { Deployment } from '../../contracts/deploy/deploy';
+import type { Deployment } from '../../contracts/deployment/deployment';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const SUBGRAPH_BUILD = path.join(REPO_ROOT, 'subgraph', 'build');

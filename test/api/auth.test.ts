@@ -3,7 +3,7 @@
  * attack is refused with its own documented code.
  */
 import hre from 'hardhat';
-import { ApiClient } from './support/client';
+import { ApiClient } from '../../stack/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);

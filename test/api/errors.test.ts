@@ -7,7 +7,7 @@ import { depthLimit } from '../../api/src/graphql/limits';
 import { buildApiSchema } from '../../api/src/graphql/schema';
 import { createServer } from '../../api/src/server';
 import { fhir } from '../fixtures/fhir';
-import { ApiClient } from './support/client';
+import { ApiClient } from '../../stack/api-client';
 import { freePort, startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);

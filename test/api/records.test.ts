@@ -6,7 +6,7 @@
 import mongoose from 'mongoose';
 import { DATABASE_NAME } from '../../api/src/server';
 import { code32 } from '../fixtures/deploy';
-import { ApiClient } from './support/client';
+import { ApiClient } from '../../stack/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 import { seed, type Seeded } from './support/seed';
 

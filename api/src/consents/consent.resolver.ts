@@ -1,5 +1,6 @@
 import { Contract, Signature, TypedDataEncoder, getAddress, recoverAddress, type Interface } from 'ethers';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { CONSENT_GRANT_TYPES, consentDomain } from '../../../contracts/deployment/consent-grant';
 import { ACCESS_READ, ACCESS_WRITE, addressArg, hexArg, purposeCode, scopeCode } from '../chain/codes';
 import type { Context } from '../graphql/context';
 import { badInput } from '../graphql/errors';
@@ -13,20 +14,6 @@ export type ConsentConnection = InstanceType<typeof ConsentConnection>;
 export const GuardianLinkConnection = Connection(GuardianLink, 'GuardianLink');
 export type GuardianLinkConnection = InstanceType<typeof GuardianLinkConnection>;
 
-/** EIP-712 domain name and version of ConsentManager. */
-export const CONSENT_DOMAIN = { name: 'HealthRecordsConsent', version: '1' } as const;
-export const CONSENT_GRANT_TYPES = {
-  ConsentGrant: [
-    { name: 'patient', type: 'address' },
-    { name: 'grantee', type: 'address' },
-    { name: 'scope', type: 'bytes32' },
-    { name: 'access', type: 'uint8' },
-    { name: 'purpose', type: 'bytes16' },
-    { name: 'expiresAt', type: 'uint64' },
-    { name: 'nonce', type: 'uint256' },
-    { name: 'deadline', type: 'uint256' },
-  ],
-};
 const EIP712_DOMAIN_TYPE = [
   { name: 'name', type: 'string' },
   { name: 'version', type: 'string' },
@@ -152,7 +139,7 @@ export class ConsentResolver {
     if (!Number.isFinite(deadlineSeconds) || deadlineSeconds <= now()) throw badInput('deadline', 'must be in the future');
     const { views, chainId, deployment } = ctx.services.chain;
     const nonce = await views.consents.nonces(terms.patient);
-    const domain = { ...CONSENT_DOMAIN, chainId, verifyingContract: deployment.contracts.ConsentManager.address };
+    const domain = consentDomain(chainId, deployment.contracts.ConsentManager.address);
     const message = { ...terms, expiresAt: terms.expiresAt.toString(), nonce: nonce.toString(), deadline: String(deadlineSeconds) };
     return {
       typedData: {
@@ -174,7 +161,7 @@ export class ConsentResolver {
     const signature = hexArg(input.signature, 'input.signature');
     const { chain } = ctx.services;
     const nonce = await chain.views.consents.nonces(terms.patient);
-    const domain = { ...CONSENT_DOMAIN, chainId: chain.chainId, verifyingContract: chain.deployment.contracts.ConsentManager.address };
+    const domain = consentDomain(chain.chainId, chain.deployment.contracts.ConsentManager.address);
     const digest = TypedDataEncoder.hash(domain, CONSENT_GRANT_TYPES, { ...terms, nonce, deadline });
     if (!(await signedByPatient(ctx, terms.patient, digest, signature))) {
       throw badInput('input.signature', `is not ${terms.patient}'s signature of these terms with nonce ${nonce} and this deadline`);

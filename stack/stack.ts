@@ -4,7 +4,7 @@ import type { Deployment } from '../contracts/deployment/deployment';
 import { REPO_ROOT } from '../api/src/config';
 import { startEmbeddedMongo } from './database/embedded-mongo';
 import { startLocalNode, type NodeLogger } from '../subgraph/local-node';
-import { createServer } from '../api/src/server';
+import { createServer } from '../api/src/app/server';
 import { loadServerConfig } from '../api/src/server-config';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
 import { apiEnvironmentFor } from './api-environment';

@@ -5,7 +5,7 @@
  * `{"event":"ready","url":...}` once every instance listens, and exits when stdin closes.
  */
 import cluster from 'node:cluster';
-import { createServer } from '../../api/src/server';
+import { createServer } from '../../api/src/app/server';
 import { loadServerConfig } from '../../api/src/server-config';
 
 const workers = Math.max(1, Number(process.env.API_WORKERS ?? 1));

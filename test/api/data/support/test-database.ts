@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDataLayer, type DataLayer } from '../../../../api/src/database/data-layer';
+import { createDataLayer, type DataLayer } from '../../../../api/src/app/data-layer';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../../../stack/database/embedded-mongo';
 
 /** The first run builds the Go launcher (module download and compile): allow for it in beforeAll. */

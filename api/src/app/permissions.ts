@@ -2,10 +2,10 @@ import { allow, rule, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
 import { defaultFieldResolver, isObjectType, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { addressArg } from './chain/codes';
-import type { Context } from './graphql/context';
-import { forbidden, toGraphQLError, unauthenticated } from './graphql/errors';
-import { loadRecord } from './records/record.resolver';
+import { addressArg } from '../chain/codes';
+import type { Context } from '../graphql/context';
+import { forbidden, toGraphQLError, unauthenticated } from '../graphql/errors';
+import { loadRecord } from '../schema/records/record.read';
 
 /**
  * Who may read and do what: the one place authorization is decided. Deny by default: a type or field
@@ -160,7 +160,7 @@ const mayReadRecordById = signedIn<unknown, { id: string }>(
   },
 );
 
-export const mayReadRecord = signedInPerParent<{ patient: string; category: string }>(
+const mayReadRecord = signedInPerParent<{ patient: string; category: string }>(
   'mayReadRecord',
   "You hold no active read consent for this record's patient and category.",
   (record, ctx) => ctx.access.mayRead(record.patient, record.category),
@@ -308,14 +308,20 @@ function allowedFields(schema: GraphQLSchema): Map<string, Set<string>> {
   return allowed;
 }
 
+/** The per-object rule of a type: the rule of the whole type, or its `'*'` rule. */
+function perParentRuleOf(typeName: string): PerParentRule | undefined {
+  const rules = (ruleTree as Record<string, unknown>)[typeName];
+  return perParentRules.get(rules) ?? (rules && typeof rules === 'object' ? perParentRules.get((rules as Record<string, unknown>)['*']) : undefined);
+}
+
 /**
- * Decides the per-object rule of `parents` ahead of their fields (e.g. a page of records, right after
- * it was loaded), so each field can use the settled decision without waiting. The decision is the
- * rule's own: this only moves when it is made.
+ * Decides the per-object rule of `typeName` for `parents` ahead of their fields (e.g. a page of records,
+ * right after it was loaded), so each field can use the settled decision without waiting. The decision
+ * is the rule's own: this only moves when it is made. Resolvers reach it as `ctx.decideAhead`.
  */
-export async function decideAhead(shieldRule: unknown, parents: readonly object[], ctx: Context): Promise<void> {
-  const perParent = perParentRules.get(shieldRule);
-  if (!perParent) throw new Error('decideAhead needs a rule made by signedInPerParent.');
+export async function decideAhead(typeName: string, parents: readonly object[], ctx: Context): Promise<void> {
+  const perParent = perParentRuleOf(typeName);
+  if (!perParent) throw new Error(`decideAhead needs a type whose rule is made by signedInPerParent; ${typeName} has none.`);
   await perParent.decideAll(parents, ctx);
 }
 

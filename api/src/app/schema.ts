@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
-import { AnalyticsResolver } from '../analytics/analytics.resolver';
-import { AuditEntryResolver, AuditTrailResolver } from '../audit/audit.resolver';
-import { ConsentResolver } from '../consents/consent.resolver';
-import { EmergencyResolver } from '../emergency/emergency.resolver';
-import { PatientResolver } from '../patients/patient.resolver';
-import { AccountResolver } from '../providers/provider.resolver';
-import { RecordResolver } from '../records/record.resolver';
-import { TreatmentResolver } from '../treatments/treatment.resolver';
-import { HealthResolver } from './health.resolver';
+import { AnalyticsResolver } from '../schema/analytics/analytics.resolver';
+import { AuditEntryResolver, AuditTrailResolver } from '../schema/audit/audit.resolver';
+import { ConsentResolver } from '../schema/consents/consent.resolver';
+import { EmergencyResolver } from '../schema/emergency/emergency.resolver';
+import { PatientResolver } from '../schema/patients/patient.resolver';
+import { AccountResolver } from '../schema/providers/provider.resolver';
+import { RecordResolver } from '../schema/records/record.resolver';
+import { TreatmentResolver } from '../schema/treatments/treatment.resolver';
+import { HealthResolver } from '../schema/health.resolver';
 
 /** Every resolver class of the API, one per domain folder. */
 export const RESOLVERS = [

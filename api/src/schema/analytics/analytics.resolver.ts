@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
-import type { Context } from '../graphql/context';
-import { badInput } from '../graphql/errors';
-import { ConsentsDocument, DailyActivityDocument } from '../graphql/subgraph/documents';
-import { PinnedSubgraph } from '../graphql/subgraph/subgraph-client';
+import type { Context } from '../../graphql/context';
+import { badInput } from '../../graphql/errors';
+import { ConsentsDocument, DailyActivityDocument } from '../../graphql/subgraph/documents';
+import { PinnedSubgraph } from '../../graphql/subgraph/subgraph-client';
 import {
   ActivityGrouping,
   ActivityInput,

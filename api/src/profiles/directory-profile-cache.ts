@@ -1,4 +1,4 @@
-import type { ProfileOf, ProfileService } from '../profiles/profile.service';
+import type { ProfileOf, ProfileService } from './profile.service';
 
 type DirectoryKind = 'provider' | 'researcher';
 

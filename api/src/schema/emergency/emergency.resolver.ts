@@ -1,7 +1,7 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { Context } from '../graphql/context';
-import { Connection, PageArgs, page, pageArgs } from '../graphql/pagination';
-import { EmergencyAccessesDocument } from '../graphql/subgraph/documents';
+import type { Context } from '../../graphql/context';
+import { Connection, PageArgs, page, pageArgs } from '../../graphql/pagination';
+import { EmergencyAccessesDocument } from '../../graphql/subgraph/documents';
 import { Patient } from '../patients/patient.type';
 import { EmergencyAccess } from './emergency.type';
 

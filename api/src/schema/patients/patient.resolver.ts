@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { addressArg } from '../chain/codes';
-import type { Context } from '../graphql/context';
-import { BadInputError } from '../errors';
+import { addressArg } from '../../chain/codes';
+import type { Context } from '../../graphql/context';
+import { BadInputError } from '../../errors';
 import { ProviderProfile, ResearcherProfile } from '../providers/account.type';
 import { recordsPage, RecordPageArgs } from '../records/record.resolver';
 import { RecordConnection } from '../records/record.type';

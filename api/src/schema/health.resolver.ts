@@ -1,5 +1,5 @@
 import { Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import type { Context } from './context';
+import type { Context } from '../graphql/context';
 
 @ObjectType({ description: 'Whether the API and what it reads are up.' })
 export class Health {

@@ -1,8 +1,8 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { Context } from '../graphql/context';
-import { Connection, PageArgs, cursorOf, pageArgs } from '../graphql/pagination';
+import type { Context } from '../../graphql/context';
+import { Connection, PageArgs, cursorOf, pageArgs } from '../../graphql/pagination';
 import { Patient } from '../patients/patient.type';
-import { verifyAuditProof } from './audit-merkle';
+import { verifyAuditProof } from '../../audit/audit-merkle';
 import { AuditAnchorProof, AuditEntry } from './audit.type';
 
 export const AuditEntryConnection = Connection(AuditEntry, 'AuditEntry');

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
-import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -13,40 +12,24 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import mongoose, { type Connection } from 'mongoose';
-import { AuditAnchorContract } from './audit/audit-anchor.chain';
-import { auditBatchModel } from './audit/audit-batch.model';
-import { AuditBatchService } from './audit/audit-batch.service';
-import { auditEntryModel } from './audit/audit-entry.model';
-import { AuditLogService } from './audit/audit-log.service';
-import { NonceStore, SessionStore } from './auth/auth.store';
-import { nonceModel } from './auth/nonce.model';
-import { sessionModel } from './auth/session.model';
-import { sessionMiddleware, sessionOf, siweRoutes } from './auth/siwe.routes';
-import { SiweService } from './auth/siwe.service';
-import { connectChain } from './chain/chain';
-import { LatestBlock } from './chain/block-number';
-import { DecisionCache } from './chain/decision-cache';
-import { DirectoryProfileCache } from './providers/directory-profile-cache';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../stack/database/embedded-mongo';
-import { startExpirySweep } from './database/expiry-sweep';
-import { createContext, type Context } from './graphql/context';
-import { createFormatError, type ErrorLogger } from './graphql/errors';
-import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, type QueryLimits } from './graphql/limits';
-import { buildApiSchema } from './graphql/schema';
-import type { ApiServices, RoundTrips } from './graphql/services';
-import { SubgraphClient } from './graphql/subgraph/subgraph-client';
+import { AuditAnchorContract } from '../audit/audit-anchor.chain';
+import { sessionMiddleware, sessionOf, siweRoutes } from '../auth/siwe.routes';
+import { SiweService } from '../auth/siwe.service';
+import { connectChain } from '../chain/chain';
+import type { Context } from '../graphql/context';
+import { createFormatError, type ErrorLogger } from '../graphql/errors';
+import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, type QueryLimits } from '../graphql/limits';
+import type { ApiServices } from '../graphql/services';
+import { SubgraphClient } from '../graphql/subgraph/subgraph-client';
+import type { ServerConfig } from '../server-config';
+import { createContext } from './context';
+import { createDataLayer } from './data-layer';
 import { shieldSchema } from './permissions';
-import { profileModels } from './profiles/profile.model';
-import { ProfileService } from './profiles/profile.service';
-import { loadMasterKey } from './records/master-key';
-import { RecordIntegrityChecker } from './records/record-integrity.batch';
-import { recordModel } from './records/record.model';
-import { RecordService } from './records/record.service';
-import type { ServerConfig } from './server-config';
+import { buildApiSchema } from './schema';
+import { createServices } from './services';
 
-/** The database the API uses on its MongoDB server. */
-export const DATABASE_NAME = 'health-records';
+/** The database the API uses when MONGODB_URI names none. */
+export { DEFAULT_DATABASE as DATABASE_NAME } from '../database/connection';
 /** Largest accepted JSON body of a GraphQL request. */
 const GRAPHQL_BODY_LIMIT = '256kb';
 
@@ -61,7 +44,7 @@ export interface CreateServerOptions {
 export interface ApiServer {
   app: express.Express;
   services: ApiServices;
-  /** The MongoDB connection string in use (the embedded FerretDB's when MONGODB_URI was not set). */
+  /** The MongoDB connection string in use (MONGODB_URI). */
   mongodbUri: string;
   /** Starts listening; resolves with the URL (e.g. http://127.0.0.1:4000). */
   listen(port: number, host?: string): Promise<{ url: string; port: number }>;
@@ -70,7 +53,7 @@ export interface ApiServer {
    * the AUDIT_ANCHOR_INTERVAL_MS timer runs). Returns how many batches were anchored.
    */
   anchorAuditLog(): Promise<number>;
-  /** Stops the HTTP server, Apollo, timers, the database connection (and the embedded FerretDB it started). */
+  /** Stops the HTTP server, Apollo, timers and the data layer (its sweep and connection). */
   close(): Promise<void>;
 }
 
@@ -101,24 +84,6 @@ function cors(allowedOrigins: string[]) {
   };
 }
 
-async function openDatabase(config: ServerConfig): Promise<{ connection: Connection; uri: string; embedded: EmbeddedMongo | null }> {
-  let embedded: EmbeddedMongo | null = null;
-  let uri = config.data.mongodbUri;
-  if (!uri) {
-    embedded = await startEmbeddedMongo({ dataDir: path.join(config.data.dataDir, 'ferretdb') });
-    uri = embedded.uri;
-  }
-  try {
-    const connection = await mongoose
-      .createConnection(uri, { dbName: DATABASE_NAME, serverSelectionTimeoutMS: 15_000, monitorCommands: true })
-      .asPromise();
-    return { connection, uri, embedded };
-  } catch (error) {
-    await embedded?.stop();
-    throw new Error(`Cannot connect to MongoDB at ${uri.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 /**
  * Builds the API server from validated settings (`loadServerConfig`): the database and its models,
  * the chain and subgraph clients, SIWE routes and Apollo at `/graphql` behind graphql-shield. Tests
@@ -128,50 +93,13 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const logger = options.logger ?? consoleLogger;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, mutationsPerMinute: config.mutationRateLimitPerMinute, ...options.limits };
 
-  const { connection, uri: mongodbUri, embedded } = await openDatabase(config);
+  const layer = await createDataLayer(config.data, { onSweepError: (error) => logger.error('SIWE expiry sweep failed', error) });
   const chain = connectChain(config);
   const subgraph = new SubgraphClient(config.subgraphUrl);
   const timers: (() => void)[] = [];
   try {
-    const profiles = profileModels(connection);
-    const records = recordModel(connection);
-    const auditEntries = auditEntryModel(connection);
-    const auditBatchesModel = auditBatchModel(connection);
-    const nonces = nonceModel(connection);
-    const sessions = sessionModel(connection);
-    // Unique indexes are what uniqueness relies on: build them before serving.
-    await Promise.all([profiles.Profile, records, auditEntries, auditBatchesModel, nonces, sessions].map((model) => model.init()));
-
-    const masterKey = await loadMasterKey({ masterKey: config.data.masterKey, dataDir: config.data.dataDir });
-    const roundTrips: RoundTrips = {
-      get subgraphRequests() {
-        return subgraph.counter.subgraphRequests;
-      },
-      databaseCommands: 0,
-      chainCalls: 0,
-    };
-    connection.getClient().on('commandStarted', () => {
-      roundTrips.databaseCommands += 1;
-    });
-    const auditLog = new AuditLogService(auditEntries);
-    const auditBatches = new AuditBatchService(auditEntries, auditBatchesModel, { batchSize: config.data.auditBatchSize });
-    const services: ApiServices = {
-      config,
-      chain,
-      subgraph,
-      profiles: new ProfileService(profiles),
-      records: new RecordService(records, masterKey, auditLog),
-      integrity: new RecordIntegrityChecker(records, masterKey),
-      auditLog,
-      auditBatches,
-      logger,
-      roundTrips,
-      decisions: new DecisionCache(),
-      latestBlock: new LatestBlock(chain.provider, roundTrips),
-      directoryProfiles: new DirectoryProfileCache(new ProfileService(profiles), config.directoryCacheMs),
-    };
-
-    timers.push(startExpirySweep([nonces, sessions], { intervalMs: config.data.expirySweepMs, onError: (error) => logger.error('SIWE expiry sweep failed', error) }));
+    const services = createServices({ config, layer, chain, subgraph, logger });
+    const { auditBatches } = services;
     const anchor = new AuditAnchorContract(config.deployment.contracts.AuditAnchor.address, chain.auditor.signer);
     let anchoring: Promise<number> | undefined;
     const anchorAuditLog = (): Promise<number> => {
@@ -199,8 +127,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       nonceTtlSeconds: config.nonceTtlSeconds,
       sessionTtlSeconds: config.sessionTtlSeconds,
       sessionCacheMs: config.sessionCacheMs,
-      nonces: new NonceStore(nonces),
-      sessions: new SessionStore(sessions),
+      nonces: layer.nonces,
+      sessions: layer.sessions,
       provider: chain.provider,
     });
 
@@ -269,7 +197,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     return {
       app,
       services,
-      mongodbUri,
+      mongodbUri: layer.database.uri,
       anchorAuditLog,
       listen(port, host = '127.0.0.1') {
         return new Promise((resolve, reject) => {
@@ -291,8 +219,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
           }
           subgraph.close();
           chain.close();
-          await connection.close();
-          await embedded?.stop();
+          await layer.close();
         })();
         return closed;
       },
@@ -301,8 +228,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     for (const stop of timers) stop();
     subgraph.close();
     chain.close();
-    await connection.close();
-    await embedded?.stop();
+    await layer.close();
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Account, type ProviderProfile } from '../providers/account.type';
-import { PageInfo } from '../graphql/pagination';
+import { PageInfo } from '../../graphql/pagination';
 
 export enum Integrity {
   VERIFIED = 'VERIFIED',

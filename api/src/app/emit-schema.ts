@@ -3,7 +3,7 @@
  * the contract with clients (the web client is generated from it), and a test fails when the code and
  * the file differ.
  *
- *   ts-node --transpile-only api/src/graphql/emit-schema.ts [--check]
+ *   ts-node --transpile-only api/src/app/emit-schema.ts [--check]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -2,19 +2,16 @@ import { Interface } from 'ethers';
 import { GraphQLJSON } from 'graphql-scalars';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RecordRegistry__factory } from '../../../typechain-types';
-import { addressArg, bytes32Arg, scopeCode } from '../chain/codes';
-import type { Context } from '../graphql/context';
-import { badInput, notFound } from '../graphql/errors';
-import { BadInputError } from '../errors';
-import type { SubgraphRecord } from '../graphql/loaders';
-import { page, pageArgs } from '../graphql/pagination';
-import type { IntegrityReport } from './integrity';
-import type { RecordSummary } from './record.service';
-import { RecordsPageDocument } from '../graphql/subgraph/documents';
-import { decideAhead, mayReadRecord } from '../permissions';
+import { RecordRegistry__factory } from '../../../../typechain-types';
+import { addressArg, bytes32Arg, scopeCode } from '../../chain/codes';
+import type { Context } from '../../graphql/context';
+import { badInput, notFound } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
+import { page, pageArgs } from '../../graphql/pagination';
+import type { IntegrityReport } from '../../records/integrity';
+import { RecordsPageDocument } from '../../graphql/subgraph/documents';
 import { Account, MemberKind, ProviderProfile, accountOf } from '../providers/account.type';
-import { selects } from '../graphql/selection';
+import { selects } from '../../graphql/selection';
 import {
   ErasedRecord,
   Integrity,
@@ -24,6 +21,7 @@ import {
   RecordConnection,
   RecordVersion,
 } from './record.type';
+import { loadRecord, recordOf } from './record.read';
 
 const registry = new Interface(RecordRegistry__factory.abi);
 const ZERO32 = `0x${'00'.repeat(32)}`;
@@ -45,51 +43,6 @@ async function withFieldPrefix<T>(prefix: string, run: () => Promise<T>): Promis
     }
     throw error;
   }
-}
-
-const seconds = (value: string | null | undefined): Date | null => (value ? new Date(Number(value) * 1000) : null);
-
-/** A record as the subgraph indexed it. */
-export function recordOf(indexed: SubgraphRecord): Record {
-  return {
-    id: indexed.id,
-    patient: indexed.patient.id,
-    category: indexed.categoryName,
-    authorAddress: indexed.author.id,
-    authorAccount: indexed.author,
-    version: indexed.version,
-    erased: indexed.erased,
-    commitment: indexed.commitment,
-    treatmentId: indexed.treatment?.id ?? null,
-    createdAt: seconds(indexed.createdAt),
-    updatedAt: seconds(indexed.updatedAt),
-    anchored: true,
-  };
-}
-
-/** A record prepared in MongoDB whose anchor the index has not seen (yet). */
-function recordOfDocument(document: RecordSummary): Record {
-  return {
-    id: document.recordId,
-    patient: document.patient,
-    category: document.category,
-    authorAddress: document.author,
-    version: 0,
-    erased: document.status === 'erased',
-    commitment: null,
-    treatmentId: null,
-    createdAt: null,
-    updatedAt: null,
-    anchored: false,
-  };
-}
-
-/** One record by id: the index first, else a prepared document. Used by the resolver and the permission rule. */
-export async function loadRecord(ctx: Context, id: string): Promise<Record | null> {
-  const indexed = await ctx.loaders.recordById.load(id);
-  if (indexed) return recordOf(indexed);
-  const document = await ctx.loaders.recordSummary.load(id);
-  return document ? recordOfDocument(document) : null;
 }
 
 @ArgsType()
@@ -133,7 +86,7 @@ export async function recordsPage(
     info && selects(info, ['nodes', 'author', 'providerProfile'])
       ? ctx.loaders.providerProfile.loadMany([...new Set(records.filter((r) => r.authorAccount?.memberKind === MemberKind.PROVIDER).map((r) => r.authorAddress))])
       : Promise.resolve([]);
-  const [, profiles] = await Promise.all([decideAhead(mayReadRecord, records, ctx), prefetch]);
+  const [, profiles] = await Promise.all([ctx.decideAhead('Record', records), prefetch]);
   if (profiles.length > 0) {
     const byAuthor = new Map<string, ProviderProfile | null>();
     for (const profile of profiles) {

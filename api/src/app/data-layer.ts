@@ -12,9 +12,9 @@ import { ProfileService } from '../profiles/profile.service';
 import { loadMasterKey, type MasterKey } from '../records/master-key';
 import { recordModel } from '../records/record.model';
 import { RecordService } from '../records/record.service';
-import { connectDatabase, type DatabaseHandle } from './connection';
-import { startExpirySweep } from './expiry-sweep';
-import { leaseModel } from './lease.model';
+import { connectDatabase, type DatabaseHandle } from '../database/connection';
+import { startExpirySweep } from '../database/expiry-sweep';
+import { leaseModel } from '../database/lease.model';
 
 /** Every model of the data layer, bound to one connection. */
 export function dataModels(connection: DatabaseHandle['connection']) {
@@ -43,15 +43,21 @@ export interface DataLayer {
   auditBatches: AuditBatchService;
   nonces: NonceStore;
   sessions: SessionStore;
-  /** Stops the expiry sweep, closes the connection and stops the embedded database. */
+  /** Stops the expiry sweep and closes the connection. */
   close(): Promise<void>;
 }
 
+export interface DataLayerOptions {
+  /** Where a failed expiry sweep is reported (default: console.error); it is retried at the next tick. */
+  onSweepError?: (error: unknown) => void;
+}
+
 /**
- * Connects (MONGODB_URI, or the embedded FerretDB), creates every index (unique ones included) before
- * returning, loads the master key and starts the expiry sweep of nonces and sessions.
+ * The one way the API opens its database (the server and the tests both call it): connects to
+ * MONGODB_URI, creates every index (unique ones included) before returning, loads the master key and
+ * starts the expiry sweep of nonces and sessions.
  */
-export async function createDataLayer(config: DataConfig = loadDataConfig()): Promise<DataLayer> {
+export async function createDataLayer(config: DataConfig = loadDataConfig(), options: DataLayerOptions = {}): Promise<DataLayer> {
   const database = await connectDatabase(config);
   try {
     const models = dataModels(database.connection);
@@ -60,7 +66,7 @@ export async function createDataLayer(config: DataConfig = loadDataConfig()): Pr
     for (const model of distinct.filter((candidate) => !candidate.baseModelName)) await model.createIndexes();
     const masterKey = await loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir });
     const auditLog = new AuditLogService(models.AuditEntry);
-    const stopSweep = startExpirySweep([models.SiweNonce, models.SiweSession] as never[], { intervalMs: config.expirySweepMs });
+    const stopSweep = startExpirySweep([models.SiweNonce, models.SiweSession] as never[], { intervalMs: config.expirySweepMs, onError: options.onSweepError });
     return {
       database,
       models,

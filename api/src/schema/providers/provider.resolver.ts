@@ -1,8 +1,8 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { addressArg } from '../chain/codes';
-import type { Context } from '../graphql/context';
-import { page, pageArgs } from '../graphql/pagination';
-import { DirectoryDocument } from '../graphql/subgraph/documents';
+import { addressArg } from '../../chain/codes';
+import type { Context } from '../../graphql/context';
+import { page, pageArgs } from '../../graphql/pagination';
+import { DirectoryDocument } from '../../graphql/subgraph/documents';
 import { Account, AccountConnection, MemberKind, MemberStatus, ProviderProfile, ResearcherProfile, accountOf } from './account.type';
 
 @ArgsType()

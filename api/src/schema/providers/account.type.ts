@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfo } from '../graphql/pagination';
+import { PageInfo } from '../../graphql/pagination';
 
 export enum MemberKind {
   NONE = 'NONE',

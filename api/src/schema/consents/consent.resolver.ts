@@ -1,11 +1,11 @@
 import { Contract, Signature, TypedDataEncoder, getAddress, recoverAddress, type Interface } from 'ethers';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { CONSENT_GRANT_TYPES, consentDomain } from '../../../contracts/deployment/consent-grant';
-import { ACCESS_READ, ACCESS_WRITE, addressArg, hexArg, purposeCode, scopeCode } from '../chain/codes';
-import type { Context } from '../graphql/context';
-import { badInput } from '../graphql/errors';
-import { Connection, PageArgs, page, pageArgs } from '../graphql/pagination';
-import { ConsentsDocument, GuardianLinksDocument, type ConsentFields } from '../graphql/subgraph/documents';
+import { CONSENT_GRANT_TYPES, consentDomain } from '../../../../contracts/deployment/consent-grant';
+import { ACCESS_READ, ACCESS_WRITE, addressArg, hexArg, purposeCode, scopeCode } from '../../chain/codes';
+import type { Context } from '../../graphql/context';
+import { badInput } from '../../graphql/errors';
+import { Connection, PageArgs, page, pageArgs } from '../../graphql/pagination';
+import { ConsentsDocument, GuardianLinksDocument, type ConsentFields } from '../../graphql/subgraph/documents';
 import { Patient } from '../patients/patient.type';
 import { Consent, ConsentTermsInput, ConsentTypedData, GuardianLink, RelayConsentInput, RelayedConsent } from './consent.type';
 

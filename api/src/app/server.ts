@@ -18,7 +18,7 @@ import { SiweService } from '../auth/siwe.service';
 import { connectChain } from '../chain/chain';
 import type { Context } from '../graphql/context';
 import { createFormatError, type ErrorLogger } from '../graphql/errors';
-import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, type QueryLimits } from '../graphql/limits';
+import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, mutationRateLimiter, type QueryLimits } from '../graphql/limits';
 import type { ApiServices } from '../graphql/services';
 import { SubgraphClient } from '../graphql/subgraph/subgraph-client';
 import type { ServerConfig } from '../server-config';
@@ -151,6 +151,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       res.json({ ok: true });
     });
 
+    const mutationLimiter = await mutationRateLimiter(
+      limits.mutationsPerMinute,
+      config.mutationRateLimitStore === 'mongodb' ? { kind: 'mongodb', connection: layer.database.connection } : { kind: 'memory' },
+    );
     const schema = shieldSchema(buildApiSchema());
     const apollo = new ApolloServer<Context>({
       schema,
@@ -163,7 +167,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       introspection: true,
       validationRules: [depthLimit(limits.maxDepth), aliasLimit(limits.maxAliases)],
       plugins: [
-        limitsPlugin(schema, limits),
+        limitsPlugin(schema, limits, mutationLimiter),
         ApolloServerPluginDrainHttpServer({ httpServer }),
         // No HTTP caching of personal data, and no per-field hooks on the hot path: cache-control hints
         // would wrap every field resolver. Nothing is reported to Apollo's cloud.

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ProfileOf, ProfileService } from './profile.service';
 
 type DirectoryKind = 'provider' | 'researcher';
@@ -9,29 +10,27 @@ type DirectoryKind = 'provider' | 'researcher';
  * Patients' profiles are personal data and never cached.
  */
 export class DirectoryProfileCache {
-  private readonly entries = new Map<string, { profile: unknown; until: number }>();
+  /** By `kind:address`; null when the directory holds no profile (absent: not cached). */
+  private readonly entries: LRUCache<string, { profile: unknown }> | null;
 
   constructor(
     private readonly profiles: ProfileService,
-    private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
+    ttlMs: number,
+    maxEntries = 10_000,
+  ) {
+    this.entries = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs }) : null;
+  }
 
   /** Profiles of `addresses` in order (null where none): a DataLoader batch function. */
   async load<K extends DirectoryKind>(kind: K, addresses: readonly string[]): Promise<(ProfileOf[K] | null)[]> {
-    const now = Date.now();
-    const result: (ProfileOf[K] | null | undefined)[] = addresses.map((address) => {
-      const entry = this.entries.get(`${kind}:${address}`);
-      return entry && entry.until > now ? (entry.profile as ProfileOf[K] | null) : undefined;
-    });
+    const result: (ProfileOf[K] | null | undefined)[] = addresses.map(
+      (address) => this.entries?.get(`${kind}:${address}`)?.profile as ProfileOf[K] | null | undefined,
+    );
     const missing = addresses.filter((_, index) => result[index] === undefined);
     if (missing.length > 0) {
       const fetched = await this.profiles.getProfiles(kind, missing);
       const byAddress = new Map(missing.map((address, index) => [address, fetched[index] ?? null]));
-      for (const [address, profile] of byAddress) {
-        if (this.ttlMs > 0) this.entries.set(`${kind}:${address}`, { profile, until: now + this.ttlMs });
-      }
-      while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+      for (const [address, profile] of byAddress) this.entries?.set(`${kind}:${address}`, { profile });
       addresses.forEach((address, index) => {
         if (result[index] === undefined) result[index] = byAddress.get(address) ?? null;
       });
@@ -41,6 +40,6 @@ export class DirectoryProfileCache {
 
   /** Forgets a profile after it changed. */
   forget(kind: DirectoryKind, address: string): void {
-    this.entries.delete(`${kind}:${address.toLowerCase()}`);
+    this.entries?.delete(`${kind}:${address.toLowerCase()}`);
   }
 }

@@ -2,9 +2,10 @@ import net from 'node:net';
 
 /**
  * A port that is free on `host` right now. Used when a port is configured as 0 but must be known
- * before its server starts (the API must know the web client's origin for SIWE).
+ * before its server starts (the API must know the web client's origin for SIWE), and by the benches
+ * and tests for the servers they start. The one copy of it.
  */
-export function freePort(host: string): Promise<number> {
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

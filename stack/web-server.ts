@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import express, { type Request, type Response } from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
 
 /** What the web client reads from `/config.json` at start: where the API and the chain are. */
 export interface WebRuntimeConfig {
@@ -16,18 +16,6 @@ export interface WebRuntimeConfig {
   /** Contract addresses, from deployments/<network>.json. */
   contracts: { ConsentManager: string; RecordRegistry: string; ProviderDirectory: string; AuditAnchor: string };
 }
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-};
 
 /**
  * The page may load only its own files and talk only to its own origin (the API is proxied there);
@@ -61,25 +49,60 @@ export async function startWebServer(options: {
   runtimeConfig: WebRuntimeConfig;
 }): Promise<WebServer> {
   const root = path.resolve(options.distDir);
-  const api = new URL(options.apiOrigin);
   const configBody = JSON.stringify(options.runtimeConfig);
+  const pageHeaders = (response: http.ServerResponse, file: string) => {
+    const hashed = file.includes(`${path.sep}assets${path.sep}`);
+    response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+    response.setHeader('x-content-type-options', 'nosniff');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+  };
 
-  const server = http.createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (API_PREFIXES.some((prefix) => url.pathname === prefix.replace(/\/$/, '') || url.pathname.startsWith(prefix))) {
-      forward(request, response, api);
-      return;
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (url.pathname === '/config.json') {
-      response.writeHead(200, { 'content-type': CONTENT_TYPES['.json']!, 'cache-control': 'no-store' }).end(configBody);
-      return;
-    }
-    void serveFile(root, url.pathname, response);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    createProxyMiddleware<Request, Response>({
+      target: options.apiOrigin,
+      pathFilter: (pathname) => API_PREFIXES.some((prefix) => pathname === prefix.replace(/\/$/, '') || pathname.startsWith(prefix)),
+      on: {
+        proxyReq: (upstream, request) => {
+          upstream.setHeader('x-forwarded-host', request.headers.host ?? '');
+          upstream.setHeader('x-forwarded-proto', 'http');
+        },
+        error: (error, _request, response) => {
+          if (!('writeHead' in response) || response.headersSent) {
+            response.destroy(error);
+            return;
+          }
+          response
+            .writeHead(502, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ errors: [{ message: `The API at ${options.apiOrigin} did not answer (${error.message}). Is it running?` }] }));
+        },
+      },
+    }),
+  );
+  app.use((request, response, next) => {
+    if (request.method === 'GET' || request.method === 'HEAD') next();
+    else response.status(405).set('allow', 'GET, HEAD').end();
   });
+  app.get('/config.json', (_request, response) => {
+    response.set('cache-control', 'no-store').type('application/json').send(configBody);
+  });
+  app.use(express.static(root, { cacheControl: false, setHeaders: pageHeaders }));
+  // A client-side route (no file extension): the single page handles it.
+  const notFound = (request: Request, response: Response) => response.status(404).type('text/plain').send(`Not found: ${request.path}`);
+  app.use((request, response) => {
+    if (path.extname(request.path) !== '') {
+      notFound(request, response);
+      return;
+    }
+    const index = path.join(root, 'index.html');
+    pageHeaders(response, index);
+    response.sendFile(index, (error) => {
+      if (error && !response.headersSent) notFound(request, response);
+    });
+  });
+
+  const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new Error(`Port ${options.port} is in use: stop what holds it, or set WEB_PORT.`) : error),
@@ -95,62 +118,4 @@ export async function startWebServer(options: {
         server.closeAllConnections();
       }),
   };
-}
-
-async function serveFile(root: string, pathname: string, response: http.ServerResponse): Promise<void> {
-  let file = path.join(root, path.normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, ''));
-  if (!file.startsWith(root)) {
-    response.writeHead(403).end();
-    return;
-  }
-  let info = await stat(file).catch(() => undefined);
-  if (info?.isDirectory()) {
-    file = path.join(file, 'index.html');
-    info = await stat(file).catch(() => undefined);
-  }
-  if (!info?.isFile()) {
-    // A client-side route: the single page handles it.
-    if (path.extname(pathname) === '') {
-      file = path.join(root, 'index.html');
-      info = await stat(file).catch(() => undefined);
-    }
-    if (!info?.isFile()) {
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`Not found: ${pathname}`);
-      return;
-    }
-  }
-  const hashed = file.includes(`${path.sep}assets${path.sep}`);
-  response.writeHead(200, {
-    'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'content-length': info.size,
-    'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
-    ...SECURITY_HEADERS,
-  });
-  createReadStream(file).pipe(response);
-}
-
-function forward(request: http.IncomingMessage, response: http.ServerResponse, api: URL): void {
-  const upstream = http.request(
-    {
-      host: api.hostname,
-      port: api.port,
-      method: request.method,
-      path: request.url,
-      headers: { ...request.headers, 'x-forwarded-host': request.headers.host, 'x-forwarded-proto': 'http' },
-    },
-    (reply) => {
-      response.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(response);
-    },
-  );
-  upstream.once('error', (error) => {
-    if (response.headersSent) response.destroy(error);
-    else {
-      response
-        .writeHead(502, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ errors: [{ message: `The API at ${api.origin} did not answer (${error.message}). Is it running?` }] }));
-    }
-  });
-  request.pipe(upstream);
 }

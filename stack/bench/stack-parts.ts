@@ -4,7 +4,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { HDNodeWallet, Mnemonic } from 'ethers';
 import { parseDocument } from 'yaml';
@@ -19,17 +18,7 @@ export function hardhatKey(index: number): string {
   return HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`).privateKey;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../free-port';
 
 /**
  * A copy of `graph build`'s output whose data sources point at this test's deployment (addresses and

@@ -73,18 +73,18 @@ module.exports = {
     ...pointDown('parts', PARTS),
     ...pointDown('api/src', API),
     {
-      name: 'api imports the deployment format, never the deploy procedure',
-      comment: 'The API reads deployments/<network>.json through contracts/deployment; deploying is the launcher\'s and the scripts\' job.',
+      name: 'api/src imports only itself, packages, the deployment format and the contract types',
+      comment: 'The API reads deployments/<network>.json through contracts/deployment and binds contracts with typechain-types; deploying is the launcher\'s and the scripts\' job, and the subgraph is reached over GraphQL.',
       severity: 'error',
-      from: { path: '^api/' },
-      to: { path: ['^contracts/deploy/', '^contracts/scripts/'] },
+      from: { path: '^api/src/' },
+      to: { dependencyTypesNot: ['core'], couldNotResolve: false, pathNot: ['^api/', '^contracts/deployment/', '^typechain-types/', '^artifacts/', '(^|/)node_modules/'] },
     },
     {
       name: 'web imports only its own code, the artifacts and its generated types',
       comment: 'The web client is static files built from web/: it reaches the API over GraphQL, never by importing it.',
       severity: 'error',
       from: { path: '^web/' },
-      to: { path: ['^api/', '^stack/', '^subgraph/', '^test/', '^contracts/(deploy|scripts)/'] },
+      to: { dependencyTypesNot: ['core'], couldNotResolve: false, pathNot: ['^web/', '^artifacts/', '^typechain-types/', '(^|/)node_modules/'] },
     },
     {
       name: 'api: every file is in a layer',

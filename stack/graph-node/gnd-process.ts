@@ -109,6 +109,9 @@ export function spawnGnd(options: GndProcessOptions): GndProcess {
     {
       cwd: path.dirname(options.manifest),
       stdio: ['ignore', log, log],
+      // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which stops
+      // graph-node after the parts that use it.
+      detached: true,
       env: {
         ...DEV_CHAIN_ENV,
         ...process.env,

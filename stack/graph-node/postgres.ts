@@ -25,6 +25,8 @@ export interface EmbeddedPostgres {
   port: number;
   pid: number;
   logFile: string;
+  /** Resolves when the server has exited, stopped or not. */
+  exited: Promise<void>;
   /** Fast shutdown (SIGINT), then SIGKILL after 15 s; resolves when the server has exited. */
   stop(): Promise<void>;
 }
@@ -139,6 +141,8 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Embe
     stdio: ['ignore', log, log],
     uid: user?.uid,
     gid: user?.gid,
+    // Its own process group: a Ctrl-C in the terminal reaches the launcher, which stops PostgreSQL last.
+    detached: true,
   });
   closeSync(log);
   const exited = processExited(child);
@@ -175,7 +179,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Embe
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
-  return { adminUrl, port, pid: child.pid!, logFile, stop: interruptOnce(child, 15_000) };
+  return { adminUrl, port, pid: child.pid!, logFile, exited, stop: interruptOnce(child, 15_000) };
 }
 
 /**

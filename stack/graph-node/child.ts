@@ -24,3 +24,23 @@ export function interruptOnce(child: ChildProcess, graceMs: number): () => Promi
     return stopping;
   };
 }
+
+const alive = new Set<ChildProcess>();
+let hooked = false;
+
+/**
+ * graph-node and PostgreSQL run in process groups of their own (a terminal's Ctrl-C must not reach
+ * them before the parts that use them are stopped), so nothing ends them when this process ends.
+ * This kills `child` when this process exits without having stopped it (an uncaught error, a test
+ * worker ending after a timeout), so it is never orphaned. A SIGKILL of this process is the one case
+ * no hook sees.
+ */
+export function killOnExit(child: ChildProcess): void {
+  alive.add(child);
+  child.once('exit', () => alive.delete(child));
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const running of alive) running.kill('SIGKILL');
+  });
+}

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { interruptOnce, processExited } from './child';
+import { interruptOnce, killOnExit, processExited } from './child';
 import { lastLines } from './log-tail';
 
 /** The ports of one graph-node, all on 127.0.0.1. */
@@ -121,6 +121,7 @@ export function spawnGnd(options: GndProcessOptions): GndProcess {
     },
   );
   closeSync(log);
+  killOnExit(child);
   const exited = processExited(child);
   return { pid: child.pid!, child, exited, stop: interruptOnce(child, 10_000) };
 }

@@ -9,12 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { assertPortFree, freePort } from '../../api/src/stack/free-port';
-import { interruptOnce, processExited } from './child';
+import { interruptOnce, killOnExit, processExited } from './child';
 import { lastLines } from './log-tail';
 
 export const POSTGRES_USER = 'graph';
@@ -115,12 +115,27 @@ async function initialise(folder: string, dataDir: string, bin: string, logFile:
   writeFileSync(path.join(folder, 'password'), password, { mode: 0o600 });
 }
 
+/**
+ * The cluster's owner must reach its folder: the folder is made traversable (not listable) for
+ * others, and every folder above it must be already, else the error says which one to open.
+ */
+function assertReachable(folder: string, user: { name: string }): void {
+  chmodSync(folder, 0o711);
+  for (let dir = path.dirname(path.resolve(folder)); ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(`PostgreSQL runs as the user ${user.name} (it refuses root), which cannot reach ${dir}: \`chmod o+x ${dir}\`, or choose a data folder elsewhere (DATA_DIR).`);
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 /** Starts (initialising on first use) the PostgreSQL cluster kept in `folder`, on 127.0.0.1. */
 export async function startPostgres(options: StartPostgresOptions): Promise<EmbeddedPostgres> {
   const { folder, durable = true, timeoutMs = 60_000 } = options;
   const bin = postgresBinDir();
   const user = unprivilegedUser();
   mkdirSync(folder, { recursive: true });
+  if (user) assertReachable(folder, user);
   const dataDir = path.join(folder, 'pgdata');
   const logFile = path.join(folder, 'postgres.log');
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(folder, dataDir, bin, logFile, user);
@@ -145,6 +160,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Embe
     detached: true,
   });
   closeSync(log);
+  killOnExit(child);
   const exited = processExited(child);
   const adminUrl = `postgresql://${POSTGRES_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 

@@ -136,9 +136,11 @@ export function explainGndFailure(logFile: string, ports: GraphNodePorts, portVa
       .map(([key, port]) => `${portVariables[key as keyof GraphNodePorts] ?? key} (${port})`)
       .join(', ');
     hint = `one of its ports is in use: ${names}; stop what holds it or choose other ports`;
-  } else if (/Error deploying subgraphs|Failed to drop and recreate subgraph|failed to resolve|Subgraph validation/i.test(text)) {
-    hint = 'graph-node rejected the subgraph build: run `npm run build:subgraph` and read the error below';
-  } else if (/connection refused|error sending request|Trying again after/i.test(text)) {
+  } else if (/Error deploying subgraphs|Failed to drop and recreate subgraph|failed to resolve|Subgraph validation/i.test(text) || /Re-deploying subgraph/.test(tail.at(-1) ?? '')) {
+    // gnd dev exits as soon as a deployment fails, often before its logger has written why: its last
+    // line is then the redeploy it started.
+    hint = 'graph-node rejected the subgraph build: rebuild it with `npm run build:subgraph`, which reports what is wrong; graph-node\'s last lines';
+  } else if (/connection refused|error sending request/i.test(text)) {
     hint = 'it cannot reach the chain\'s JSON-RPC: check that the chain runs (RPC_URL)';
   } else if (/database|postgres/i.test(text) && /error|failed/i.test(text)) {
     hint = 'it cannot use its PostgreSQL database';

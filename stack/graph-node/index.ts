@@ -4,6 +4,7 @@
  * graph-node on it. `stop()` stops graph-node, drops a throw-away database and stops a cluster it
  * started, in that order.
  */
+import path from 'node:path';
 import { startGraphNode, type GraphNode, type GraphNodeOptions } from './graph-node';
 import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
 
@@ -64,4 +65,29 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
     await stop();
     throw error;
   }
+}
+
+/**
+ * graph-node for a benchmark or a one-off script: its own throw-away PostgreSQL cluster in `folder`
+ * (no fsync; the folder itself, which PostgreSQL's unprivileged owner may enter when run as root),
+ * its log in `folder`/graph-node.log, the subgraph named health-records.
+ */
+export function startScratchGraphNode(options: {
+  manifest: string;
+  rpcUrl: string;
+  folder: string;
+  env?: Record<string, string>;
+  onWarning?: (message: string) => void;
+}): Promise<LocalGraphNode> {
+  return startLocalGraphNode({
+    manifest: options.manifest,
+    rpcUrl: options.rpcUrl,
+    subgraphName: 'health-records',
+    postgresFolder: options.folder,
+    durable: false,
+    database: 'scratch',
+    logFile: path.join(options.folder, 'graph-node.log'),
+    env: options.env,
+    onWarning: options.onWarning,
+  });
 }

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { introspectQuerySchema } from '../../stack/graph-node/query-schema';
 import { deploySystem, type System } from '../fixtures/deploy';
 import { startChainServer } from '../fixtures/chain-server';
 import { runScenario, type ScenarioResult } from '../fixtures/scenario';
@@ -262,5 +263,12 @@ describe('subgraph mappings', () => {
       b: r1Anchor.block,
     });
     expect(data.record).toEqual({ version: 1, commitment: r1.commitments[0] });
+  });
+});
+
+describe("graph-node's query schema", () => {
+  it('is the committed subgraph/query-schema.graphql the API is typed against (npm run codegen:subgraph-schema rewrites it)', async () => {
+    const committed = readFileSync(path.resolve(__dirname, '../../subgraph/query-schema.graphql'), 'utf8');
+    expect(await introspectQuerySchema(node.queryUrl)).toBe(committed);
   });
 });

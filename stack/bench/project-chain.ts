@@ -7,11 +7,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Interface, encodeBytes32String, keccak256, solidityPacked, toUtf8Bytes, zeroPadBytes, type InterfaceAbi } from 'ethers';
-import { deployHealthRecords } from '../../../../contracts/deploy/deploy';
-import type { HardhatChain } from '../support/hardhat-chain';
+import { Interface, JsonRpcProvider, encodeBytes32String, keccak256, solidityPacked, toUtf8Bytes, zeroPadBytes, type InterfaceAbi } from 'ethers';
+import { deployHealthRecords } from '../../contracts/deploy/deploy';
 
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
+const REPO_ROOT = path.resolve(__dirname, '../..');
+
+/** JSON-RPC calls to the benchmark's chain. */
+export async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const body = (await response.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method} failed: ${body.error.message}`);
+  return body.result as T;
+}
 export const PROJECT_CONTRACTS = ['ProviderDirectory', 'ConsentManager', 'RecordRegistry', 'AuditAnchor'] as const;
 
 export function projectInterface(name: (typeof PROJECT_CONTRACTS)[number]): Interface {
@@ -21,10 +28,10 @@ export function projectInterface(name: (typeof PROJECT_CONTRACTS)[number]): Inte
 }
 
 /** Deploys the contracts and makes at least `events` events. Returns the contract addresses. */
-export async function buildProjectChain(chain: HardhatChain, events: number): Promise<Record<string, string>> {
-  const accounts: string[] = await chain.rpc('eth_accounts');
+export async function buildProjectChain(url: string, events: number): Promise<Record<string, string>> {
+  const accounts = await rpc<string[]>(url, 'eth_accounts');
   const [, registrar, auditor] = accounts;
-  const { deployment } = await deployHealthRecords(await chain.signer(0), { network: 'localhost', registrar, auditor });
+  const { deployment } = await deployHealthRecords(await new JsonRpcProvider(url).getSigner(0), { network: 'localhost', registrar, auditor });
   const networks = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'subgraph', 'networks.json'), 'utf8')) as Record<string, Record<string, { address: string }>>;
   const addresses: Record<string, string> = {};
   for (const name of PROJECT_CONTRACTS) {
@@ -44,14 +51,14 @@ export async function buildProjectChain(chain: HardhatChain, events: number): Pr
   const farFuture = 2n ** 40n;
   // Explicit nonces: Hardhat may handle the requests of one batch concurrently.
   const nonces = new Map<string, number>();
-  for (const account of [auditor, ...patients]) nonces.set(account, Number(await chain.rpc<string>('eth_getTransactionCount', [account, 'pending'])));
+  for (const account of [auditor, ...patients]) nonces.set(account, Number(await rpc<string>(url, 'eth_getTransactionCount', [account, 'pending'])));
   const tx = (from: string, to: string, data: string) => {
     const nonce = nonces.get(from)!;
     nonces.set(from, nonce + 1);
     return { method: 'eth_sendTransaction', params: [{ from, to, data, gas: '0x61a80', nonce: `0x${nonce.toString(16)}` }] };
   };
 
-  await chain.rpc('evm_setAutomine', [false]);
+  await rpc(url, 'evm_setAutomine', [false]);
   try {
     for (let round = 0; round < rounds; round++) {
       const category = encodeBytes32String(`category-${round % 7}`);
@@ -70,7 +77,7 @@ export async function buildProjectChain(chain: HardhatChain, events: number): Pr
         batch.push(tx(patient, addresses.ConsentManager, consents.encodeFunctionData('appointGuardian', [guardian, 0])));
       });
       batch.push(tx(auditor, addresses.AuditAnchor, audit.encodeFunctionData('anchorAuditBatch', [keccak256(solidityPacked(['uint256'], [round + 1])), 10, 1, 2])));
-      const response = await fetch(chain.url, {
+      const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(batch.map((call, id) => ({ jsonrpc: '2.0', id, ...call }))),
@@ -78,10 +85,10 @@ export async function buildProjectChain(chain: HardhatChain, events: number): Pr
       const results = (await response.json()) as { error?: { message: string } }[];
       const failed = results.find((r) => r.error);
       if (failed) throw new Error(`sending round ${round} failed: ${failed.error!.message}`);
-      await chain.rpc('evm_mine');
+      await rpc(url, 'evm_mine');
     }
   } finally {
-    await chain.rpc('evm_setAutomine', [true]);
+    await rpc(url, 'evm_setAutomine', [true]);
   }
   return addresses;
 }

@@ -136,9 +136,9 @@ export function explainGndFailure(logFile: string, ports: GraphNodePorts, portVa
       .map(([key, port]) => `${portVariables[key as keyof GraphNodePorts] ?? key} (${port})`)
       .join(', ');
     hint = `one of its ports is in use: ${names}; stop what holds it or choose other ports`;
-  } else if (/Error deploying subgraphs|Failed to drop and recreate subgraph|failed to resolve|Subgraph validation/i.test(text) || /Re-deploying subgraph/.test(tail.at(-1) ?? '')) {
-    // gnd dev exits as soon as a deployment fails, often before its logger has written why: its last
-    // line is then the redeploy it started.
+  } else if (/Error deploying subgraphs|Failed to drop and recreate subgraph|failed to resolve|Subgraph validation/i.test(text) || deployStartedNotFinished(tail)) {
+    // gnd dev exits as soon as a deployment fails, often before its logger has written why: the log
+    // then ends with the redeploy it started and no "Subgraph deployed".
     hint = 'graph-node rejected the subgraph build: rebuild it with `npm run build:subgraph`, which reports what is wrong; graph-node\'s last lines';
   } else if (/connection refused|error sending request/i.test(text)) {
     hint = 'it cannot reach the chain\'s JSON-RPC: check that the chain runs (RPC_URL)';
@@ -146,4 +146,9 @@ export function explainGndFailure(logFile: string, ports: GraphNodePorts, portVa
     hint = 'it cannot use its PostgreSQL database';
   }
   return `${hint}.\n  ${tail.join('\n  ')}`;
+}
+
+function deployStartedNotFinished(tail: string[]): boolean {
+  const started = tail.map((line) => line.includes('Re-deploying subgraph')).lastIndexOf(true);
+  return started >= 0 && !tail.slice(started).some((line) => line.includes('Subgraph deployed'));
 }

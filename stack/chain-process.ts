@@ -1,36 +1,58 @@
 /**
- * The embedded chain, run as its own process by `chain.ts`: Hardhat's network (chain id 31337, the
- * well-known test accounts) served over JSON-RPC. It is a separate process because the local subgraph
- * node answers `ethereum.call` synchronously, blocking its own thread while it waits for the chain.
+ * The embedded chain, run as its own process by `chain.ts`: anvil (from npm, `@foundry-rs/anvil`)
+ * with chain id 31337 and Hardhat's well-known test accounts, keeping its state in a file of the data
+ * folder (written every second and on exit), so a restart resumes the chain where it stopped.
  *
- * argv: <host> <port>. Prints one JSON line `{"event":"ready","url":...}` when listening, and exits
- * when its standard input closes, so it never outlives the stack, even when the stack crashes.
+ * argv: <host> <port> [<state file>] (without one, the chain lives in memory). Prints one JSON line `{"event":"ready","url":...}` when anvil
+ * listens, and stops anvil (which then writes its state) when its standard input closes, so the chain
+ * never outlives the stack, even when the stack crashes.
  */
-import hre from 'hardhat';
-import { JsonRpcServer } from 'hardhat/internal/hardhat-network/jsonrpc/server';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { anvilBinary } from './anvil-binary';
+import { TEST_MNEMONIC } from './demo-accounts';
 
-async function main(): Promise<void> {
-  const [host = '127.0.0.1', portText = '8545'] = process.argv.slice(2);
-  const server = new JsonRpcServer({ hostname: host, port: Number(portText), provider: hre.network.provider });
-  const { address, port } = await server.listen();
-  process.stdout.write(`${JSON.stringify({ event: 'ready', url: `http://${address}:${port}`, pid: process.pid })}\n`);
+const [host = '127.0.0.1', portText = '8545', stateFile] = process.argv.slice(2);
+const anvil = spawn(
+  anvilBinary(),
+  [
+    '--host', host,
+    '--port', portText,
+    '--chain-id', '31337',
+    '--mnemonic', TEST_MNEMONIC,
+    '--accounts', '20',
+    '--balance', '10000',
+    '--hardfork', 'cancun',
+    // graph-node and the API read contract state at past blocks, also after a restart.
+    ...(stateFile ? ['--state', stateFile, '--state-interval', '1', '--preserve-historical-states'] : []),
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 
-  const stop = async () => {
-    await server.close().catch(() => undefined);
-    process.exit(0);
-  };
-  process.stdin.on('end', stop);
-  process.stdin.on('close', stop);
-  process.stdin.resume();
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', () => undefined); // the stack stops this process itself, after the parts that use it
-}
-
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`The chain could not start: ${message}\n`);
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    process.stderr.write('Another process holds that port: stop it, or set CHAIN_PORT (or RPC_URL for an existing chain).\n');
+createInterface({ input: anvil.stdout }).on('line', (line) => {
+  const listening = /^Listening on (\S+):(\d+)$/.exec(line.trim());
+  if (listening) {
+    process.stdout.write(`${JSON.stringify({ event: 'ready', url: `http://${listening[1]}:${listening[2]}`, pid: anvil.pid })}\n`);
+  } else if (/error|panic/i.test(line)) {
+    process.stderr.write(`${line}\n`);
   }
+});
+anvil.on('error', (error) => {
+  process.stderr.write(`anvil could not be started: ${error.message}\n`);
   process.exit(1);
 });
+anvil.on('exit', (code, signal) => {
+  if (!stopping) process.stderr.write(`anvil exited (${signal ?? `exit code ${code}`}).\n`);
+  process.exit(stopping ? 0 : 1);
+});
+
+let stopping = false;
+const stop = () => {
+  stopping = true;
+  anvil.kill('SIGTERM');
+};
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);
+process.on('SIGINT', () => undefined); // the stack stops this process itself, after the parts that use it

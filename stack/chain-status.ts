@@ -20,6 +20,13 @@ export async function currentBlock(rpcUrl: string): Promise<number> {
   return Number(BigInt(hex));
 }
 
+/** The hash of block `number`. */
+export async function blockHash(rpcUrl: string, number: number): Promise<string> {
+  const found = await rpc<{ hash: string } | null>(rpcUrl, 'eth_getBlockByNumber', [`0x${number.toString(16)}`, false]);
+  if (!found) throw new Error(`The chain at ${rpcUrl} has no block ${number}.`);
+  return found.hash;
+}
+
 /** `<network>-<chain id>-<start of the deployment block's hash>`: one persisted index per deployment. */
 export async function indexFolderName(network: string, chain: StackChain, deployment: Deployment): Promise<string> {
   const block = deployment.contracts.ConsentManager.blockNumber;

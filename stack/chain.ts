@@ -1,26 +1,36 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '../api/src/config';
 import { spawnWithReadyLine } from './child-process';
 
-/** The chain the stack talks to: its own Hardhat network, or an existing endpoint. */
+/** The chain the stack talks to: its own anvil, or an existing endpoint. */
 export interface StackChain {
   url: string;
   chainId: number;
-  /** True when the stack started it (a fresh chain: contracts must be deployed). */
+  /** True when the stack started it (anvil, its state kept in the data folder). */
   embedded: boolean;
   /** PID of the chain process the stack started. */
   pid?: number;
   stop(): Promise<void>;
 }
 
-/** Starts Hardhat's network as a child process on `host:port` (0: a free port). */
-export async function startEmbeddedChain(host: string, port: number, onOutput?: (line: string) => void): Promise<StackChain> {
+/**
+ * Starts anvil as a child process on `host:port` (0: a free port). With `stateFile` its state is
+ * loaded from that file when it exists, and written to it every second and when the chain stops;
+ * without, the chain lives in memory only (benches, scripts).
+ */
+export async function startEmbeddedChain(
+  host: string,
+  port: number,
+  { stateFile, onOutput }: { stateFile?: string; onOutput?: (line: string) => void } = {},
+): Promise<StackChain> {
+  if (stateFile) await mkdir(path.dirname(stateFile), { recursive: true });
   const child = await spawnWithReadyLine<{ event: 'ready'; url: string }>({
-    name: 'The embedded chain (Hardhat network)',
+    name: 'The embedded chain (anvil)',
     command: process.execPath,
-    args: ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'chain-process.ts'), host, String(port)],
+    args: ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'chain-process.ts'), host, String(port), ...(stateFile ? [stateFile] : [])],
     cwd: REPO_ROOT,
-    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', TS_NODE_TRANSPILE_ONLY: 'true' },
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     timeoutMs: 60_000,
     onOutput,
   });

@@ -1,5 +1,7 @@
 import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { deployHealthRecords, writeDeployment } from '../contracts/deploy/deploy';
 import { CONTRACT_NAMES, deploymentPath, readDeployment, type Deployment } from '../contracts/deployment/deployment';
 import { testWallet } from './demo-accounts';
@@ -11,6 +13,11 @@ export interface DeployStepOptions {
   network: string;
   /** Key to deploy with on a chain the stack did not start. */
   deployerKey?: string;
+  /**
+   * Where the deployment on the embedded chain is kept with the chain's state: reused from there when
+   * its contracts are on the chain (a restart), else written there after deploying.
+   */
+  keptDeploymentFile?: string;
   log: (line: string) => void;
 }
 
@@ -24,13 +31,24 @@ async function deployedOn(provider: JsonRpcProvider, deployment: Deployment): Pr
 
 /**
  * Makes sure the contracts are on the chain and `deployments/<network>.json` and
- * `subgraph/networks.json` describe them. A fresh embedded chain always gets a fresh deployment (the
- * deployer, registrar and auditor are test accounts 0, 1, 2); on another chain an existing deployment
- * file is reused when its contracts have code there, else `DEPLOYER_PRIVATE_KEY` deploys.
+ * `subgraph/networks.json` describe them. The embedded chain reuses the deployment kept with its
+ * state, or gets a fresh one (the deployer, registrar and auditor are test accounts 0, 1, 2); on another
+ * chain an existing deployment file is reused when its contracts have code there, else
+ * `DEPLOYER_PRIVATE_KEY` deploys.
  */
 export async function ensureDeployment(options: DeployStepOptions): Promise<Deployment> {
   const provider = new JsonRpcProvider(options.chain.url, options.chain.chainId, { staticNetwork: true });
+  const kept = options.keptDeploymentFile;
   try {
+    if (options.chain.embedded && kept && existsSync(kept)) {
+      const existing = JSON.parse(await readFile(kept, 'utf8')) as Deployment;
+      if (existing.network === options.network && (await deployedOn(provider, existing))) {
+        await writeDeployment(existing);
+        options.log(`kept from the previous run (${kept}); wrote ${deploymentPath(options.network)} and subgraph/networks.json`);
+        return existing;
+      }
+      options.log(`${kept} names contracts that are not on the chain; deploying again`);
+    }
     if (!options.chain.embedded && existsSync(deploymentPath(options.network))) {
       const existing = await readDeployment(options.network);
       if (existing.chainId === options.chain.chainId && (await deployedOn(provider, existing))) {
@@ -57,6 +75,10 @@ export async function ensureDeployment(options: DeployStepOptions): Promise<Depl
     }
     const { deployment } = await deployHealthRecords(new NonceManager(deployer), { network: options.network, registrar, auditor });
     await writeDeployment(deployment);
+    if (options.chain.embedded && kept) {
+      await mkdir(path.dirname(kept), { recursive: true });
+      await writeFile(kept, `${JSON.stringify(deployment, null, 2)}\n`);
+    }
     options.log(`wrote ${deploymentPath(options.network)} and subgraph/networks.json`);
     for (const name of CONTRACT_NAMES) {
       options.log(`${name.padEnd(18)} ${deployment.contracts[name].address} (block ${deployment.contracts[name].blockNumber})`);

@@ -6,9 +6,9 @@ import { REPO_ROOT } from '../api/src/config';
  * its URL points the stack at an existing one instead (a real chain, graph-node, MongoDB).
  */
 export interface StackConfig {
-  /** An existing EVM JSON-RPC endpoint (`RPC_URL`); unset: a Hardhat network child on `chainPort`. */
+  /** An existing EVM JSON-RPC endpoint (`RPC_URL`); unset: an anvil child on `chainPort`, its state kept in the data folder. */
   rpcUrl?: string;
-  /** Port of the embedded Hardhat network (`CHAIN_PORT`, default 8545; 0 picks a free port). */
+  /** Port of the embedded anvil chain (`CHAIN_PORT`, default 8545; 0 picks a free port). */
   chainPort: number;
   /** Network name of the deployment file and the subgraph build (`GRAPH_NETWORK`, default `localhost`). */
   network: string;
@@ -48,8 +48,10 @@ export interface StackConfig {
   publicUrl?: string;
   /** Folder of the stack's state: database files, logs (`DATA_DIR`, default `.data/`). */
   dataDir: string;
-  /** Seed the demo data (`--no-demo` or `DEMO=false` turns it off). */
+  /** Seed the demo data into an empty data folder (`--no-demo` or `DEMO=false` turns it off). */
   demo: boolean;
+  /** Delete the stack's state in the data folder first (`--fresh`): chain, index, database. */
+  fresh: boolean;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -79,9 +81,11 @@ function url(env: NodeJS.ProcessEnv, name: string, example: string): string | un
 
 /** Reads the stack's settings from the environment and the command line; throws naming what is wrong. */
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): StackConfig {
-  const unknown = argv.filter((arg) => arg !== '--no-demo' && arg !== '--demo');
+  const unknown = argv.filter((arg) => !['--no-demo', '--demo', '--fresh'].includes(arg));
   if (unknown.length > 0) {
-    throw new Error(`Unknown option ${unknown.join(' ')}. \`npm start\` accepts only \`-- --no-demo\` (skip the demo data).`);
+    throw new Error(
+      `Unknown option ${unknown.join(' ')}. \`npm start\` accepts \`-- --no-demo\` (skip the demo data) and \`-- --fresh\` (delete the kept chain, index and database first).`,
+    );
   }
   const deployerKey = env.DEPLOYER_PRIVATE_KEY?.trim() || undefined;
   if (deployerKey && !/^0x[0-9a-fA-F]{64}$/.test(deployerKey)) {
@@ -116,5 +120,6 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: read
     publicUrl: url(env, 'PUBLIC_URL', 'http://192.168.1.20:3000'),
     dataDir: path.resolve(REPO_ROOT, env.DATA_DIR?.trim() || '.data'),
     demo: !argv.includes('--no-demo') && demoEnv !== 'false' && demoEnv !== '0',
+    fresh: argv.includes('--fresh'),
   };
 }

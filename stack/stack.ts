@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Deployment } from '../contracts/deployment/deployment';
@@ -9,6 +10,7 @@ import { loadServerConfig } from '../api/src/server-config';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
 import { apiEnvironmentFor } from './api-environment';
 import { currentBlock, indexFolderName, waitUntilIndexed } from './chain-status';
+import { bindToChain, dataFolder, deleteStackState } from './data-folder';
 import { seedDemo } from './demo-seed';
 import { ensureDeployment } from './deploy-step';
 import { assertPortFree, freePort } from './free-port';
@@ -33,6 +35,8 @@ export interface RunningStack {
     web: string;
     mongodb: string;
   };
+  /** True when the stack resumed the state a previous run left in the data folder (no demo seeded). */
+  kept: boolean;
   /** Which parts the stack started itself (the rest were given by URL). */
   embedded: { chain: boolean; subgraph: boolean; mongodb: boolean };
   /** PIDs of the child processes the stack started. */
@@ -102,18 +106,28 @@ export async function startStack({
     const webOrigin = config.publicUrl ? new URL(config.publicUrl).origin : `http://${config.host}:${webPort}`;
     const apiOrigin = `http://${config.host}:${apiPort}`;
 
-    const chain: StackChain = await progress.step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: Hardhat network', async (detail) => {
+    if (config.fresh) await progress.step('Starting over (--fresh)', (detail) => deleteStackState(config.dataDir, detail));
+    const folder = dataFolder(config.dataDir);
+    if (!folder.kept && !config.rpcUrl) {
+      // No chain recorded: whatever an earlier run left has no chain to match (the launcher before
+      // the chain kept its state wiped these at every start).
+      await rm(folder.chainState, { force: true });
+      await rm(path.join(stateDir, 'ferretdb'), { recursive: true, force: true });
+    }
+
+    const chain: StackChain = await progress.step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: anvil', async (detail) => {
       if (config.rpcUrl) return connectChain(config.rpcUrl);
       if (config.chainPort) await assertPortFree(config.host, config.chainPort, 'CHAIN_PORT (or RPC_URL to use a running chain)');
-      const started = await startEmbeddedChain(config.host, config.chainPort, (line) => progress.info(`[chain] ${line}`));
-      detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid})`);
+      const started = await startEmbeddedChain(config.host, config.chainPort, { stateFile: folder.chainState, onOutput: (line) => progress.info(`[chain] ${line}`) });
+      stops.push({ name: 'the chain', stop: started.stop });
+      detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid}, state ${folder.kept ? 'kept in' : 'kept from now on in'} ${folder.chainState})`);
       return started;
     });
-    stops.push({ name: 'the chain', stop: chain.stop });
     if (chain.pid) pids.push(chain.pid);
+    await bindToChain(folder, chain);
 
     const deployment = await progress.step('Contracts', (detail) =>
-      ensureDeployment({ chain, network: config.network, deployerKey: config.deployerKey, log: detail }),
+      ensureDeployment({ chain, network: config.network, deployerKey: config.deployerKey, keptDeploymentFile: folder.deploymentFile, log: detail }),
     );
 
     if (!config.subgraphUrl) {
@@ -136,16 +150,15 @@ export async function startStack({
           postgresAdminUrl: config.graphNodePostgresUrl,
           postgresFolder: path.join(stateDir, 'graph-node', 'postgres'),
           postgresPort: config.postgresPort,
-          // A fresh embedded chain needs a fresh index; an existing chain's index is kept per chain
-          // and deployment, so another chain or a redeployment never meets a stale one. On a shared
-          // server (GRAPH_NODE_POSTGRES_URL: the tests') each stack has a throw-away database.
+          // The index is kept with the chain it indexes (the data folder is bound to one chain), per
+          // deployment on a chain the stack did not start, so a redeployment never meets a stale one.
+          // On a shared server (GRAPH_NODE_POSTGRES_URL: the tests') each data folder has its own.
           database: config.graphNodePostgresUrl
-            ? `stack_${process.pid}_${Date.now().toString(36)}`
+            ? `stack_${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 16)}`
             : chain.embedded
               ? 'graph_node'
               : `graph_node_${(await indexFolderName(config.network, chain, deployment)).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`,
-          freshDatabase: chain.embedded,
-          dropDatabaseOnStop: Boolean(config.graphNodePostgresUrl),
+          freshDatabase: chain.embedded && !folder.kept,
           onWarning: (line) => progress.info(`    ${line}`),
           onCrash: (message) => onCrash(`graph-node stopped: ${message}`),
         });
@@ -164,16 +177,11 @@ export async function startStack({
 
     const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
       if (config.mongodbUri) return config.mongodbUri;
-      const folder = path.join(stateDir, 'ferretdb');
-      if (chain.embedded) {
-        // The embedded chain starts empty, so its database does too: old documents would name records
-        // and consents the new chain has never seen.
-        await rm(folder, { recursive: true, force: true });
-      }
-      const mongo = await startEmbeddedMongo({ dataDir: folder, buildLog: detail });
+      const files = path.join(stateDir, 'ferretdb');
+      const mongo = await startEmbeddedMongo({ dataDir: files, buildLog: detail });
       stops.push({ name: 'the database', stop: mongo.stop });
       pids.push(mongo.pid);
-      detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), folder)})`);
+      detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), files)})`);
       return `${mongo.uri.replace(/\/$/, '')}/health-records`;
     });
 
@@ -218,7 +226,9 @@ export async function startStack({
       detail(server.url);
     });
 
-    if (config.demo && chain.embedded) {
+    if (config.demo && chain.embedded && folder.kept) {
+      progress.info(`    (demo data: kept from the previous run in ${folder.dir}; \`npm start -- --fresh\` seeds it anew)`);
+    } else if (config.demo && chain.embedded) {
       await progress.step('Demo data', async (detail) => {
         const { blockNumber } = await seedDemo({ rpcUrl: chain.url, chainId: chain.chainId, deployment, apiOrigin, log: detail });
         if ('waitForBlock' in subgraph) await subgraph.waitForBlock(blockNumber);
@@ -241,6 +251,7 @@ export async function startStack({
         web: webOrigin,
         mongodb: mongodbUri,
       },
+      kept: folder.kept,
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },
       pids,
       stop: stopAll,

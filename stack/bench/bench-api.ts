@@ -4,7 +4,7 @@
  * same 50 records are read straight from graph-node in the same run. Prints one JSON object:
  * { requestsPerSecond, p50Ms, p99Ms, subgraphOnlyRequestsPerSecond, ... }.
  *
- * Every part runs as its own process, as in a deployment: Hardhat's network, graph-node (gnd dev) on PostgreSQL,
+ * Every part runs as its own process, as in a deployment: anvil, graph-node (gnd dev) on PostgreSQL,
  * FerretDB, the API, and this process as the load generator. Setting up (deploying, seeding,
  * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 32),
  * --workers <n> (API instances on the port through node:cluster, default 1); environment:

@@ -32,6 +32,7 @@ describe('loadStackConfig', () => {
       publicUrl: undefined,
       dataDir: path.join(REPO_ROOT, '.data'),
       demo: true,
+      fresh: false,
     });
   });
 
@@ -47,6 +48,7 @@ describe('loadStackConfig', () => {
       apiPort: 4100,
       demo: false,
     });
+    expect(loadStackConfig({}, ['--fresh']).fresh).toBe(true);
   });
 
   test('mistakes are refused with the variable and the fix', () => {
@@ -54,7 +56,9 @@ describe('loadStackConfig', () => {
     expect(() => loadStackConfig({ RPC_URL: 'localhost:8545' }, [])).toThrow(/RPC_URL has an unsupported scheme localhost:/);
     expect(() => loadStackConfig({ MONGODB_URI: 'http://db' }, [])).toThrow('MONGODB_URI must start with mongodb:// or mongodb+srv://.');
     expect(() => loadStackConfig({ DEPLOYER_PRIVATE_KEY: '0x1234' }, [])).toThrow('DEPLOYER_PRIVATE_KEY must be 0x followed by 64 hex digits.');
-    expect(() => loadStackConfig({}, ['--demo-data'])).toThrow('Unknown option --demo-data. `npm start` accepts only `-- --no-demo` (skip the demo data).');
+    expect(() => loadStackConfig({}, ['--demo-data'])).toThrow(
+      'Unknown option --demo-data. `npm start` accepts `-- --no-demo` (skip the demo data) and `-- --fresh` (delete the kept chain, index and database first).',
+    );
   });
 });
 

@@ -14,6 +14,7 @@ import { loadStackConfig } from '../../stack/stack-config';
 import { startStack, type RunningStack } from '../../stack/stack';
 import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
 import { launchChromium, screenshot } from './support/browser';
+import { testStackEnvironment } from './support/stack-env';
 
 jest.setTimeout(240_000);
 
@@ -39,22 +40,8 @@ async function as(person: { index: number; name: string }): Promise<Actor> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-e2e-'));
-  // Every port free (0), everything embedded, the demo seeded: the stack a newcomer gets, except that
-  // graph-node's database is on the run's shared PostgreSQL (test/global-setup.ts).
-  const config = loadStackConfig(
-    {
-      CHAIN_PORT: '0',
-      SUBGRAPH_PORT: '0',
-      INDEX_NODE_PORT: '0',
-      GRAPH_ADMIN_PORT: '0',
-      GRAPH_METRICS_PORT: '0',
-      API_PORT: '0',
-      WEB_PORT: '0',
-      DATA_DIR: dataDir,
-      GRAPH_NODE_POSTGRES_URL: process.env.GRAPH_NODE_POSTGRES_URL!,
-    },
-    [],
-  );
+  // The stack a newcomer gets, except that graph-node's database is on the run's shared PostgreSQL.
+  const config = loadStackConfig(testStackEnvironment(dataDir), []);
   try {
     // `npm test` and `npm run test:e2e` build the subgraph and the web client first; the stack reuses them.
     stack = await startStack({ config, progress: quietProgress(progress), reuseBuilds: true });

@@ -18,6 +18,7 @@ import { consoleProgress, type ProgressLog } from './progress';
 import type { StackConfig } from './stack-config';
 import { buildSubgraphIfChanged, SUBGRAPH_BUILD_DIR } from './subgraph-build';
 import { buildWebIfChanged, WEB_DIST_DIR } from './web-build';
+import { supervise } from './supervisor';
 import { startWebServer } from './web-server';
 
 /** A running stack: where each part answers, and one `stop()` that ends every part it started. */
@@ -39,8 +40,10 @@ export interface RunningStack {
   kept: boolean;
   /** Which parts the stack started itself (the rest were given by URL). */
   embedded: { chain: boolean; subgraph: boolean; mongodb: boolean };
-  /** PIDs of the child processes the stack started. */
+  /** PIDs of the child processes the stack runs now (a restarted part's new PID replaces the old). */
   pids: number[];
+  /** PID of the embedded FerretDB now, when the stack runs it. */
+  databasePid?: number;
   stop(): Promise<void>;
 }
 
@@ -175,13 +178,26 @@ export async function startStack({
     );
     const subgraphUrl = subgraph.queryUrl;
 
+    let database: { current(): { pid: number }; stop(): Promise<void> } | undefined;
     const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
       if (config.mongodbUri) return config.mongodbUri;
       const files = path.join(stateDir, 'ferretdb');
       const mongo = await startEmbeddedMongo({ dataDir: files, buildLog: detail });
-      stops.push({ name: 'the database', stop: mongo.stop });
-      pids.push(mongo.pid);
-      detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), files)})`);
+      const slot = pids.push(mongo.pid) - 1;
+      // The API's driver reconnects by itself to a FerretDB that comes back on the same port.
+      const port = Number(new URL(mongo.uri).port);
+      database = supervise({
+        name: 'FerretDB (the database)',
+        first: mongo,
+        restart: () => startEmbeddedMongo({ dataDir: files, port }),
+        log: (line) => progress.info(`[supervisor] ${line}`),
+        onGiveUp: (message) => onCrash(message),
+        onRestarted: (current) => {
+          pids[slot] = current.pid;
+        },
+      });
+      stops.push({ name: 'the database', stop: database.stop });
+      detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), files)}; restarted if it dies)`);
       return `${mongo.uri.replace(/\/$/, '')}/health-records`;
     });
 
@@ -254,6 +270,9 @@ export async function startStack({
       kept: folder.kept,
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },
       pids,
+      get databasePid() {
+        return database?.current().pid;
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -15,6 +15,8 @@ export interface EmbeddedMongoOptions {
   buildLog?: BuildLog;
   /** How long to wait for the server to accept connections (default 30 s). */
   startTimeoutMs?: number;
+  /** Port on 127.0.0.1 (default 0: a free one); a restart passes the port of the first start. */
+  port?: number;
 }
 
 /** A running embedded FerretDB. */
@@ -24,6 +26,8 @@ export interface EmbeddedMongo {
   /** The launcher's process id. */
   pid: number;
   dataDir: string;
+  /** Resolves when the process exits, stopped or not, with how it ended and its last output. */
+  exited: Promise<string>;
   /** Stops the server and waits for the process to exit. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -69,7 +73,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
   const child: LauncherProcess = spawn(
     binary,
     [
-      '-listen', '127.0.0.1:0',
+      '-listen', `127.0.0.1:${options.port ?? 0}`,
       '-data-dir', dataDir,
       '-log-level', options.logLevel ?? 'error',
       '-parent-pid', String(process.pid),
@@ -131,11 +135,15 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as net.Socket).unref?.();
 
+  const exited = waitForExit(child).then(
+    () => `${child.signalCode ?? `exit code ${child.exitCode}`}${stderrTail.length ? `; its last output:\n  ${stderrTail.join('\n  ')}` : ''}`,
+  );
   let stopping: Promise<void> | null = null;
   return {
     uri: ready.uri,
     pid: child.pid!,
     dataDir,
+    exited,
     stop() {
       stopping ??= (async () => {
         const exited = waitForExit(child);

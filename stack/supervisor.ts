@@ -1,0 +1,89 @@
+/** A process the stack started, as the supervisor sees it. */
+export interface SupervisedProcess {
+  pid: number;
+  /** Resolves when the process exits, with how it ended (signal or code, last lines of its log). */
+  exited: Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface SuperviseOptions<P extends SupervisedProcess> {
+  /** Human name, e.g. "FerretDB (the database)". */
+  name: string;
+  first: P;
+  /** Starts the part again, where it was (same port, same files). */
+  restart: () => Promise<P>;
+  /** Restarts in a row before giving up (default 3); a part that then runs for `healthyMs` earns them back. */
+  maxRestarts?: number;
+  /** Time running after which the restart count starts over (default 60 s). */
+  healthyMs?: number;
+  /** Wait before restart n (1-based): default 0.5 s, 1 s, 2 s, ... */
+  backoffMs?: (attempt: number) => number;
+  /** Told each exit and each restart. */
+  log: (line: string) => void;
+  /** Told when restarts ran out; the part stays down. */
+  onGiveUp: (message: string) => void;
+  /** Told the new process after each successful restart. */
+  onRestarted?: (current: P) => void;
+}
+
+/**
+ * Watches one part: when it exits without being stopped, says so with how it ended, and starts it
+ * again after a backoff, up to `maxRestarts` times in a row; then gives up and says why.
+ */
+export function supervise<P extends SupervisedProcess>(options: SuperviseOptions<P>): { current(): P; stop(): Promise<void> } {
+  const maxRestarts = options.maxRestarts ?? 3;
+  const healthyMs = options.healthyMs ?? 60_000;
+  const backoffMs = options.backoffMs ?? ((attempt) => 500 * 2 ** (attempt - 1));
+  let current = options.first;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+
+  const watch = async () => {
+    let attempts = 0;
+    let since = Date.now();
+    for (;;) {
+      const how = await current.exited;
+      if (stopped) return;
+      if (Date.now() - since >= healthyMs) attempts = 0;
+      options.log(`${options.name} (pid ${current.pid}) exited: ${how}`);
+      for (;;) {
+        attempts += 1;
+        if (attempts > maxRestarts) {
+          options.onGiveUp(`${options.name} exited and did not come back after ${maxRestarts} restarts; last: ${how}`);
+          return;
+        }
+        const delay = backoffMs(attempts);
+        options.log(`restarting ${options.name} in ${delay / 1000} s (restart ${attempts} of ${maxRestarts})`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, delay).unref();
+        });
+        if (stopped) return;
+        try {
+          current = await options.restart();
+          since = Date.now();
+          if (stopped) {
+            await current.stop();
+            return;
+          }
+          options.log(`${options.name} is back (pid ${current.pid})`);
+          options.onRestarted?.(current);
+          break;
+        } catch (error) {
+          options.log(`${options.name} did not restart: ${(error as Error).message}`);
+        }
+      }
+    }
+  };
+  const watching = watch();
+
+  return {
+    current: () => current,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await current.stop();
+      await watching;
+    },
+  };
+}

@@ -44,6 +44,8 @@ export interface RunningStack {
   pids: number[];
   /** PID of the embedded FerretDB now, when the stack runs it. */
   databasePid?: number;
+  /** PID of graph-node now, when the stack runs it. */
+  graphNodePid?: number;
   stop(): Promise<void>;
 }
 
@@ -78,7 +80,8 @@ export async function startStack({
   onCrash = (message) => process.stderr.write(`\n${message}\n`),
 }: StartStackOptions): Promise<RunningStack> {
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
-  const pids: number[] = [];
+  /** The PIDs of each part the stack runs, as they are now (a restarted part has a new one). */
+  const pidsOf: Array<() => number[]> = [];
   const stateDir = path.join(config.dataDir, 'stack');
   // Builds write into the repository (subgraph/build, web/dist), so their stamps live with it too.
   const stampDir = path.join(REPO_ROOT, '.data', 'build-stamps');
@@ -126,7 +129,7 @@ export async function startStack({
       detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid}, state ${folder.kept ? 'kept in' : 'kept from now on in'} ${folder.chainState})`);
       return started;
     });
-    if (chain.pid) pids.push(chain.pid);
+    if (chain.pid) pidsOf.push(() => [chain.pid!]);
     await bindToChain(folder, chain);
 
     const deployment = await progress.step('Contracts', (detail) =>
@@ -164,9 +167,10 @@ export async function startStack({
           freshDatabase: chain.embedded && !folder.kept,
           onWarning: (line) => progress.info(`    ${line}`),
           onCrash: (message) => onCrash(`graph-node stopped: ${message}`),
+          restart: { log: (line) => progress.info(`[supervisor] ${line}`) },
         });
         stops.push({ name: 'graph-node and its PostgreSQL', stop: () => node.stop() });
-        pids.push(...node.pids);
+        pidsOf.push(() => node.pids);
         detail(`queries ${node.queryUrl}`);
         detail(`status  ${node.indexNodeUrl} (pid ${node.pid}, log ${node.logFile})`);
         if (node.postgres) detail(`PostgreSQL 127.0.0.1:${node.postgres.port} (pid ${node.postgres.pid}, files in ${path.dirname(node.postgres.logFile)})`);
@@ -183,7 +187,6 @@ export async function startStack({
       if (config.mongodbUri) return config.mongodbUri;
       const files = path.join(stateDir, 'ferretdb');
       const mongo = await startEmbeddedMongo({ dataDir: files, buildLog: detail });
-      const slot = pids.push(mongo.pid) - 1;
       // The API's driver reconnects by itself to a FerretDB that comes back on the same port.
       const port = Number(new URL(mongo.uri).port);
       database = supervise({
@@ -192,10 +195,8 @@ export async function startStack({
         restart: () => startEmbeddedMongo({ dataDir: files, port }),
         log: (line) => progress.info(`[supervisor] ${line}`),
         onGiveUp: (message) => onCrash(message),
-        onRestarted: (current) => {
-          pids[slot] = current.pid;
-        },
       });
+      pidsOf.push(() => [database!.current().pid]);
       stops.push({ name: 'the database', stop: database.stop });
       detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), files)}; restarted if it dies)`);
       return `${mongo.uri.replace(/\/$/, '')}/health-records`;
@@ -269,7 +270,12 @@ export async function startStack({
       },
       kept: folder.kept,
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },
-      pids,
+      get pids() {
+        return pidsOf.flatMap((part) => part());
+      },
+      get graphNodePid() {
+        return 'pids' in subgraph ? subgraph.pid : undefined;
+      },
       get databasePid() {
         return database?.current().pid;
       },

@@ -46,6 +46,8 @@ export function supervise<P extends SupervisedProcess>(options: SuperviseOptions
       if (stopped) return;
       if (Date.now() - since >= healthyMs) attempts = 0;
       options.log(`${options.name} (pid ${current.pid}) exited: ${how}`);
+      // Releases what the dead process left behind (graph-node's IPFS probe server, pipes).
+      await current.stop().catch(() => undefined);
       for (;;) {
         attempts += 1;
         if (attempts > maxRestarts) {

@@ -46,6 +46,10 @@ export interface GraphNode {
   metricsUrl: string;
   logFile: string;
   pid: number;
+  /** The ports it listens on (a restart takes the same). */
+  ports: GraphNodePorts;
+  /** Resolves when graph-node exits, stopped or not, with how it ended and why, from its log. */
+  exited: Promise<string>;
   /** The deployment id graph-node gave the build. */
   deployment: string;
   /** False where graph-node's ports could not be kept on loopback (see the warning). */
@@ -174,6 +178,8 @@ export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNo
       metricsUrl: `http://${HOST}:${ports.metrics}/metrics`,
       logFile: options.logFile,
       pid: gnd.pid,
+      ports,
+      exited: gnd.exited.then(() => `${gnd.child.signalCode ?? `code ${gnd.child.exitCode}`}: ${explain()}`),
       deployment,
       loopbackOnly: 'preload' in guard,
       status,

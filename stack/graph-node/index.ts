@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { startGraphNode, type GraphNode, type GraphNodeOptions } from './graph-node';
 import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
+import { supervise } from '../supervisor';
 
 export { startGraphNode, type GraphNode } from './graph-node';
 export { createDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
@@ -28,13 +29,18 @@ export interface LocalGraphNodeOptions extends Omit<GraphNodeOptions, 'postgresU
   freshDatabase?: boolean;
   /** Drop the database at stop (a test's). */
   dropDatabaseOnStop?: boolean;
+  /**
+   * Start graph-node again (same ports, same database) when it dies, telling `log`; `onCrash` is then
+   * told only when restarts ran out. Unset: `onCrash` is told at once.
+   */
+  restart?: { log: (line: string) => void };
 }
 
 export interface LocalGraphNode extends GraphNode {
   /** The cluster this started, if it started one. */
   postgres?: EmbeddedPostgres;
-  /** Every process this started. */
-  pids: number[];
+  /** Every process this runs now (graph-node's current PID when it was restarted). */
+  readonly pids: number[];
 }
 
 export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promise<LocalGraphNode> {
@@ -50,7 +56,7 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
     });
   }
   const admin = adminUrl;
-  let node: GraphNode | undefined;
+  let node: { current(): GraphNode; stop(): Promise<void> } | undefined;
   const stop = async () => {
     stopping = true;
     await node?.stop();
@@ -59,8 +65,28 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
   };
   try {
     const postgresUrl = await createDatabase(admin, options.database, { replace: options.freshDatabase });
-    node = await startGraphNode({ ...options, postgresUrl });
-    return { ...node, postgres, pids: [node.pid, ...(postgres ? [postgres.pid] : [])], stop };
+    const first = await startGraphNode({ ...options, postgresUrl, onCrash: options.restart ? undefined : options.onCrash });
+    node = options.restart
+      ? supervise({
+          name: 'graph-node',
+          first,
+          restart: () => startGraphNode({ ...options, postgresUrl, ports: first.ports, onCrash: undefined }),
+          log: options.restart.log,
+          onGiveUp: (message) => options.onCrash?.(message),
+        })
+      : { current: () => first, stop: () => first.stop() };
+    const current = node.current;
+    return {
+      ...first,
+      postgres,
+      get pid() {
+        return current().pid;
+      },
+      get pids() {
+        return [current().pid, ...(postgres ? [postgres.pid] : [])];
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -8,10 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { demoWallets } from '../../api/src/stack/demo-accounts';
-import { quietProgress } from '../../api/src/stack/progress';
-import { loadStackConfig } from '../../api/src/stack/stack-config';
-import { startStack, type RunningStack } from '../../api/src/stack/stack';
+import { demoWallets } from '../../stack/demo-accounts';
+import { quietProgress } from '../../stack/progress';
+import { loadStackConfig } from '../../stack/stack-config';
+import { startStack, type RunningStack } from '../../stack/stack';
 import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
 import { launchChromium, screenshot } from './support/browser';
 

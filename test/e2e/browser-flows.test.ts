@@ -1,5 +1,5 @@
 /**
- * The whole system in a browser: the stack `npm start` runs (chain, contracts, subgraph node, FerretDB,
+ * The whole system in a browser: the stack `npm start` runs (chain, contracts, graph-node, FerretDB,
  * API, web client, demo data) on free ports, Debian's Chromium driven by playwright-core, and an
  * injected EIP-1193 wallet in place of MetaMask that signs with the demo's test keys. Each flow is a
  * user's action through the UI; the assertions read what the UI then shows.
@@ -39,8 +39,22 @@ async function as(person: { index: number; name: string }): Promise<Actor> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-e2e-'));
-  // Every port free (0), everything embedded, the demo seeded: the stack a newcomer gets.
-  const config = loadStackConfig({ CHAIN_PORT: '0', SUBGRAPH_PORT: '0', API_PORT: '0', WEB_PORT: '0', DATA_DIR: dataDir }, []);
+  // Every port free (0), everything embedded, the demo seeded: the stack a newcomer gets, except that
+  // graph-node's database is on the run's shared PostgreSQL (test/global-setup.ts).
+  const config = loadStackConfig(
+    {
+      CHAIN_PORT: '0',
+      SUBGRAPH_PORT: '0',
+      INDEX_NODE_PORT: '0',
+      GRAPH_ADMIN_PORT: '0',
+      GRAPH_METRICS_PORT: '0',
+      API_PORT: '0',
+      WEB_PORT: '0',
+      DATA_DIR: dataDir,
+      GRAPH_NODE_POSTGRES_URL: process.env.GRAPH_NODE_POSTGRES_URL!,
+    },
+    [],
+  );
   try {
     // `npm test` and `npm run test:e2e` build the subgraph and the web client first; the stack reuses them.
     stack = await startStack({ config, progress: quietProgress(progress), reuseBuilds: true });

@@ -46,6 +46,8 @@ export interface Loaders {
    * cached chain decision), writes every audit entry of the batch in one insert, and only then decrypts.
    */
   recordRead: DataLoader<{ recordId: string; purpose: string }, RecordRead, string>;
+  /** Treatment plans (CarePlan records) read by the patient, a guardian or the provider who proposed them; audited like records. */
+  treatmentPlanRead: DataLoader<{ recordId: string; provider: string }, RecordRead, string>;
   /** Integrity against the chain facts the subgraph gave for the record at the request's block. */
   integrity: DataLoader<IndexedRecordFacts, IntegrityReport, string>;
   /** Inclusion proofs of audit entries (null while an entry's batch is not sealed). */
@@ -98,6 +100,17 @@ export function createLoaders(
         ) as Promise<(RecordRead | Error)[]>;
       },
       { ...options, cacheKeyFn: (request) => `${request.recordId}|${request.purpose}` },
+    ),
+    treatmentPlanRead: new DataLoader(
+      (requests) => {
+        if (!viewer) throw new Error('treatmentPlanRead needs a signed-in viewer; the permission rule should have refused.');
+        const providers = new Map(requests.map((request) => [request.recordId, request.provider]));
+        return records.readEach(
+          requests.map((request) => ({ recordId: request.recordId, reader: viewer, purpose: 'TREAT' })),
+          (request) => providers.get(request.recordId) === viewer || access.canActFor(request.patient),
+        ) as Promise<(RecordRead | Error)[]>;
+      },
+      { ...options, cacheKeyFn: (request) => request.recordId },
     ),
     integrity: new DataLoader((items) => integrity.check(items), {
       ...options,

@@ -8,7 +8,7 @@ import { EmergencyResolver } from '../emergency/emergency.resolver';
 import { PatientResolver } from '../patients/patient.resolver';
 import { AccountResolver } from '../providers/provider.resolver';
 import { RecordResolver } from '../records/record.resolver';
-import { TreatmentResolver } from '../treatments/treatment.resolver';
+import { TreatmentPlanResolver, TreatmentResolver } from '../treatments/treatment.resolver';
 import { HealthResolver } from './health.resolver';
 
 /** Every resolver class of the API, one per domain folder. */
@@ -19,6 +19,7 @@ export const RESOLVERS = [
   RecordResolver,
   ConsentResolver,
   TreatmentResolver,
+  TreatmentPlanResolver,
   EmergencyResolver,
   AuditTrailResolver,
   AuditEntryResolver,

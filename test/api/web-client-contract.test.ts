@@ -64,6 +64,23 @@ describe('the API as the web client uses it', () => {
       }
     });
 
+    it('lists only the treatments awaiting a decision when asked', async () => {
+      const { patient, guardian, records } = stack.system;
+      const decided = random32();
+      await (await records.connect(stack.system.provider).proposeTreatment(decided, patient.address, random32())).wait();
+      await (await records.connect(guardian).decideTreatment(decided, false)).wait();
+      await stack.indexed();
+      const client = await new ApiClient(stack.url).signIn(patient);
+      const answer = await client.graphql<{ patient: { treatments: { nodes: { id: string; status: string }[] } } }>(
+        `query ($p: String!) { patient(address: $p) { treatments(status: PROPOSED) { nodes { id status } } } }`,
+        { p: patient.address },
+      );
+      expect(answer.errors).toBeUndefined();
+      const nodes = answer.data!.patient.treatments.nodes;
+      expect(nodes.map((node) => node.status)).toEqual(['PROPOSED', 'PROPOSED']);
+      expect(nodes.map((node) => node.id)).toContain(treatmentId);
+    });
+
     it('writes each plan read to the audit log', async () => {
       const entries = await stack.server.services.auditLog.trail(stack.system.patient.address.toLowerCase(), 50);
       expect(entries.some((entry) => entry.recordId === treatmentId && entry.decision === 'allowed')).toBe(true);

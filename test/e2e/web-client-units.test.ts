@@ -1,13 +1,15 @@
 /**
  * The web client's pure parts, checked without a browser: the EIP-4361 text it writes is what the
- * maintained `siwe` parser (the API's) reads back, and every custom error the contracts can raise
- * has an explanation that says what to do.
+ * maintained `siwe` parser (the API's) reads back, every custom error the contracts can raise has an
+ * explanation that says what to do, and a record opens with a summary of what it says.
  */
 import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { abi as consentManagerAbi } from '../../artifacts/contracts/src/ConsentManager.sol/ConsentManager.json';
 import { abi as recordRegistryAbi } from '../../artifacts/contracts/src/RecordRegistry.sol/RecordRegistry.json';
+import { summarize } from '../../web/src/lib/fhir-summary';
 import { EXPLAINED_ERRORS, explainRevert } from '../../web/src/lib/revert-reasons';
+import { fhir } from '../fixtures/fhir';
 import { siweMessage } from '../../web/src/lib/session';
 
 describe('the sign-in message the client writes', () => {
@@ -19,8 +21,9 @@ describe('the sign-in message the client writes', () => {
     uri: 'http://127.0.0.1:3000',
     chainId: 31337,
     nonce: 'a1b2c3d4e5f6a7b8c9d0e1f2',
-    issuedAt: '2026-11-24T10:00:00.000Z',
-    expirationTime: '2026-11-24T18:00:00.000Z',
+    // Times around now: the signature check honours the expiration, so fixed dates would expire.
+    issuedAt: new Date(Date.now() - 60_000).toISOString(),
+    expirationTime: new Date(Date.now() + 8 * 3_600_000).toISOString(),
   };
 
   test('parses as EIP-4361 with the same fields', () => {
@@ -53,5 +56,22 @@ describe('contract errors shown to users', () => {
     expect(text).toContain('ask the patient to grant one');
     expect(text).toContain('(RecordRegistryUnauthorizedWriter)');
     expect(explainRevert('SomethingNew', [1])).toBe('the contract refused with SomethingNew(1).');
+  });
+});
+
+describe('the summary a record opens with', () => {
+  test('an observation: what, value with its unit, date, status', () => {
+    const rows = Object.fromEntries(summarize(fhir.observationGlucose()));
+    expect(rows).toEqual({ What: 'Blood glucose, fasting', Value: '98 mg/dL', Date: new Date('2026-03-14T08:30:00Z').toLocaleString(), Status: 'final' });
+  });
+
+  test('a condition: its clinical status, and no value row', () => {
+    const rows = Object.fromEntries(summarize(fhir.conditionAsthma()));
+    expect(rows).toEqual({ What: 'Moderate persistent asthma', Date: new Date('2019-05-02').toLocaleDateString(), Status: 'active' });
+  });
+
+  test('nothing to say about something that is not a resource', () => {
+    expect(summarize(null)).toEqual([]);
+    expect(summarize({ resourceType: 'Basic' })).toEqual([]);
   });
 });

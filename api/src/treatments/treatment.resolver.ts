@@ -1,5 +1,5 @@
 import { Interface } from 'ethers';
-import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { RecordRegistry__factory } from '../../../typechain-types';
 import { addressArg } from '../chain/codes';
 import type { Context } from '../graphql/context';
@@ -17,9 +17,16 @@ const MAX_PLAN_LENGTH = 4000;
 export const TreatmentConnection = Connection(Treatment, 'Treatment');
 export type TreatmentConnection = InstanceType<typeof TreatmentConnection>;
 
-async function treatmentPage(ctx: Context, side: 'patient' | 'provider', address: string, args: PageArgs): Promise<TreatmentConnection> {
+@ArgsType()
+class TreatmentPageArgs extends PageArgs {
+  @Field(() => TreatmentStatus, { nullable: true, description: 'Only treatments in this state, e.g. PROPOSED: those awaiting a decision.' })
+  status?: TreatmentStatus | null;
+}
+
+async function treatmentPage(ctx: Context, side: 'patient' | 'provider', address: string, args: TreatmentPageArgs): Promise<TreatmentConnection> {
   const { first, after } = pageArgs(args.first, args.after);
   const where: { [key: string]: unknown } = { [side]: address };
+  if (args.status) where.status = args.status;
   if (after) where.id_gt = after;
   const data = await ctx.subgraph.query(TreatmentsDocument, { where, first: first + 1 });
   const { nodes, pageInfo } = page(data.treatments, first);
@@ -41,12 +48,12 @@ async function treatmentPage(ctx: Context, side: 'patient' | 'provider', address
 @Resolver(() => Patient)
 export class TreatmentResolver {
   @FieldResolver(() => TreatmentConnection, { description: 'Treatment plans for this patient (patient, guardians).' })
-  treatments(@Root() patient: Patient, @Args() args: PageArgs, @Ctx() ctx: Context): Promise<TreatmentConnection> {
+  treatments(@Root() patient: Patient, @Args() args: TreatmentPageArgs, @Ctx() ctx: Context): Promise<TreatmentConnection> {
     return treatmentPage(ctx, 'patient', patient.address, args);
   }
 
   @FieldResolver(() => TreatmentConnection, { description: 'Treatment plans this account proposed as a provider (itself only).' })
-  treatmentsProposed(@Root() patient: Patient, @Args() args: PageArgs, @Ctx() ctx: Context): Promise<TreatmentConnection> {
+  treatmentsProposed(@Root() patient: Patient, @Args() args: TreatmentPageArgs, @Ctx() ctx: Context): Promise<TreatmentConnection> {
     return treatmentPage(ctx, 'provider', patient.address, args);
   }
 }

@@ -81,6 +81,29 @@ describe('the API as the web client uses it', () => {
       expect(nodes.map((node) => node.id)).toContain(treatmentId);
     });
 
+    it('says so when the hash on-chain is not the stored plan’s, and never shows a record that is not a plan', async () => {
+      const { provider, patient, records } = stack.system;
+      const client = await new ApiClient(stack.url).signIn(provider);
+      // A plan stored through the API, but proposed on-chain with another hash.
+      const stored = await client.graphql<{ prepareTreatment: { treatmentId: string } }>(PREPARE_TREATMENT, { input: { patient: patient.address, plan: 'Stored text' } });
+      const forged = stored.data!.prepareTreatment.treatmentId;
+      await (await records.connect(provider).proposeTreatment(forged, patient.address, random32())).wait();
+      // A treatment whose id is one of the patient's records (not a plan): its content must not show as a plan.
+      const record = await (await new ApiClient(stack.url).signIn(patient)).graphql<{ prepareRecord: { recordId: string } }>(
+        `mutation ($input: PrepareRecordInput!) { prepareRecord(input: $input) { recordId } }`,
+        { input: { patient: patient.address, category: 'Observation', content: fhir.observationGlucose() } },
+      );
+      const borrowed = record.data!.prepareRecord.recordId;
+      await (await records.connect(provider).proposeTreatment(borrowed, patient.address, random32())).wait();
+      await stack.indexed();
+
+      const answer = await (await new ApiClient(stack.url).signIn(patient)).graphql<{ patient: { treatments: { nodes: TreatmentRow[] } } }>(TREATMENTS, { p: patient.address });
+      expect(answer.errors).toBeUndefined();
+      const byId = new Map(answer.data!.patient.treatments.nodes.map((node) => [node.id, node]));
+      expect(byId.get(forged)!.plan).toEqual({ text: 'Stored text', matchesPlanHash: false });
+      expect(byId.get(borrowed)!.plan).toBeNull();
+    });
+
     it('writes each plan read to the audit log', async () => {
       const entries = await stack.server.services.auditLog.trail(stack.system.patient.address.toLowerCase(), 50);
       expect(entries.some((entry) => entry.recordId === treatmentId && entry.decision === 'allowed')).toBe(true);

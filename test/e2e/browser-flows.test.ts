@@ -240,6 +240,8 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
 
     // Cancelling the confirmation decides nothing.
     await row.locator('[data-approve]').click();
+    await page.locator('dialog.confirm[open]').waitFor();
+    await look(page, '07b-patient-confirm-approval');
     expect(await confirmDialog(page, 'cancel')).toContain(plan);
     expect(await row.locator('[data-treatment-status]').getAttribute('data-treatment-status')).toBe('PROPOSED');
     const treatmentId = await row.locator('[data-approve]').getAttribute('data-approve');

@@ -437,9 +437,13 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
     const cell = h('div', {});
     cell.append(
       button('Show plan', async () => {
-        const { patient: answer } = await request(TreatmentPlans, { patient });
-        const plan = answer.treatments.nodes.find((item) => item.id === treatment.id)?.plan;
-        cell.replaceChildren(planCell(plan, treatment.planHash, who(treatment.provider)));
+        try {
+          const { patient: answer } = await request(TreatmentPlans, { patient });
+          const plan = answer.treatments.nodes.find((item) => item.id === treatment.id)?.plan;
+          cell.replaceChildren(planCell(plan, treatment.planHash, who(treatment.provider)));
+        } catch (error) {
+          cell.append(h('p', { class: 'denied', role: 'alert' }, `The plan could not be loaded: ${(error as Error).message}`));
+        }
       }, { 'data-show-plan': treatment.id }),
     );
     return cell;

@@ -2,6 +2,7 @@ import { graphql } from '../gql';
 import type { ActivityGrouping, ActivityMetric } from '../gql/graphql';
 import { request } from '../lib/api';
 import type { AppContext } from '../lib/app-context';
+import { categoryLabel, purposeLabel } from '../lib/codes';
 import { formatTime, h, section, table } from '../lib/dom';
 import { drawBarChart, drawConsentGraph, PURPOSE_COLOURS } from './consent-graph';
 
@@ -73,7 +74,7 @@ export async function renderResearcherView(_ctx: AppContext): Promise<HTMLElemen
     caption.textContent = `As of block ${graph.block} (${formatTime(graph.at as string)}): ${graph.nodes.length} accounts, ${graph.edges.length} consents${
       graph.suppressedEdges ? `, ${graph.suppressedEdges} left out (groups smaller than k = ${graph.k})` : ''
     }${graph.pseudonymous ? '; identities are pseudonyms' : ''}.`;
-    groups.replaceChildren(table(['Category', 'Purpose', 'Consents'], graph.groups.map((group) => [group.scope, group.purpose, group.count]), `No group reaches k = ${graph.k} at this block.`));
+    groups.replaceChildren(table(`Consent groups as of block ${graph.block}`, ['Category', 'Purpose', 'Consents'], graph.groups.map((group) => [categoryLabel(group.scope), purposeLabel(group.purpose), group.count]), `No group reaches k = ${graph.k} at this block.`));
   };
   show(first.consentGraph);
 
@@ -85,15 +86,15 @@ export async function renderResearcherView(_ctx: AppContext): Promise<HTMLElemen
       try {
         const { consentGraph } = await request(ConsentGraphAt, { block: Number(slider.value) });
         show(consentGraph);
-        await renderCharts(charts, Number(slider.value));
+        await renderCharts(charts, new Date(consentGraph.at as string), Number(slider.value));
       } catch (error) {
         caption.textContent = error instanceof Error ? error.message : String(error);
       }
     }, 150);
   });
 
-  const legend = h('p', { class: 'legend' }, ...Object.entries(PURPOSE_COLOURS).map(([purpose, colour]) => h('span', { style: `--swatch:${colour}` }, purpose)));
-  void renderCharts(charts);
+  const legend = h('p', { class: 'legend' }, ...Object.entries(PURPOSE_COLOURS).map(([purpose, colour]) => h('span', { style: `--swatch:${colour}` }, purposeLabel(purpose))));
+  void renderCharts(charts, new Date(first.consentGraph.at as string));
 
   return h(
     'div',
@@ -105,11 +106,12 @@ export async function renderResearcherView(_ctx: AppContext): Promise<HTMLElemen
 }
 
 /**
- * Aggregates as of `block`: records per day, and totals by category and by purpose. A point below k
- * comes back suppressed; a total that includes suppressed points is shown as a lower bound.
+ * Aggregates as of `block`: records per day, and totals by category and by purpose, over the 30 days
+ * before the block's own time (`to`, from the API; never the wall clock). A point below k comes back
+ * suppressed; a total that includes suppressed points is shown as a lower bound.
  */
-async function renderCharts(into: HTMLElement, block?: number): Promise<void> {
-  const to = new Date();
+async function renderCharts(into: HTMLElement, to: Date, block?: number): Promise<void> {
+  into.setAttribute('aria-busy', 'true');
   const from = new Date(to.getTime() - 30 * 86_400_000);
   const fetchSeries = (metric: ActivityMetric, groupBy: ActivityGrouping) =>
     request(Activity, { input: { metric, groupBy, from: from.toISOString(), to: to.toISOString(), block: block ?? null } }).then((data) => data.activity);
@@ -123,7 +125,8 @@ async function renderCharts(into: HTMLElement, block?: number): Promise<void> {
       else total.value += point.count;
       totals.set(label, total);
     }
-    return drawBarChart(title, [...totals].map(([label, total]) => ({ label, ...total })), activity.k);
+    const labelOf = key === 'category' ? categoryLabel : purposeLabel;
+    return drawBarChart(title, [...totals].map(([label, total]) => ({ label: label === 'all' ? 'All' : labelOf(label), ...total })), activity.k);
   };
   // Per day, summed over categories (a day that includes a suppressed category is a lower bound).
   const perDay = async () => {
@@ -147,5 +150,7 @@ async function renderCharts(into: HTMLElement, block?: number): Promise<void> {
     into.dataset.block = block === undefined ? 'latest' : String(block);
   } catch (error) {
     into.replaceChildren(h('p', { class: 'denied', role: 'alert' }, error instanceof Error ? error.message : String(error)));
+  } finally {
+    into.removeAttribute('aria-busy');
   }
 }

@@ -42,6 +42,18 @@ function pseudonym(secret: string, address: string): string {
   return `p_${createHmac('sha256', secret).update(`consent-graph:${address}`).digest('hex').slice(0, 16)}`;
 }
 
+/**
+ * The time of the block an answer is as of: the index's own timestamp, else the chain's block header.
+ * Never the wall clock: as of block N, a consent is active if it had not expired at block N's time.
+ */
+async function blockTime(ctx: Context, block: { number: number; timestamp?: number | null }): Promise<number> {
+  if (block.timestamp !== null && block.timestamp !== undefined) return Number(block.timestamp);
+  ctx.services.roundTrips.chainCalls += 1;
+  const header = await ctx.services.chain.provider.getBlock(block.number);
+  if (!header) throw new Error(`The chain has no block ${block.number}, which the index answered as of; is the index from another chain?`);
+  return header.timestamp;
+}
+
 @Resolver()
 export class AnalyticsResolver {
   @Query(() => ActivitySeries, {
@@ -103,7 +115,7 @@ export class AnalyticsResolver {
       if (consents.length >= MAX_GRAPH_EDGES) throw badInput('block', `the graph holds more than ${MAX_GRAPH_EDGES} consents; ask an analyst for an export`);
       after = data.consents[data.consents.length - 1]!.id;
     }
-    const at = Number(meta!.timestamp ?? Math.floor(Date.now() / 1000));
+    const at = await blockTime(ctx, meta!);
     const active = consents.filter((consent) => Number(consent.expiresAt) > at);
 
     const groupKey = (consent: (typeof active)[number]) => `${consent.scopeName}\u0000${consent.purpose}`;

@@ -8,7 +8,7 @@ import { EmergencyResolver } from '../schema/emergency/emergency.resolver';
 import { PatientResolver } from '../schema/patients/patient.resolver';
 import { AccountResolver } from '../schema/providers/provider.resolver';
 import { RecordResolver } from '../schema/records/record.resolver';
-import { TreatmentResolver } from '../schema/treatments/treatment.resolver';
+import { TreatmentPlanResolver, TreatmentResolver } from '../schema/treatments/treatment.resolver';
 import { HealthResolver } from '../schema/health.resolver';
 
 /** Every resolver class of the API, one per domain folder. */
@@ -19,6 +19,7 @@ export const RESOLVERS = [
   RecordResolver,
   ConsentResolver,
   TreatmentResolver,
+  TreatmentPlanResolver,
   EmergencyResolver,
   AuditTrailResolver,
   AuditEntryResolver,

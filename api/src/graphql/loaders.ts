@@ -30,6 +30,8 @@ export interface Loaders {
    * cached chain decision), writes every audit entry of the batch in one insert, and only then decrypts.
    */
   recordRead: DataLoader<{ recordId: string; purpose: string }, RecordRead, string>;
+  /** Treatment plans (CarePlan records) read by the patient, a guardian or the provider who proposed them; audited like records. */
+  treatmentPlanRead: DataLoader<{ recordId: string; provider: string }, RecordRead, string>;
   /** Integrity against the chain facts the subgraph gave for the record at the request's block. */
   integrity: DataLoader<IndexedRecordFacts, IntegrityReport, string>;
   /** Inclusion proofs of audit entries (null while an entry's batch is not sealed). */

@@ -66,6 +66,8 @@ export interface RecordRead {
   auditEntryId: string;
   /** The FHIR resource, or null when the record is erased. */
   content: FhirResource | null;
+  /** keccak256(salt || canonical content) recomputed from what was decrypted (null when erased). */
+  commitment: string | null;
   version: number;
 }
 
@@ -302,8 +304,14 @@ export class RecordService {
         return new ForbiddenError(`${readRequest.reader} may not read record ${readRequest.recordId} for purpose ${readRequest.purpose}.`);
       }
       const latest = doc.versions[doc.versions.length - 1]!;
-      const content = doc.status === 'erased' || !isSealed(latest) ? null : this.decrypt(doc.recordId, latest).content;
-      return { record: summaryOf(doc), auditEntryId: entryOf.get(item)!.entryId, content, version: doc.currentVersion };
+      const opened = doc.status === 'erased' || !isSealed(latest) ? null : this.decrypt(doc.recordId, latest);
+      return {
+        record: summaryOf(doc),
+        auditEntryId: entryOf.get(item)!.entryId,
+        content: opened?.content ?? null,
+        commitment: opened?.commitment ?? null,
+        version: doc.currentVersion,
+      };
     });
   }
 

@@ -123,7 +123,8 @@ function pointOf(row: BucketRow, groupBy: ActivityGrouping, k: number): Activity
 
 /**
  * The time of the block an answer is as of: the index's own timestamp, else the chain's block header
- * (graph-node gives no timestamp for a block before its head). Never the wall clock.
+ * (graph-node gives no timestamp for a block before its head). Never the wall clock: as of block N, a
+ * consent is active if it had not expired at block N's time.
  */
 async function blockTime(ctx: Context, block: { number: number; timestamp?: number | null }): Promise<number> {
   if (block.timestamp !== null && block.timestamp !== undefined) return Number(block.timestamp);

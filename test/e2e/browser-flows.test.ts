@@ -349,6 +349,16 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     const withheld = page.locator('.charts rect[data-suppressed="true"]');
     expect(await withheld.count()).toBeGreaterThan(0);
     for (const width of await withheld.evaluateAll((items) => items.map((item) => Number(item.getAttribute('width'))))) expect(width).toBeLessThanOrEqual(10);
+    // The trend of records anchored: daily first, then hourly, drawn on a canvas with the numbers in a table beside it.
+    const trend = page.locator('[data-trend]');
+    await page.waitForSelector('[data-trend][data-interval="DAY"] .trend-table table');
+    expect(await trend.locator('canvas').count()).toBe(1);
+    await trend.locator('input[name="trend-interval"][value="HOUR"]').check();
+    await page.waitForSelector('[data-trend][data-interval="HOUR"] .trend-table table');
+    const hourly = await trend.locator('.trend-table tbody tr').evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => cell.textContent ?? '')));
+    expect(hourly.length).toBeGreaterThan(0);
+    // Each hour says its events (or that they are withheld below k) and the running total so far.
+    for (const [, events, running] of hourly) expect(`${events} ${running}`).toMatch(/(\d+|withheld) (\d+|—)/);
     await look(page, '11-researcher-consent-graph');
 
     // As of the block the contracts were deployed in, nobody had consented to anything; the time shown is that block's.
@@ -368,6 +378,9 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     // The aggregates follow the slider: before any consent, no consent was granted.
     await page.waitForSelector(`.charts[data-block="${block}"]`);
     expect(await page.locator('.charts svg[aria-label="Consents granted, by purpose"] rect').count()).toBe(0);
+    // So does the trend: as of the deploy block no record had been anchored.
+    await page.waitForSelector(`[data-trend][data-block="${block}"]`);
+    expect(await page.locator('[data-trend] .trend-table').innerText()).toContain('No records anchored in this period.');
     await look(page, '12-researcher-time-travel');
   });
 

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ProfileOf } from '../profiles/profile.service';
 import type { IntegrityReport } from '../records/integrity';
-import type { IndexedRecordFacts } from '../records/record-integrity.batch';
+import type { IndexedRecordFacts, IndexedVersionFacts, VersionIntegrity } from '../records/record-integrity.batch';
 import type { RecordRead, RecordSummary } from '../records/record.service';
 import type { AccessDecisions } from '../chain/access-decisions';
 import type { ApiServices } from './services';
@@ -48,6 +48,8 @@ export interface Loaders {
   recordRead: DataLoader<{ recordId: string; purpose: string }, RecordRead, string>;
   /** Integrity against the chain facts the subgraph gave for the record at the request's block. */
   integrity: DataLoader<IndexedRecordFacts, IntegrityReport, string>;
+  /** Each version's stored content against the commitment the chain recorded for that version. */
+  versionIntegrity: DataLoader<IndexedVersionFacts, VersionIntegrity, string>;
   /** Inclusion proofs of audit entries (null while an entry's batch is not sealed). */
   auditProof: DataLoader<string, AuditProof | null>;
 }
@@ -102,6 +104,10 @@ export function createLoaders(
     integrity: new DataLoader((items) => integrity.check(items), {
       ...options,
       cacheKeyFn: (item) => `${item.recordId}|${item.chain.version}|${item.chain.commitment}|${item.chain.erased}`,
+    }),
+    versionIntegrity: new DataLoader((items) => integrity.checkVersions(items), {
+      ...options,
+      cacheKeyFn: (item) => `${item.recordId}|${item.version}|${item.commitment}`,
     }),
     // The data layer proves one entry per call (it rebuilds the batch's tree); proofs are asked for
     // one trail page at a time, and each batch's tree is rebuilt from one query.

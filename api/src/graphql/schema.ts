@@ -7,7 +7,7 @@ import { ConsentResolver } from '../consents/consent.resolver';
 import { EmergencyResolver } from '../emergency/emergency.resolver';
 import { PatientResolver } from '../patients/patient.resolver';
 import { AccountResolver } from '../providers/provider.resolver';
-import { RecordResolver } from '../records/record.resolver';
+import { RecordResolver, RecordVersionResolver } from '../records/record.resolver';
 import { TreatmentResolver } from '../treatments/treatment.resolver';
 import { HealthResolver } from './health.resolver';
 
@@ -17,6 +17,7 @@ export const RESOLVERS = [
   AccountResolver,
   PatientResolver,
   RecordResolver,
+  RecordVersionResolver,
   ConsentResolver,
   TreatmentResolver,
   EmergencyResolver,

@@ -32,6 +32,7 @@ import { startEmbeddedMongo, type EmbeddedMongo } from './database/embedded-mong
 import { startExpirySweep } from './database/expiry-sweep';
 import { createContext, type Context } from './graphql/context';
 import { createFormatError, type ErrorLogger } from './graphql/errors';
+import { explorerRoutes } from './graphql/explorer';
 import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, type QueryLimits } from './graphql/limits';
 import { buildApiSchema } from './graphql/schema';
 import type { ApiServices, RoundTrips } from './graphql/services';
@@ -242,10 +243,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         ApolloServerPluginCacheControlDisabled(),
         ApolloServerPluginUsageReportingDisabled(),
         ApolloServerPluginInlineTraceDisabled(),
-        ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+        // Browsers asking /graphql for HTML get the bundled GraphiQL explorer instead (explorerRoutes).
+        ApolloServerPluginLandingPageDisabled(),
       ],
     });
     await apollo.start();
+    app.use(explorerRoutes({ graphqlPath: '/graphql' }));
     app.use(
       '/graphql',
       express.json({ limit: GRAPHQL_BODY_LIMIT }),

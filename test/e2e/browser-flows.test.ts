@@ -4,16 +4,12 @@
  * injected EIP-1193 wallet in place of MetaMask that signs with the demo's test keys. Each flow is a
  * user's action through the UI; the assertions read what the UI then shows.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { demoWallets } from '../../api/src/stack/demo-accounts';
-import { quietProgress } from '../../api/src/stack/progress';
-import { loadStackConfig } from '../../api/src/stack/stack-config';
-import { startStack, type RunningStack } from '../../api/src/stack/stack';
+import type { RunningStack } from '../../api/src/stack/stack';
 import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
-import { launchChromium, screenshot } from './support/browser';
+import { screenshot } from './support/browser';
+import { startBrowserStack, type BrowserStack } from './support/stack';
 
 jest.setTimeout(240_000);
 
@@ -25,11 +21,10 @@ const dani = people['Dani Lopez']!;
 const femi = people['Dr. Femi Adeyemi']!;
 const grace = people['Grace Chen']!;
 
+let running: BrowserStack;
 let stack: RunningStack;
 let browser: Browser;
-let dataDir: string;
 const actors: Actor[] = [];
-const progress: string[] = [];
 
 async function as(person: { index: number; name: string }): Promise<Actor> {
   const actor = await signInAs(browser, { webUrl: stack.urls.web, rpcUrl: stack.urls.rpc, chainId: stack.chainId, index: person.index, name: person.name });
@@ -38,27 +33,13 @@ async function as(person: { index: number; name: string }): Promise<Actor> {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-e2e-'));
-  // Every port free (0), everything embedded, the demo seeded: the stack a newcomer gets.
-  const config = loadStackConfig({ CHAIN_PORT: '0', SUBGRAPH_PORT: '0', API_PORT: '0', WEB_PORT: '0', DATA_DIR: dataDir }, []);
-  try {
-    // `npm test` and `npm run test:e2e` build the subgraph and the web client first; the stack reuses them.
-    stack = await startStack({ config, progress: quietProgress(progress), reuseBuilds: true });
-  } catch (error) {
-    throw new Error(`The stack did not start: ${(error as Error).message}\nProgress:\n${progress.join('\n')}`);
-  }
-  browser = await launchChromium();
+  running = await startBrowserStack();
+  ({ stack, browser } = running);
 }, 600_000);
 
 afterAll(async () => {
   for (const actor of actors) await actor.close().catch(() => undefined);
-  await browser?.close();
-  await stack?.stop();
-  for (const pid of stack?.pids ?? []) {
-    // Every child the stack started has exited.
-    expect(() => process.kill(pid, 0)).toThrow();
-  }
-  await rm(dataDir, { recursive: true, force: true });
+  await running?.stop();
 }, 120_000);
 
 describe('the web client on the whole stack', () => {

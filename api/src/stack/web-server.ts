@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 
 /** What the web client reads from `/config.json` at start: where the API and the chain are. */
@@ -13,6 +14,8 @@ export interface WebRuntimeConfig {
   graphqlUrl: string;
   /** Where SIWE starts (`/auth`). */
   authUrl: string;
+  /** The subgraph's GraphQL path on this server (`/subgraph`, forwarded to the subgraph), for the explorer. */
+  subgraphUrl: string;
   /** Contract addresses, from deployments/<network>.json. */
   contracts: { ConsentManager: string; RecordRegistry: string; ProviderDirectory: string; AuditAnchor: string };
 }
@@ -27,21 +30,25 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.map': 'application/json; charset=utf-8',
   '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
 };
 
 /**
  * The page may load only its own files and talk only to its own origin (the API is proxied there);
- * the wallet is an extension, outside the page's policy. Inline style attributes carry chart colours.
+ * the wallet is an extension, outside the page's policy. Inline style attributes carry chart colours;
+ * the explorer's fonts are inlined in its CSS.
  */
 const SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
 
 /** Paths this server forwards to the API, so the browser sees one origin (first-party session cookie, no CORS). */
 const API_PREFIXES = ['/graphql', '/auth/', '/health'];
+/** The path this server forwards to the subgraph's GraphQL endpoint (the explorer's second endpoint). */
+const SUBGRAPH_PATH = '/subgraph';
 
 export interface WebServer {
   url: string;
@@ -58,16 +65,23 @@ export async function startWebServer(options: {
   host: string;
   port: number;
   apiOrigin: string;
+  /** The subgraph's GraphQL URL, answered at `/subgraph`. */
+  subgraphUrl: string;
   runtimeConfig: WebRuntimeConfig;
 }): Promise<WebServer> {
   const root = path.resolve(options.distDir);
   const api = new URL(options.apiOrigin);
+  const subgraph = new URL(options.subgraphUrl);
   const configBody = JSON.stringify(options.runtimeConfig);
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (API_PREFIXES.some((prefix) => url.pathname === prefix.replace(/\/$/, '') || url.pathname.startsWith(prefix))) {
-      forward(request, response, api);
+      forward(request, response, api, request.url ?? '/');
+      return;
+    }
+    if (url.pathname === SUBGRAPH_PATH) {
+      forward(request, response, subgraph, `${subgraph.pathname}${url.search}`);
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -130,13 +144,14 @@ async function serveFile(root: string, pathname: string, response: http.ServerRe
   createReadStream(file).pipe(response);
 }
 
-function forward(request: http.IncomingMessage, response: http.ServerResponse, api: URL): void {
-  const upstream = http.request(
+/** Forwards the request to `api` (the API, or the subgraph at `upstreamPath`), http or https. */
+function forward(request: http.IncomingMessage, response: http.ServerResponse, api: URL, upstreamPath: string): void {
+  const upstream = (api.protocol === 'https:' ? https : http).request(
     {
       host: api.hostname,
-      port: api.port,
+      port: api.port || undefined,
       method: request.method,
-      path: request.url,
+      path: upstreamPath,
       headers: { ...request.headers, 'x-forwarded-host': request.headers.host, 'x-forwarded-proto': 'http' },
     },
     (reply) => {
@@ -149,7 +164,7 @@ function forward(request: http.IncomingMessage, response: http.ServerResponse, a
     else {
       response
         .writeHead(502, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ errors: [{ message: `The API at ${api.origin} did not answer (${error.message}). Is it running?` }] }));
+        .end(JSON.stringify({ errors: [{ message: `${api.origin}${upstreamPath.split('?')[0]} did not answer (${error.message}). Is it running?` }] }));
     }
   });
   request.pipe(upstream);

@@ -1,5 +1,4 @@
 import { graphql } from '../gql';
-import type { Integrity } from '../gql/graphql';
 import { request } from '../lib/api';
 import { waitForIndex, type AppContext } from '../lib/app-context';
 import { CATEGORIES, PURPOSES, READ, WRITE, purpose16, scope32 } from '../lib/codes';
@@ -7,6 +6,7 @@ import { sendTransaction, transactionError } from '../lib/contracts';
 import { formatTime, h, section, short, table } from '../lib/dom';
 import { notice } from '../lib/notices';
 import { button, daysFromNow, field, form, input, select } from './forms';
+import { integrityBadge, showRecordDetails } from './record-details';
 
 /** A page of the patient's records as the records table shows them (first page and every next one). */
 graphql(`
@@ -125,16 +125,6 @@ const MoreRecords = graphql(`
   }
 `);
 
-const RecordContent = graphql(`
-  query RecordContent($id: String!, $purpose: String!) {
-    record(id: $id) {
-      id
-      integrity
-      content(purpose: $purpose)
-    }
-  }
-`);
-
 const ConsentToSign = graphql(`
   query ConsentToSign($terms: ConsentTermsInput!) {
     consentTypedData(terms: $terms) {
@@ -152,27 +142,6 @@ const RelayConsent = graphql(`
     }
   }
 `);
-
-const INTEGRITY_TEXT: Record<Integrity, string> = {
-  VERIFIED: 'verified',
-  TAMPERED: 'tampered',
-  NOT_ANCHORED: 'not anchored',
-  ERASED: 'erased',
-};
-
-export function integrityBadge(integrity: Integrity): HTMLElement {
-  return h('span', { class: `badge badge-${integrity.toLowerCase()}`, 'data-integrity': integrity }, INTEGRITY_TEXT[integrity]);
-}
-
-/** Shows a record's decrypted content (the API writes the read to the audit log first). */
-export async function openRecord(id: string, purpose: string, into: HTMLElement): Promise<void> {
-  try {
-    const { record } = await request(RecordContent, { id, purpose });
-    into.replaceChildren(h('pre', { class: 'content', 'data-record': id }, JSON.stringify(record.content, null, 2)));
-  } catch (error) {
-    into.replaceChildren(h('p', { class: 'denied', role: 'alert' }, error instanceof Error ? error.message : String(error)));
-  }
-}
 
 /**
  * The patient's view, also what a guardian sees when acting for a ward: records with their integrity,
@@ -212,7 +181,7 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
       h('td', {}, record.version),
       h('td', {}, formatTime(record.createdAt as string | null)),
       h('td', {}, integrityBadge(record.integrity)),
-      h('td', {}, button('Open', () => openRecord(record.id, 'TREAT', contentBox), { 'data-open-record': record.id })),
+      h('td', {}, button('Open', () => showRecordDetails(ctx, record.id, 'TREAT', contentBox), { 'data-open-record': record.id })),
     );
   const recordRows = h('tbody', {}, ...view.records.nodes.map(recordRow));
   const moreRecords = h('div', { class: 'more' });

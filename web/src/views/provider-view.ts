@@ -6,7 +6,7 @@ import { sendTransaction } from '../lib/contracts';
 import { formatTime, h, section, short, table } from '../lib/dom';
 import { notice } from '../lib/notices';
 import { field, form, input, select, button } from './forms';
-import { integrityBadge, openRecord } from './patient-view';
+import { integrityBadge, showRecordDetails } from './record-details';
 
 const ProviderOverview = graphql(`
   query ProviderOverview($me: String!) {
@@ -69,9 +69,7 @@ const PrepareRecord = graphql(`
       recordId
       commitment
       transaction {
-        to
-        data
-        chainId
+        ...WalletTransaction
       }
     }
   }
@@ -127,7 +125,7 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
               h('td', {}, record.version),
               h('td', {}, formatTime(record.createdAt as string | null)),
               h('td', {}, integrityBadge(record.integrity)),
-              h('td', {}, button('Open', () => openRecord(record.id, purpose, contentBox), { 'data-open-record': record.id })),
+              h('td', {}, button('Open', () => showRecordDetails(ctx, record.id, purpose, contentBox), { 'data-open-record': record.id })),
             ),
           );
         }

@@ -5,6 +5,7 @@
  * shows the answers, sends the session cookie of a signed-in user, and leaves Apollo's CSRF
  * prevention on.
  */
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { demoWallets } from '../../api/src/stack/demo-accounts';
 import type { RunningStack } from '../../api/src/stack/stack';
@@ -13,6 +14,9 @@ import { screenshot } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';
 
 jest.setTimeout(240_000);
+
+/** axe-core, injected into the page under test. */
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 let running: BrowserStack;
 let stack: RunningStack;
@@ -149,6 +153,37 @@ describe('the GraphQL explorer, offline', () => {
       expect(attempted).toEqual([]);
     } finally {
       await actor.close();
+    }
+  });
+
+  test('has no serious or critical accessibility finding (axe-core), at desktop and phone sizes', async () => {
+    for (const viewport of [{ width: 1366, height: 900 }, { width: 390, height: 844 }]) {
+      // The page's policy forbids inline scripts, and axe is injected as one: only this check bypasses it.
+      const context = await browser.newContext({ viewport, bypassCSP: true });
+      const attempted = await loopbackOnly(context);
+      const page = await context.newPage();
+      try {
+        await page.goto(`${stack.urls.web}/explorer.html`);
+        await runQuery(page, '"ok": true');
+        await page.addScriptTag({ content: AXE_SOURCE });
+        const violations = await page.evaluate(async () => {
+          type Violation = { id: string; impact: string | null; help: string; nodes: { html: string; failureSummary?: string }[] };
+          const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> } }).axe;
+          const results = await axe.run(document, { resultTypes: ['violations'] });
+          // Each finding with the elements at fault and why, so a failure says what to fix.
+          return results.violations.map((violation) => ({
+            id: violation.id,
+            impact: violation.impact,
+            help: violation.help,
+            nodes: violation.nodes.map((node) => `${node.html}: ${node.failureSummary ?? ''}`),
+          }));
+        });
+        await screenshot(page, `explorer-03-${viewport.width}x${viewport.height}`);
+        expect(violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+        expect(attempted).toEqual([]);
+      } finally {
+        await context.close();
+      }
     }
   });
 });

@@ -5,9 +5,12 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Settings of the off-chain data layer, read from the environment. */
 export interface DataConfig {
-  /** A MongoDB connection string; when absent the project starts its embedded FerretDB. */
+  /**
+   * The MongoDB connection string (`MONGODB_URI`). The API needs it and starts no database of its own:
+   * `npm start` and the tests start an embedded FerretDB and pass its address here.
+   */
   mongodbUri?: string;
-  /** Folder for the embedded database and the generated master key (`DATA_DIR`, default `.data/`). */
+  /** Folder for the generated master key (`DATA_DIR`, default `.data/`). */
   dataDir: string;
   /** The master key that wraps record data keys: 32 bytes as hex or base64 (`MASTER_KEY`). */
   masterKey?: string;

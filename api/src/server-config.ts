@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Wallet } from 'ethers';
-import type { Deployment } from '../../contracts/deploy/deploy';
+import type { Deployment } from '../../contracts/deployment/deployment';
 import { loadDataConfig, REPO_ROOT, type DataConfig } from './config';
 
 /**
@@ -46,6 +46,11 @@ export interface ServerConfig {
   authRateLimitPerMinute: number;
   /** GraphQL mutations per session per minute (`MUTATION_RATE_LIMIT`, default 60). */
   mutationRateLimitPerMinute: number;
+  /**
+   * Where mutations are counted (`MUTATION_RATE_LIMIT_STORE`): `memory` (default) counts per API instance;
+   * `mongodb` counts in the API's database, so every instance behind a load balancer shares one count.
+   */
+  mutationRateLimitStore: 'memory' | 'mongodb';
   /** How often audit entries are sealed into batches and anchored with the auditor key (`AUDIT_ANCHOR_INTERVAL_MS`; 0: never). */
   auditAnchorIntervalMs: number;
   /** The data layer's settings (MongoDB, master key, data folder). */
@@ -171,6 +176,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   const sessionTtlSeconds = wholeNumber(env, 'SESSION_TTL_SECONDS', 8 * 3600, 60, problems);
   const authRateLimitPerMinute = wholeNumber(env, 'AUTH_RATE_LIMIT', 30, 1, problems);
   const mutationRateLimitPerMinute = wholeNumber(env, 'MUTATION_RATE_LIMIT', 60, 1, problems);
+  const mutationRateLimitStore = env.MUTATION_RATE_LIMIT_STORE?.trim() || 'memory';
+  if (mutationRateLimitStore !== 'memory' && mutationRateLimitStore !== 'mongodb') {
+    problems.push(`MUTATION_RATE_LIMIT_STORE=${JSON.stringify(mutationRateLimitStore)} must be memory (one count per API instance) or mongodb (one count shared by every instance).`);
+  }
 
   const directoryCacheMs = wholeNumber(env, 'DIRECTORY_CACHE_MS', 2000, 0, problems);
   const sessionCacheMs = wholeNumber(env, 'SESSION_CACHE_MS', 2000, 0, problems);
@@ -195,6 +204,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     production: env.NODE_ENV === 'production',
     authRateLimitPerMinute,
     mutationRateLimitPerMinute,
+    mutationRateLimitStore: mutationRateLimitStore as ServerConfig['mutationRateLimitStore'],
     auditAnchorIntervalMs,
     data,
   };

@@ -6,31 +6,15 @@ import {
   ConsentManager__factory,
   ProviderDirectory__factory,
   RecordRegistry__factory,
-  type AuditAnchor,
-  type ConsentManager,
-  type ProviderDirectory,
-  type RecordRegistry,
 } from '../../typechain-types';
-
-/** The contracts of the system, by the names their artifacts and the subgraph use. */
-export const CONTRACT_NAMES = ['ProviderDirectory', 'ConsentManager', 'RecordRegistry', 'AuditAnchor'] as const;
-export type ContractName = (typeof CONTRACT_NAMES)[number];
-
-export interface DeployedContract {
-  address: string;
-  /** Block of the deployment transaction: where indexing starts. */
-  blockNumber: number;
-  transactionHash: string;
-}
-
-/** What `deployments/<network>.json` holds. */
-export interface Deployment {
-  network: string;
-  chainId: number;
-  deployer: string;
-  roles: { admin: string; registrar: string; auditor: string };
-  contracts: Record<ContractName, DeployedContract>;
-}
+import {
+  CONTRACT_NAMES,
+  deploymentPath,
+  REPO_ROOT,
+  type DeployedContract,
+  type Deployment,
+  type HealthRecordsContracts,
+} from '../deployment/deployment';
 
 export interface DeployOptions {
   /** Name written into the deployment and networks.json (e.g. `localhost`, `sepolia`). */
@@ -41,13 +25,6 @@ export interface DeployOptions {
   registrar?: string;
   /** The API's auditor key; default: the admin. */
   auditor?: string;
-}
-
-export interface HealthRecordsContracts {
-  directory: ProviderDirectory;
-  consents: ConsentManager;
-  records: RecordRegistry;
-  audit: AuditAnchor;
 }
 
 async function mined(
@@ -100,23 +77,6 @@ export async function deployHealthRecords(
   };
 }
 
-/** Binds the deployed contracts of a deployment file to a signer or provider. */
-export function attachHealthRecords(deployment: Deployment, runner: Signer | import('ethers').Provider): HealthRecordsContracts {
-  const at = deployment.contracts;
-  return {
-    directory: ProviderDirectory__factory.connect(at.ProviderDirectory.address, runner),
-    consents: ConsentManager__factory.connect(at.ConsentManager.address, runner),
-    records: RecordRegistry__factory.connect(at.RecordRegistry.address, runner),
-    audit: AuditAnchor__factory.connect(at.AuditAnchor.address, runner),
-  };
-}
-
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-export function deploymentPath(network: string, root = REPO_ROOT): string {
-  return path.join(root, 'deployments', `${network}.json`);
-}
-
 /**
  * Writes `deployments/<network>.json` and this network's entry of `subgraph/networks.json` (The Graph's
  * format: `{ network: { Contract: { address, startBlock } } }`, other networks kept).
@@ -142,15 +102,3 @@ export async function writeDeployment(deployment: Deployment, root = REPO_ROOT):
   await writeFile(networksFile, `${JSON.stringify(networks, null, 2)}\n`);
 }
 
-/** Reads `deployments/<network>.json`, with a message that says how to make it when it is missing. */
-export async function readDeployment(network: string, root = REPO_ROOT): Promise<Deployment> {
-  const file = deploymentPath(network, root);
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Deployment;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`No deployment for network "${network}" (${file}). Run \`npm run deploy -- --network ${network}\` first.`);
-    }
-    throw error;
-  }
-}

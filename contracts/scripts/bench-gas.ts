@@ -8,7 +8,8 @@ import hre from 'hardhat';
 import { time } from '@nomicfoundation/hardhat-network-helpers';
 import type { ContractTransactionResponse } from 'ethers';
 import { deployHealthRecords } from '../deploy/deploy';
-import { code16, code32, random32 } from '../../test/fixtures/deploy';
+import { CONSENT_GRANT_TYPES, consentDomain } from '../deployment/consent-grant';
+import { code16, code32, random32 } from '../deployment/codes';
 
 const RUNS = 5;
 
@@ -108,19 +109,8 @@ async function main(): Promise<void> {
       const deadline = BigInt(await time.latest()) + 3600n;
       const { chainId } = await hre.ethers.provider.getNetwork();
       const signature = await signer.signTypedData(
-        { name: 'HealthRecordsConsent', version: '1', chainId, verifyingContract: await consents.getAddress() },
-        {
-          ConsentGrant: [
-            { name: 'patient', type: 'address' },
-            { name: 'grantee', type: 'address' },
-            { name: 'scope', type: 'bytes32' },
-            { name: 'access', type: 'uint8' },
-            { name: 'purpose', type: 'bytes16' },
-            { name: 'expiresAt', type: 'uint64' },
-            { name: 'nonce', type: 'uint256' },
-            { name: 'deadline', type: 'uint256' },
-          ],
-        },
+        consentDomain(chainId, await consents.getAddress()),
+        CONSENT_GRANT_TYPES,
         { ...terms, nonce: 0n, deadline },
       );
       return gasOf(consents.connect(relayer!).grantConsentBySig(terms, deadline, signature));

@@ -5,7 +5,8 @@
  *   GRAPH_NETWORK: the network name for The Graph when it differs from Hardhat's (e.g. `mainnet`).
  */
 import hre from 'hardhat';
-import { deployHealthRecords, deploymentPath, writeDeployment } from '../deploy/deploy';
+import { deployHealthRecords, writeDeployment } from '../deploy/deploy';
+import { deploymentPath } from '../deployment/deployment';
 
 async function main(): Promise<void> {
   const [deployer] = await hre.ethers.getSigners();

@@ -7,7 +7,7 @@
  */
 import type { Signer } from 'ethers';
 import { fhir } from '../fixtures/fhir';
-import { ApiClient, type GraphQLResponse } from './support/client';
+import { ApiClient, type GraphQLResponse } from '../../stack/api-client';
 import type { ApiStack } from './support/api-stack';
 import { addRecord, useSeededStack, type Seeded } from './support/seed';
 

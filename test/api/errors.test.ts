@@ -4,10 +4,10 @@
  */
 import { parse, validate } from 'graphql';
 import { depthLimit } from '../../api/src/graphql/limits';
-import { buildApiSchema } from '../../api/src/graphql/schema';
-import { createServer } from '../../api/src/server';
+import { buildApiSchema } from '../../api/src/app/schema';
+import { createServer } from '../../api/src/app/server';
 import { fhir } from '../fixtures/fhir';
-import { ApiClient } from './support/client';
+import { ApiClient } from '../../stack/api-client';
 import { freePort, startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);

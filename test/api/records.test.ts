@@ -4,9 +4,9 @@
  * on-chain taking effect on the very next request.
  */
 import mongoose from 'mongoose';
-import { DATABASE_NAME } from '../../api/src/server';
+import { DATABASE_NAME } from '../../api/src/app/server';
 import { code32 } from '../fixtures/deploy';
-import { ApiClient } from './support/client';
+import { ApiClient } from '../../stack/api-client';
 import type { ApiStack } from './support/api-stack';
 import { useSeededStack, type Seeded } from './support/seed';
 

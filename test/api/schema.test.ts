@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isIntrospectionType, isObjectType } from 'graphql';
-import { buildApiSchema, printApiSchema } from '../../api/src/graphql/schema';
-import { ruleTree } from '../../api/src/permissions';
+import { buildApiSchema, printApiSchema } from '../../api/src/app/schema';
+import { ruleTree } from '../../api/src/app/permissions';
 
 describe('API schema', () => {
   it('equals the committed api/schema.graphql (run `npm run codegen:api` after changing types)', () => {

@@ -1,6 +1,7 @@
 import hre from 'hardhat';
 import { time } from '@nomicfoundation/hardhat-network-helpers';
-import type { Signer } from 'ethers';
+import { id, TypedDataEncoder, type Signer } from 'ethers';
+import { CONSENT_DOMAIN, CONSENT_GRANT_TYPES, consentDomain } from '../../contracts/deployment/consent-grant';
 import { SmartWalletMock__factory } from '../../typechain-types';
 import { deployFixture, code16, code32, READ, WRITE, type System } from '../fixtures/deploy';
 import { expectEvent, expectRevert } from '../fixtures/chain-assertions';
@@ -219,28 +220,17 @@ describe('ConsentManager: consents', () => {
 });
 
 describe('ConsentManager: consents signed with EIP-712', () => {
-  const types = {
-    ConsentGrant: [
-      { name: 'patient', type: 'address' },
-      { name: 'grantee', type: 'address' },
-      { name: 'scope', type: 'bytes32' },
-      { name: 'access', type: 'uint8' },
-      { name: 'purpose', type: 'bytes16' },
-      { name: 'expiresAt', type: 'uint64' },
-      { name: 'nonce', type: 'uint256' },
-      { name: 'deadline', type: 'uint256' },
-    ],
-  };
+  it('signs what the contract hashes: the ConsentGrant type hash and the EIP-712 domain', async () => {
+    const { consents } = await deployFixture();
+    expect(id(TypedDataEncoder.from(CONSENT_GRANT_TYPES).encodeType('ConsentGrant'))).toBe(await consents.CONSENT_GRANT_TYPEHASH());
+    const domain = await consents.eip712Domain();
+    expect({ name: domain.name, version: domain.version }).toEqual(CONSENT_DOMAIN);
+  });
 
   async function sign(s: System, signer: Signer, t: Awaited<ReturnType<typeof terms>>, deadline: bigint, overrides: { chainId?: bigint; nonce?: bigint } = {}) {
-    const domain = {
-      name: 'HealthRecordsConsent',
-      version: '1',
-      chainId: overrides.chainId ?? (await hre.ethers.provider.getNetwork()).chainId,
-      verifyingContract: await s.consents.getAddress(),
-    };
+    const domain = consentDomain(overrides.chainId ?? (await hre.ethers.provider.getNetwork()).chainId, await s.consents.getAddress());
     const nonce = overrides.nonce ?? (await s.consents.nonces(t.patient));
-    return signer.signTypedData(domain, types, { ...t, nonce, deadline });
+    return signer.signTypedData(domain, CONSENT_GRANT_TYPES, { ...t, nonce, deadline });
   }
 
   it('grants from a relayed signature and uses the nonce once', async () => {

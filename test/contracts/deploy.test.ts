@@ -2,7 +2,8 @@ import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deployFixture } from '../fixtures/deploy';
-import { readDeployment, writeDeployment, CONTRACT_NAMES } from '../../contracts/deploy/deploy';
+import { writeDeployment } from '../../contracts/deploy/deploy';
+import { readDeployment, CONTRACT_NAMES } from '../../contracts/deployment/deployment';
 
 describe('deploy', () => {
   it('wires the contracts together and records where they are', async () => {

@@ -5,8 +5,8 @@
  * user's action through the UI; the assertions read what the UI then shows.
  */
 import type { Browser } from 'playwright-core';
-import { demoWallets } from '../../api/src/stack/demo-accounts';
-import type { RunningStack } from '../../api/src/stack/stack';
+import { demoWallets } from '../../stack/demo-accounts';
+import type { RunningStack } from '../../stack/stack';
 import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
 import { screenshot } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';

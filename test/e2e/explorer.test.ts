@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { demoWallets } from '../../api/src/stack/demo-accounts';
-import type { RunningStack } from '../../api/src/stack/stack';
+import { demoWallets } from '../../stack/demo-accounts';
+import type { RunningStack } from '../../stack/stack';
 import { signInAs } from './support/actors';
 import { screenshot } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';

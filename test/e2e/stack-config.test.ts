@@ -6,9 +6,9 @@ import path from 'node:path';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { REPO_ROOT } from '../../api/src/config';
-import { BuildStamp, hashInputs } from '../../api/src/stack/build-cache';
-import { buildSummaryLine } from '../../api/src/stack/run-command';
-import { loadStackConfig } from '../../api/src/stack/stack-config';
+import { BuildStamp, hashInputs } from '../../stack/build-cache';
+import { buildSummaryLine } from '../../stack/run-command';
+import { loadStackConfig } from '../../stack/stack-config';
 
 describe('loadStackConfig', () => {
   test('with no environment, everything is embedded on the documented ports', () => {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { getAddress, hashMessage, Contract, verifyMessage, type Provider } from 'ethers';
 import { SiweMessage } from 'siwe';
@@ -98,12 +99,15 @@ export class SiweService {
   private readonly origin: URL;
   private readonly skewMs: number;
   private readonly now: () => Date;
-  private readonly sessionCache = new Map<string, { session: Session | null; until: number }>();
+  /** Looked-up sessions by id (null: none open), each trusted for `sessionCacheMs`; null when that is 0. */
+  private readonly sessionCache: LRUCache<string, { session: Session | null }> | null;
 
   constructor(private readonly options: SiweServiceOptions) {
     this.origin = new URL(options.publicOrigin);
     this.skewMs = (options.clockSkewSeconds ?? 60) * 1000;
     this.now = options.now ?? (() => new Date());
+    const cacheMs = options.sessionCacheMs ?? 2000;
+    this.sessionCache = cacheMs > 0 ? new LRUCache({ max: 10_000, ttl: cacheMs, perf: { now: () => this.now().getTime() } }) : null;
   }
 
   /** The `domain` every message must name: the host (and port) of the server's origin. */
@@ -205,21 +209,15 @@ export class SiweService {
   /** The open session with this id, or null (expired, logged out or unknown). */
   async session(id: string): Promise<Session | null> {
     const now = this.now();
-    const cacheMs = this.options.sessionCacheMs ?? 2000;
-    const cached = this.sessionCache.get(id);
-    if (cached && cached.until > now.getTime()) {
-      return cached.session && cached.session.expiresAt.getTime() > now.getTime() ? cached.session : null;
-    }
+    const cached = this.sessionCache?.get(id);
+    if (cached) return cached.session && cached.session.expiresAt.getTime() > now.getTime() ? cached.session : null;
     const session = await this.options.sessions.find(id, now);
-    if (cacheMs > 0) {
-      if (this.sessionCache.size >= 10_000) this.sessionCache.delete(this.sessionCache.keys().next().value as string);
-      this.sessionCache.set(id, { session, until: now.getTime() + cacheMs });
-    }
+    this.sessionCache?.set(id, { session });
     return session;
   }
 
   async logout(id: string): Promise<void> {
-    this.sessionCache.delete(id);
+    this.sessionCache?.delete(id);
     await this.options.sessions.delete(id);
   }
 }

@@ -1,5 +1,5 @@
 import { id as keccakText } from 'ethers';
-import type { HealthRecordsContracts } from '../../../contracts/deploy/deploy';
+import type { HealthRecordsContracts } from '../../../contracts/deployment/deployment';
 import { ACCESS_READ, ACCESS_WRITE, purposeCode, scopeCode } from './codes';
 import type { LatestBlock } from './block-number';
 import type { DecisionCache } from './decision-cache';

@@ -1,5 +1,5 @@
 import { FetchRequest, JsonRpcProvider, NonceManager, Wallet, type Signer } from 'ethers';
-import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../../../contracts/deploy/deploy';
+import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../../../contracts/deployment/deployment';
 
 /**
  * The API's connection to the chain: read-only contract views for authorization (always at the latest

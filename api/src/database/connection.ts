@@ -1,18 +1,16 @@
-import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import { loadDataConfig, type DataConfig } from '../config';
-import { startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo';
 
 /** Database used when the connection string names none. */
 export const DEFAULT_DATABASE = 'health-records';
+/** How long the driver looks for a server before a connection (or a command) fails: longer than a replica set election. */
+const SERVER_SELECTION_TIMEOUT_MS = 15_000;
 
 export interface DatabaseHandle {
   connection: Connection;
-  /** The connection string used (for the embedded server, its loopback address). */
+  /** The connection string used (MONGODB_URI). */
   uri: string;
-  /** The embedded server this process started, or null when MONGODB_URI was used. */
-  embedded: EmbeddedMongo | null;
-  /** Closes the connection and stops the embedded server if one was started. */
+  /** Closes the connection (the server stays up: whoever started it stops it). */
   close(): Promise<void>;
 }
 
@@ -22,37 +20,44 @@ export function databaseNameOf(uri: string): string | undefined {
   return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }
 
-/**
- * Connects to MongoDB: to MONGODB_URI when set (and nothing else is started), otherwise to an embedded
- * FerretDB this process starts in `<DATA_DIR>/ferretdb`. Each call gets its own mongoose connection.
- */
-export async function connectDatabase(config: Pick<DataConfig, 'mongodbUri' | 'dataDir'> = loadDataConfig()): Promise<DatabaseHandle> {
-  let embedded: EmbeddedMongo | null = null;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    embedded = await startEmbeddedMongo({ dataDir: path.join(config.dataDir, 'ferretdb') });
-    uri = embedded.uri;
+/** A connection string as it may be shown: without its user and password. */
+const redacted = (uri: string) => uri.replace(/\/\/[^@/]*@/, '//***@');
+
+/** Thrown when MONGODB_URI is not set: the API does not start a database of its own. */
+export class MissingDatabaseError extends Error {
+  constructor() {
+    super(
+      'MONGODB_URI is not set: the API needs a MongoDB server (or one that speaks its protocol). Set MONGODB_URI, ' +
+        'e.g. mongodb://127.0.0.1:27017/health-records, or run the whole system with `npm start`, which starts an ' +
+        'embedded FerretDB in DATA_DIR and hands its address to the API.',
+    );
+    this.name = 'MissingDatabaseError';
   }
+}
+
+/**
+ * Connects to MONGODB_URI, in the database its path names (`health-records` when it names none). Each
+ * call gets its own mongoose connection. Commands are monitored, so the server can count its round trips.
+ */
+export async function connectDatabase(config: Partial<DataConfig> = loadDataConfig()): Promise<DatabaseHandle> {
+  const uri = config.mongodbUri;
+  if (!uri) throw new MissingDatabaseError();
   const connection = mongoose.createConnection(uri, {
     dbName: databaseNameOf(uri) ?? DEFAULT_DATABASE,
-    serverSelectionTimeoutMS: 10_000,
+    serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+    monitorCommands: true,
     // Indexes are created explicitly (see createDataLayer), so a unique index exists before the first write.
     autoIndex: false,
   });
   try {
     await connection.asPromise();
   } catch (error) {
-    await embedded?.stop();
-    const where = config.mongodbUri ? 'MONGODB_URI' : 'the embedded FerretDB';
-    throw new Error(`Could not connect to ${where} (${uri.replace(/\/\/[^@/]*@/, '//***@')}): ${(error as Error).message}`, { cause: error });
+    await connection.close().catch(() => undefined);
+    throw new Error(`Could not connect to MONGODB_URI (${redacted(uri)}): ${(error as Error).message}`, { cause: error });
   }
   return {
     connection,
     uri,
-    embedded,
-    async close() {
-      await connection.close();
-      await embedded?.stop();
-    },
+    close: () => connection.close(),
   };
 }

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { AccessDecisions } from '../chain/access-decisions';
+import type { AccessDecisions } from '../chain/access-decisions';
 import type { Session } from '../auth/siwe.service';
+import type { Loaders } from './loaders';
 import type { ApiServices } from './services';
-import { createLoaders, type Loaders } from './loaders';
-import { PinnedSubgraph } from './subgraph/subgraph-client';
+import type { PinnedSubgraph } from './subgraph/subgraph-client';
 
 /**
- * What every resolver and permission rule of one request sees. Built once per request by
+ * What every resolver and permission rule of one request sees. Built once per request by the app's
  * `createContext`: the session's address (authentication already happened in HTTP middleware), the
  * DataLoaders, the subgraph pinned to one block, and the request's cache of on-chain decisions.
  */
@@ -20,19 +19,11 @@ export interface Context {
   subgraph: PinnedSubgraph;
   loaders: Loaders;
   access: AccessDecisions;
-}
-
-export function createContext(services: ApiServices, session: Session | null): Context {
-  const subgraph = new PinnedSubgraph(services.subgraph);
-  const viewer = session?.address.toLowerCase() ?? null;
-  const access = new AccessDecisions(services.chain.views, services.latestBlock, viewer, services.decisions, services.roundTrips);
-  return {
-    requestId: randomUUID(),
-    viewer,
-    session,
-    services,
-    subgraph,
-    loaders: createLoaders(subgraph, services, viewer, access),
-    access,
-  };
+  /**
+   * Decides the permission rule of a GraphQL object type for `parents` now, ahead of their fields (e.g.
+   * a page of records right after it was loaded), so each field uses the settled decision without
+   * waiting. The decision is the rule's own: this only moves when it is made. Resolvers ask the context
+   * instead of importing the rules.
+   */
+  decideAhead(typeName: string, parents: readonly object[]): Promise<void>;
 }

@@ -9,6 +9,9 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { LRUCache } from 'lru-cache';
+import type { Connection } from 'mongoose';
+import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Context } from './context';
 import { badInput } from './errors';
 
@@ -78,15 +81,41 @@ const pagedEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   return first === undefined ? undefined : 1 + childComplexity * first;
 };
 
+/** The collection the `mongodb` store counts mutations in. */
+export const MUTATION_COUNTS_COLLECTION = 'mutation-rate-limits';
+
+/**
+ * Counts each account's mutations per minute: in this process (`memory`), or in the API's database
+ * (`mongodb`), so that every instance behind a load balancer shares one count. The MongoDB store keeps
+ * one document per account, found through a unique index; its TTL index only reclaims space, and a
+ * server without TTL indexes (FerretDB) reuses each account's document when its minute has passed.
+ */
+export async function mutationRateLimiter(
+  perMinute: number,
+  store: { kind: 'memory' } | { kind: 'mongodb'; connection: Connection },
+): Promise<RateLimiterAbstract> {
+  const window = { points: perMinute, duration: 60, keyPrefix: 'mutations' };
+  if (store.kind === 'memory') return new RateLimiterMemory(window);
+  const collection = store.connection.db!.collection(MUTATION_COUNTS_COLLECTION);
+  await collection.createIndex({ key: 1 }, { unique: true });
+  await collection.createIndex({ expire: -1 }, { expireAfterSeconds: 0 }).catch(() => undefined);
+  return new RateLimiterMongo({
+    ...window,
+    storeClient: store.connection.getClient(),
+    dbName: store.connection.name,
+    tableName: MUTATION_COUNTS_COLLECTION,
+    disableIndexesCreation: true,
+  });
+}
+
 /**
  * Cost limit and mutation rate limit, decided once the operation is known: the cost estimate needs the
  * variables, the rate limit the session.
  */
-export function limitsPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin<Context> {
-  const mutationTimes = new Map<string, number[]>();
+export function limitsPlugin(schema: GraphQLSchema, limits: QueryLimits, mutations: RateLimiterAbstract): ApolloServerPlugin<Context> {
   // The cost of an operation depends only on its text, operation name and variables: clients send the
   // same few operations over and over, so each distinct one is estimated once (bounded cache).
-  const costs = new Map<string, number>();
+  const costs = new LRUCache<string, number>({ max: 1000 });
   return {
     async requestDidStart() {
       return {
@@ -101,22 +130,19 @@ export function limitsPlugin(schema: GraphQLSchema, limits: QueryLimits): Apollo
               variables: request.variables ?? {},
               estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
             });
-            if (costs.size >= 1000) costs.delete(costs.keys().next().value as string);
             costs.set(key, cost);
           }
           if (cost > limits.maxCost) {
             throw badInput('query', `costs ${cost}; at most ${limits.maxCost} is allowed. Ask for smaller pages or fewer fields.`);
           }
           if (operation?.operation === 'mutation' && contextValue.viewer) {
-            const now = Date.now();
-            const recent = (mutationTimes.get(contextValue.viewer) ?? []).filter((time) => time > now - 60_000);
-            if (recent.length >= limits.mutationsPerMinute) {
+            await mutations.consume(contextValue.viewer).catch((refusal: unknown) => {
+              // A refusal is a RateLimiterRes; anything else is the store failing, an internal error.
+              if (!(refusal instanceof RateLimiterRes)) throw refusal;
               throw new GraphQLError(`More than ${limits.mutationsPerMinute} mutations in a minute; wait and retry.`, {
                 extensions: { code: 'RATE_LIMITED', http: { status: 429 } },
               });
-            }
-            recent.push(now);
-            mutationTimes.set(contextValue.viewer, recent);
+            });
           }
         },
       };

@@ -3,7 +3,7 @@ import type { AuditLogService } from '../audit/audit-log.service';
 import type { Chain } from '../chain/chain';
 import type { LatestBlock } from '../chain/block-number';
 import type { DecisionCache } from '../chain/decision-cache';
-import type { DirectoryProfileCache } from '../providers/directory-profile-cache';
+import type { DirectoryProfileCache } from '../profiles/directory-profile-cache';
 import type { ProfileService } from '../profiles/profile.service';
 import type { RecordIntegrityChecker } from '../records/record-integrity.batch';
 import type { RecordService } from '../records/record.service';

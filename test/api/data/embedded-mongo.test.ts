@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../../api/src/config';
-import { connectDatabase, databaseNameOf } from '../../../api/src/database/connection';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../api/src/database/embedded-mongo';
-import { ensureFerretdbLauncher } from '../../../api/src/database/ferretdb-build';
+import { connectDatabase, databaseNameOf, MissingDatabaseError } from '../../../api/src/database/connection';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/database/embedded-mongo';
+import { ensureFerretdbLauncher } from '../../../stack/database/ferretdb-build';
 import { START_TIMEOUT_MS } from './support/test-database';
 
 let dir: string;
@@ -84,7 +84,7 @@ describeOnLinux('embedded FerretDB', () => {
   it('exits when the process that started it is killed (SIGKILL, no clean-up)', async () => {
     const script = `
       require('ts-node').register({ transpileOnly: true });
-      const { startEmbeddedMongo } = require(${JSON.stringify(path.join(REPO_ROOT, 'api/src/database/embedded-mongo.ts'))});
+      const { startEmbeddedMongo } = require(${JSON.stringify(path.join(REPO_ROOT, 'stack/database/embedded-mongo.ts'))});
       startEmbeddedMongo({ dataDir: ${JSON.stringify(path.join(dir, 'orphan'))} }).then((server) => {
         console.log(JSON.stringify({ pid: server.pid }));
         setInterval(() => {}, 1000);
@@ -122,7 +122,6 @@ describeOnLinux('connectDatabase', () => {
       const before = launcherPids(process.pid).sort();
       const handle = await connectDatabase({ mongodbUri: `${separate.uri}given`, dataDir: path.join(dir, 'unused') });
       try {
-        expect(handle.embedded).toBeNull();
         expect(handle.uri).toBe(`${separate.uri}given`);
         expect(handle.connection.name).toBe('given');
         expect(launcherPids(process.pid).sort()).toEqual(before);
@@ -138,15 +137,13 @@ describeOnLinux('connectDatabase', () => {
     }
   });
 
-  it('without MONGODB_URI, starts the embedded FerretDB in <DATA_DIR>/ferretdb and stops it on close', async () => {
-    const dataDir = path.join(dir, 'default');
-    const handle = await connectDatabase({ mongodbUri: undefined, dataDir });
-    expect(handle.embedded).not.toBeNull();
-    expect(handle.embedded!.dataDir).toBe(path.join(dataDir, 'ferretdb'));
-    expect(handle.connection.name).toBe('health-records');
-    expect(isRunning(handle.embedded!.pid)).toBe(true);
-    await handle.close();
-    expect(isRunning(handle.embedded!.pid)).toBe(false);
+  it('without MONGODB_URI, says what to set and starts nothing (the launcher and the tests start the embedded FerretDB)', async () => {
+    const before = launcherPids(process.pid).sort();
+    const error = await connectDatabase({ mongodbUri: undefined, dataDir: path.join(dir, 'default') }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MissingDatabaseError);
+    expect((error as Error).message).toMatch(/MONGODB_URI is not set/);
+    expect((error as Error).message).toMatch(/npm start/);
+    expect(launcherPids(process.pid).sort()).toEqual(before);
   });
 
   it('reads the database name from the connection string', () => {

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import hre from 'hardhat';
 import { silentLogger, startLocalNode, type LocalNode } from '../../../subgraph/local-node';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../api/src/database/embedded-mongo';
-import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/server';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/database/embedded-mongo';
+import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
-import { freePort, hardhatKey, subgraphBuildFor } from '../../../api/bench/stack-parts';
+import { freePort, hardhatKey, subgraphBuildFor } from '../../../stack/bench/stack-parts';
 import { startChainServer } from '../../fixtures/chain-server';
 import { deploySystem, type System } from '../../fixtures/deploy';
 

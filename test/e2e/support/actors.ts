@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { testWallet } from '../../../api/src/stack/demo-accounts';
+import { testWallet } from '../../../stack/demo-accounts';
 import { InjectedWallet } from './injected-wallet';
 
 /** One person at their own browser: a context with their wallet injected, signed in to the client. */

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { quietProgress } from '../../../api/src/stack/progress';
-import { loadStackConfig } from '../../../api/src/stack/stack-config';
-import { startStack, type RunningStack } from '../../../api/src/stack/stack';
+import { quietProgress } from '../../../stack/progress';
+import { loadStackConfig } from '../../../stack/stack-config';
+import { startStack, type RunningStack } from '../../../stack/stack';
 import { launchChromium } from './browser';
 
 export interface BrowserStack {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import http from 'node:http';
 import https from 'node:https';
 import { print, type DocumentNode } from 'graphql';
@@ -31,8 +32,7 @@ export class SubgraphClient {
   private pendingHead: Promise<BlockPointer> | undefined;
   private readonly documentIds = new Map<DocumentNode, number>();
   private nextDocumentId = 1;
-  private readonly answers = new Map<string, Promise<unknown>>();
-  private readonly maxCachedAnswers = 500;
+  private readonly answers = new LRUCache<string, Promise<unknown>>({ max: 500 });
   readonly counter: RoundTripCounter = { subgraphRequests: 0 };
 
   constructor(
@@ -121,7 +121,7 @@ export class SubgraphClient {
     return this.pendingHead;
   }
 
-  /** An answer at a block hash, shared by every request pinned to that block (bounded, oldest out). */
+  /** An answer at a block hash, shared by every request pinned to that block (bounded, least recently used out). */
   atBlock<TResult>(hash: string, document: DocumentNode, variables: unknown, ask: () => Promise<TResult>): Promise<TResult> {
     let id = this.documentIds.get(document);
     if (id === undefined) {
@@ -133,8 +133,9 @@ export class SubgraphClient {
     if (cached) return cached as Promise<TResult>;
     const answer = ask();
     this.answers.set(key, answer);
-    answer.catch(() => this.answers.delete(key));
-    if (this.answers.size > this.maxCachedAnswers) this.answers.delete(this.answers.keys().next().value as string);
+    answer.catch(() => {
+      if (this.answers.peek(key) === answer) this.answers.delete(key);
+    });
     return answer;
   }
 

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDataLayer, type DataLayer } from '../../../../api/src/database/data-layer';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../../api/src/database/embedded-mongo';
+import { createDataLayer, type DataLayer } from '../../../../api/src/app/data-layer';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../../stack/database/embedded-mongo';
 
 /** The first run builds the Go launcher (module download and compile): allow for it in beforeAll. */
 export const START_TIMEOUT_MS = 600_000;

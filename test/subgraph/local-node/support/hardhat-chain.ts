@@ -5,9 +5,9 @@
  * is stopped by its PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { Contract, ContractFactory, JsonRpcProvider, type InterfaceAbi, type Signer } from 'ethers';
+import { freePort } from '../../../../stack/free-port';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
@@ -23,17 +23,7 @@ export interface HardhatChain {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 async function waitForRpc(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;

@@ -1,0 +1,104 @@
+// @ts-check
+/**
+ * The import directions of the repository (docs: DESIGN.md, "Layers: every import points down").
+ * `npm run lint:layers` checks them; `npm run lint` runs it. Each list goes from the lowest layer to the
+ * highest: a module may import its own layer and the ones before it, never one after it. Type-only
+ * imports count (an import of a type still ties the importer to that module).
+ */
+
+/** The parts of the repository, lowest first. `stack/` runs every part; nothing outside test/ imports test/. */
+const PARTS = [
+  ['typechain-types', '^typechain-types/'],
+  ['contracts/deployment (the deployment format)', '^contracts/deployment/'],
+  ['contracts/deploy (the deploy procedure)', '^contracts/deploy/'],
+  ['contracts/scripts', '^contracts/scripts/'],
+  ['subgraph', '^subgraph/'],
+  ['api', '^api/'],
+  ['stack', '^stack/'],
+  ['test', '^test/'],
+];
+
+/**
+ * Inside api/src, lowest first: the shared basics; data access per domain (database, chain, audit log,
+ * profiles, sessions, records); the GraphQL kernel (context types, errors, pagination, limits, the
+ * subgraph client); the GraphQL types and resolvers per domain; and app/, the one composition root.
+ */
+const API = [
+  ['errors', '^api/src/errors\\.ts$'],
+  ['config', '^api/src/config\\.ts$'],
+  ['database', '^api/src/database/'],
+  ['chain', '^api/src/chain/'],
+  ['server-config', '^api/src/server-config\\.ts$'],
+  ['audit (the access log and its anchored batches)', '^api/src/audit/'],
+  ['profiles', '^api/src/profiles/'],
+  ['auth', '^api/src/auth/'],
+  ['records', '^api/src/records/'],
+  ['graphql (the kernel every resolver uses)', '^api/src/graphql/'],
+  ['schema/health', '^api/src/schema/health\\.resolver\\.ts$'],
+  ['schema/providers', '^api/src/schema/providers/'],
+  ['schema/records', '^api/src/schema/records/'],
+  ['schema/patients', '^api/src/schema/patients/'],
+  ['schema/consents', '^api/src/schema/consents/'],
+  ['schema/treatments', '^api/src/schema/treatments/'],
+  ['schema/emergency', '^api/src/schema/emergency/'],
+  ['schema/audit (the audit trail)', '^api/src/schema/audit/'],
+  ['schema/analytics', '^api/src/schema/analytics/'],
+  ['app (the composition root)', '^api/src/app/'],
+];
+
+/** One rule per layer: it imports nothing from the layers listed after it. */
+function pointDown(scope, layers) {
+  return layers.slice(0, -1).map(([name, path], index) => ({
+    name: `${scope}: ${name} imports no higher layer`,
+    comment: `${name} sits below ${layers
+      .slice(index + 1)
+      .map(([higher]) => higher)
+      .join(', ')}; import the other way round, or move the shared piece down.`,
+    severity: 'error',
+    from: { path },
+    to: { path: layers.slice(index + 1).map(([, higher]) => higher) },
+  }));
+}
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'A circle of imports has no lowest module: break it by moving the shared piece down.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    ...pointDown('parts', PARTS),
+    ...pointDown('api/src', API),
+    {
+      name: 'api/src imports only itself, packages, the deployment format and the contract types',
+      comment: 'The API reads deployments/<network>.json through contracts/deployment and binds contracts with typechain-types; deploying is the launcher\'s and the scripts\' job, and the subgraph is reached over GraphQL.',
+      severity: 'error',
+      from: { path: '^api/src/' },
+      to: { dependencyTypesNot: ['core'], couldNotResolve: false, pathNot: ['^api/', '^contracts/deployment/', '^typechain-types/', '^artifacts/', '(^|/)node_modules/'] },
+    },
+    {
+      name: 'web imports only its own code, the artifacts and its generated types',
+      comment: 'The web client is static files built from web/: it reaches the API over GraphQL, never by importing it.',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { dependencyTypesNot: ['core'], couldNotResolve: false, pathNot: ['^web/', '^artifacts/', '^typechain-types/', '(^|/)node_modules/'] },
+    },
+    {
+      name: 'api: every file is in a layer',
+      comment: 'A file at the top of api/src, or in a folder the layer list does not name, has no place in the order: add it to API in .dependency-cruiser.cjs.',
+      severity: 'error',
+      from: { path: '^api/src/', pathNot: API.map(([, path]) => path) },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['^subgraph/(src|generated|build)/', '^test/subgraph/fixtures/[^/]+/(src|generated|build)/'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

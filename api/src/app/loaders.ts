@@ -1,0 +1,81 @@
+import DataLoader from 'dataloader';
+import type { AccessDecisions } from '../chain/access-decisions';
+import { ConflictError } from '../errors';
+import type { Loaders, SubgraphRecordVersion } from '../graphql/loaders';
+import type { RecordRead } from '../records/record.service';
+import type { ApiServices } from '../graphql/services';
+import type { PinnedSubgraph } from '../graphql/subgraph/subgraph-client';
+import { AccountsByIdDocument, AuditBatchesDocument, RecordVersionsDocument, RecordsByIdDocument } from '../graphql/subgraph/documents';
+
+/** Most keys one batched subgraph query carries (graph-node's `first` limit is 1000). */
+const MAX_BATCH = 1000;
+
+function byKey<T>(keys: readonly string[], items: T[], keyOf: (item: T) => string): (T | null)[] {
+  const found = new Map(items.map((item) => [keyOf(item), item]));
+  return keys.map((key) => found.get(key) ?? null);
+}
+
+export function createLoaders(
+  subgraph: PinnedSubgraph,
+  services: Pick<ApiServices, 'profiles' | 'records' | 'integrity' | 'auditBatches' | 'directoryProfiles'>,
+  viewer: string | null,
+  access: AccessDecisions,
+): Loaders {
+  const { profiles, records, integrity, auditBatches, directoryProfiles } = services;
+  const options = { maxBatchSize: MAX_BATCH };
+  return {
+    recordById: new DataLoader(async (ids) => {
+      const data = await subgraph.query(RecordsByIdDocument, { ids: [...ids] });
+      return byKey(ids, data.records, (record) => record.id);
+    }, options),
+    versionsByRecord: new DataLoader(async (ids) => {
+      const data = await subgraph.query(RecordVersionsDocument, { records: [...ids] });
+      const grouped = new Map<string, SubgraphRecordVersion[]>(ids.map((id) => [id, []]));
+      for (const version of data.recordVersions) grouped.get(version.record.id)?.push(version);
+      return ids.map((id) => grouped.get(id)!);
+    }, options),
+    accountById: new DataLoader(async (ids) => {
+      const data = await subgraph.query(AccountsByIdDocument, { ids: [...ids] });
+      return byKey(ids, data.accounts, (account) => account.id);
+    }, options),
+    auditBatchById: new DataLoader(async (ids) => {
+      const data = await subgraph.query(AuditBatchesDocument, { batchIds: [...ids] });
+      return byKey(ids, data.auditBatches, (batch) => batch.batchId);
+    }, options),
+    patientProfile: new DataLoader((addresses) => profiles.getProfiles('patient', addresses), options),
+    providerProfile: new DataLoader((addresses) => directoryProfiles.load('provider', addresses), options),
+    researcherProfile: new DataLoader((addresses) => directoryProfiles.load('researcher', addresses), options),
+    recordSummary: new DataLoader((ids) => records.summaries(ids), options),
+    recordRead: new DataLoader(
+      (requests) => {
+        if (!viewer) throw new Error('recordRead needs a signed-in viewer; the permission rule should have refused.');
+        // One outcome per read: a denied or unknown record fails its own field, not the whole page.
+        return records.readEach(
+          requests.map((request) => ({ ...request, reader: viewer })),
+          (request) => access.mayReadForPurpose(request.patient, request.category, request.purpose),
+        ) as Promise<(RecordRead | Error)[]>;
+      },
+      { ...options, cacheKeyFn: (request) => `${request.recordId}|${request.purpose}` },
+    ),
+    integrity: new DataLoader((items) => integrity.check(items), {
+      ...options,
+      cacheKeyFn: (item) => `${item.recordId}|${item.chain.version}|${item.chain.commitment}|${item.chain.erased}`,
+    }),
+    versionIntegrity: new DataLoader((items) => integrity.checkVersions(items), {
+      ...options,
+      cacheKeyFn: (item) => `${item.recordId}|${item.version}|${item.commitment}`,
+    }),
+    // The data layer proves one entry per call (it rebuilds the batch's tree); proofs are asked for
+    // one trail page at a time, and each batch's tree is rebuilt from one query.
+    auditProof: new DataLoader((entryIds) =>
+      Promise.all(
+        entryIds.map((entryId) =>
+          auditBatches.proofFor(entryId).catch((error: unknown) => {
+            if (error instanceof ConflictError) return null;
+            throw error;
+          }),
+        ),
+      ),
+    ),
+  };
+}

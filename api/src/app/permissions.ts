@@ -1,0 +1,379 @@
+import { allow, rule, shield } from 'graphql-shield';
+import type { IRules } from 'graphql-shield';
+import { defaultFieldResolver, isObjectType, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { addressArg } from '../chain/codes';
+import type { Context } from '../graphql/context';
+import { forbidden, toGraphQLError, unauthenticated } from '../graphql/errors';
+import { loadRecord } from '../schema/records/record.read';
+
+/**
+ * Who may read and do what: the one place authorization is decided. Deny by default: a type or field
+ * without a rule here is refused (`fallbackRule`). Decisions about a patient's data come from the
+ * contracts' views at the latest block (ctx.access), cached within the request, never from the index.
+ *
+ * Rules return true, or the error to show: UNAUTHENTICATED when nobody is signed in, FORBIDDEN otherwise.
+ */
+
+type Decision = boolean | GraphQLError;
+type Check<P, A> = (parent: P, args: A, ctx: Context) => Promise<boolean> | boolean;
+
+/** A rule that needs a signed-in viewer, then `check`; `refusal` says what was missing. */
+function signedIn<P = unknown, A = Record<string, unknown>>(name: string, refusal: string, check?: Check<P, A>) {
+  return rule(name, { cache: 'no_cache' })(async (parent: P, args: A, ctx: Context): Promise<Decision> => {
+    if (!ctx.viewer) return unauthenticated();
+    if (!check) return true;
+    try {
+      return (await check(parent, args, ctx)) ? true : forbidden(refusal);
+    } catch (error) {
+      // graphql-shield turns a throwing rule into a plain denial; return the error (e.g. BAD_USER_INPUT
+      // naming the argument) so the client learns what to fix.
+      return toGraphQLError(error);
+    }
+  });
+}
+
+/** A rule decided once per parent object, whose settled decisions resolvers may consult synchronously. */
+interface PerParentRule {
+  /** Decides for every parent, once per group of parents the rule treats alike. */
+  decideAll(parents: readonly object[], ctx: Context): Promise<void>;
+  settled(parent: object): Decision | undefined;
+}
+const perParentRules = new Map<unknown, PerParentRule>();
+
+/**
+ * As `signedIn`, answered once per parent object: every scalar field of one record shares one
+ * decision instead of asking again per field. `sameDecision` names what the check depends on (e.g. a
+ * record's patient and category): parents decided together that share it share one decision.
+ */
+function signedInPerParent<P extends object>(
+  name: string,
+  refusal: string,
+  check: (parent: P, ctx: Context) => Promise<boolean>,
+  sameDecision?: (parent: P) => string,
+) {
+  const decisions = new WeakMap<object, Promise<Decision>>();
+  const settled = new WeakMap<object, Decision>();
+  const decide = (parent: P, ctx: Context): Promise<Decision> => {
+    if (!ctx.viewer) return Promise.resolve(unauthenticated());
+    let decision = decisions.get(parent);
+    if (!decision) {
+      decision = check(parent, ctx).then(
+        (allowed) => (allowed ? true : forbidden(refusal)),
+        (error: unknown) => toGraphQLError(error),
+      );
+      decision.then((value) => settled.set(parent, value));
+      decisions.set(parent, decision);
+    }
+    return decision;
+  };
+  const decideAll = async (parents: readonly P[], ctx: Context): Promise<void> => {
+    if (!sameDecision) {
+      await Promise.all(parents.map((parent) => decide(parent, ctx)));
+      return;
+    }
+    const groups = new Map<string, P[]>();
+    for (const parent of parents) {
+      const key = sameDecision(parent);
+      const group = groups.get(key);
+      if (group) group.push(parent);
+      else groups.set(key, [parent]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const decision = decide(group[0]!, ctx);
+        for (const parent of group) decisions.set(parent, decision);
+        const value = await decision;
+        for (const parent of group) settled.set(parent, value);
+      }),
+    );
+  };
+  const shieldRule = rule(name, { cache: 'no_cache' })((parent: P, _args: unknown, ctx: Context) => decide(parent, ctx));
+  perParentRules.set(shieldRule, { decideAll: decideAll as PerParentRule['decideAll'], settled: (parent) => settled.get(parent) });
+  return shieldRule;
+}
+
+interface HasPatient {
+  patient: string;
+}
+interface PatientParent {
+  address: string;
+}
+
+const isSignedIn = signedIn('isSignedIn', '');
+
+const isSelf = signedIn<PatientParent>('isSelf', 'Only the account itself may read this.', (parent, _args, ctx) => parent.address === ctx.viewer);
+
+const isPatientOrGuardian = signedIn<PatientParent>(
+  'isPatientOrGuardian',
+  "Only the patient and the patient's guardians may read this.",
+  (parent, _args, ctx) => ctx.access.canActFor(parent.address),
+);
+
+const isVerifiedProvider = signedIn('isVerifiedProvider', 'Only verified providers may do this.', (_parent, _args, ctx) =>
+  ctx.access.isVerifiedProvider(),
+);
+
+const isVerifiedResearcher = signedIn('isVerifiedResearcher', 'Only verified researchers may do this.', (_parent, _args, ctx) =>
+  ctx.access.isVerifiedResearcher(),
+);
+
+/** Analysts are the registrar and admins; researchers see pseudonymous, k-anonymous answers. */
+const isResearcherOrAnalyst = signedIn('isResearcherOrAnalyst', 'Only verified researchers, registrars and admins may read analytics.', async (_p, _a, ctx) => {
+  const [researcher, registrar, admin] = await Promise.all([ctx.access.isVerifiedResearcher(), ctx.access.isRegistrar(), ctx.access.isAdmin()]);
+  return researcher || registrar || admin;
+});
+
+/** Demographics are the FHIR `Patient` category: readable by the patient, guardians and holders of a read consent for it. */
+const PROFILE_CATEGORY = 'Patient';
+const mayReadPatientProfile = signedIn<PatientParent>(
+  'mayReadPatientProfile',
+  "Reading this patient's profile needs a read consent for the Patient category.",
+  async (parent, _args, ctx) => (await ctx.access.canActFor(parent.address)) || ctx.access.mayRead(parent.address, PROFILE_CATEGORY),
+);
+const mayReadProfileFields = signedInPerParent<{ address: string }>(
+  'mayReadProfileFields',
+  "Reading this patient's profile needs a read consent for the Patient category.",
+  async (profile, ctx) => (await ctx.access.canActFor(profile.address)) || ctx.access.mayRead(profile.address, PROFILE_CATEGORY),
+);
+
+/** `records(patient, category)`: hasAccess for that category, or for every category (`*`) when none is given. */
+const mayListRecords = signedIn<unknown, { patient: string; category?: string | null }>(
+  'mayListRecords',
+  "You hold no active read consent for this patient's records in this category.",
+  (_parent, args, ctx) => ctx.access.mayRead(addressArg(args.patient, 'patient'), args.category ?? '*'),
+);
+const mayListPatientRecords = signedIn<PatientParent, { category?: string | null }>(
+  'mayListPatientRecords',
+  "You hold no active read consent for this patient's records in this category.",
+  (parent, args, ctx) => ctx.access.mayRead(parent.address, args.category ?? '*'),
+);
+
+const mayReadRecordById = signedIn<unknown, { id: string }>(
+  'mayReadRecordById',
+  "You hold no active read consent for this record's patient and category.",
+  async (_parent, args, ctx) => {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args.id)) return true; // the resolver answers BAD_USER_INPUT naming `id`
+    const record = await loadRecord(ctx, args.id.toLowerCase());
+    if (!record) return true; // the resolver answers NOT_FOUND
+    return ctx.access.mayRead(record.patient, record.category);
+  },
+);
+
+const mayReadRecord = signedInPerParent<{ patient: string; category: string }>(
+  'mayReadRecord',
+  "You hold no active read consent for this record's patient and category.",
+  (record, ctx) => ctx.access.mayRead(record.patient, record.category),
+  (record) => `${record.patient}\n${record.category}`,
+);
+
+const mayReadRecordContent = signedIn<{ patient: string; category: string }, { purpose: string }>(
+  'mayReadRecordContent',
+  "You hold no active read consent for this record's patient and category for this purpose of use.",
+  (record, args, ctx) => ctx.access.mayReadForPurpose(record.patient, record.category, args.purpose),
+);
+
+const mayWriteRecord = signedIn<unknown, { input: { patient: string; category: string } }>(
+  'mayWriteRecord',
+  "You hold no active write consent for this patient's category (writing under a consent needs a verified provider).",
+  (_parent, args, ctx) => ctx.access.mayWrite(addressArg(args.input.patient, 'input.patient'), args.input.category),
+);
+
+const mayAmendRecord = signedIn<unknown, { input: { recordId: string } }>(
+  'mayAmendRecord',
+  "You hold no active write consent for this record's patient and category (writing under a consent needs a verified provider).",
+  async (_parent, args, ctx) => {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args.input.recordId)) return true; // the resolver answers BAD_USER_INPUT naming `input.recordId`
+    const record = await loadRecord(ctx, args.input.recordId.toLowerCase());
+    if (!record) return true; // the resolver answers NOT_FOUND
+    return ctx.access.mayWrite(record.patient, record.category);
+  },
+);
+
+const mayEraseRecord = signedIn<unknown, { id: string }>(
+  'mayEraseRecord',
+  'Only the patient or a guardian may erase a record.',
+  async (_parent, args, ctx) => {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args.id)) return true;
+    const record = await loadRecord(ctx, args.id.toLowerCase());
+    if (!record) return true;
+    return ctx.access.canActFor(record.patient);
+  },
+);
+
+/** A party of a patient-to-someone fact (consent, treatment, emergency access): either side, or the patient's guardian. */
+function partyOf<P extends HasPatient>(name: string, other: (parent: P) => string) {
+  return signedInPerParent<P>(name, 'Only the patient, their guardians and the other party may read this.', async (parent, ctx) =>
+    parent.patient === ctx.viewer || other(parent) === ctx.viewer || ctx.access.canActFor(parent.patient),
+  );
+}
+
+const isConsentParty = partyOf<HasPatient & { grantee: string }>('isConsentParty', (consent) => consent.grantee);
+const isGuardianLinkParty = partyOf<HasPatient & { guardian: string }>('isGuardianLinkParty', (link) => link.guardian);
+const isTreatmentParty = partyOf<HasPatient & { provider: string }>('isTreatmentParty', (treatment) => treatment.provider);
+const isEmergencyParty = partyOf<HasPatient & { provider: string }>('isEmergencyParty', (access) => access.provider);
+const isAuditEntryParty = partyOf<HasPatient & { actor: string }>('isAuditEntryParty', (entry) => entry.actor);
+
+/** The rule tree. Types reached only through a guarded field still name their rule, so nothing is open by accident. */
+export const ruleTree: IRules = {
+  Query: {
+    health: allow,
+    me: allow,
+    myRoles: isSignedIn,
+    providers: allow,
+    researchers: allow,
+    account: allow,
+    patient: isSignedIn,
+    record: mayReadRecordById,
+    records: mayListRecords,
+    consentTypedData: isSignedIn,
+    activity: isResearcherOrAnalyst,
+    consentGraph: isResearcherOrAnalyst,
+  },
+  Mutation: {
+    updatePatientProfile: isSignedIn,
+    updateProviderProfile: isVerifiedProvider,
+    updateResearcherProfile: isVerifiedResearcher,
+    prepareRecord: mayWriteRecord,
+    amendRecord: mayAmendRecord,
+    eraseRecord: mayEraseRecord,
+    relayConsent: isSignedIn,
+  },
+  Health: allow,
+  Viewer: allow,
+  Roles: allow,
+  // The public directory.
+  Account: allow,
+  ProviderProfile: allow,
+  ResearcherProfile: allow,
+  AccountConnection: allow,
+  PageInfo: allow,
+  Patient: {
+    address: isSignedIn,
+    profile: mayReadPatientProfile,
+    records: mayListPatientRecords,
+    consentsGiven: isPatientOrGuardian,
+    consentsReceived: isSelf,
+    guardians: isPatientOrGuardian,
+    wards: isSelf,
+    treatments: isPatientOrGuardian,
+    treatmentsProposed: isSelf,
+    emergencyAccesses: isPatientOrGuardian,
+    emergencyAccessesOpened: isSelf,
+    auditTrail: isPatientOrGuardian,
+  },
+  PatientProfile: mayReadProfileFields,
+  Record: { '*': mayReadRecord, content: mayReadRecordContent },
+  RecordConnection: allow,
+  RecordVersion: allow,
+  PreparedRecord: allow,
+  PreparedAmendment: allow,
+  PreparedTransaction: allow,
+  ErasedRecord: allow,
+  Consent: isConsentParty,
+  ConsentConnection: allow,
+  GuardianLink: isGuardianLinkParty,
+  GuardianLinkConnection: allow,
+  ConsentTypedData: allow,
+  RelayedConsent: allow,
+  Treatment: isTreatmentParty,
+  TreatmentConnection: allow,
+  EmergencyAccess: isEmergencyParty,
+  EmergencyAccessConnection: allow,
+  AuditEntry: isAuditEntryParty,
+  AuditEntryConnection: allow,
+  AuditAnchorProof: allow,
+  // Aggregates: the query fields above decide who gets them; k-anonymity is applied by the resolver.
+  ActivitySeries: allow,
+  ActivityPoint: allow,
+  ConsentGraph: allow,
+  ConsentGraphNode: allow,
+  ConsentGraphEdge: allow,
+  ConsentGroup: allow,
+};
+
+/** The shield: deny by default, no external errors; resolver errors are translated, unexpected ones masked. */
+export function permissions() {
+  return shield(ruleTree, {
+    fallbackRule: rule('denyByDefault', { cache: 'no_cache' })(() => forbidden('Nothing in the API is open unless a rule says so.')),
+    allowExternalErrors: false,
+    // Rule errors are never rethrown raw, in development either: tests exercise what production runs.
+    debug: false,
+    fallbackError: async (error: unknown) => (error ? toGraphQLError(error) : forbidden()),
+  });
+}
+
+/** The fields whose rule is the constant `allow`, by type: shield would only await `true` for them. */
+function allowedFields(schema: GraphQLSchema): Map<string, Set<string>> {
+  const allowed = new Map<string, Set<string>>();
+  for (const [typeName, rules] of Object.entries(ruleTree as Record<string, unknown>)) {
+    const type = schema.getType(typeName);
+    if (!isObjectType(type)) continue;
+    const fields = Object.keys(type.getFields());
+    if (rules === allow) {
+      allowed.set(typeName, new Set(fields));
+    } else if (rules && typeof rules === 'object') {
+      const map = rules as Record<string, unknown>;
+      const open = fields.filter((field) => (map[field] ?? map['*']) === allow);
+      if (open.length > 0) allowed.set(typeName, new Set(open));
+    }
+  }
+  return allowed;
+}
+
+/** The per-object rule of a type: the rule of the whole type, or its `'*'` rule. */
+function perParentRuleOf(typeName: string): PerParentRule | undefined {
+  const rules = (ruleTree as Record<string, unknown>)[typeName];
+  return perParentRules.get(rules) ?? (rules && typeof rules === 'object' ? perParentRules.get((rules as Record<string, unknown>)['*']) : undefined);
+}
+
+/**
+ * Decides the per-object rule of `typeName` for `parents` ahead of their fields (e.g. a page of records,
+ * right after it was loaded), so each field can use the settled decision without waiting. The decision
+ * is the rule's own: this only moves when it is made. Resolvers reach it as `ctx.decideAhead`.
+ */
+export async function decideAhead(typeName: string, parents: readonly object[], ctx: Context): Promise<void> {
+  const perParent = perParentRuleOf(typeName);
+  if (!perParent) throw new Error(`decideAhead needs a type whose rule is made by signedInPerParent; ${typeName} has none.`);
+  await perParent.decideAll(parents, ctx);
+}
+
+/**
+ * The schema behind the shield. Two fast paths, neither changing a decision:
+ * - fields whose rule is the constant `allow` get their own resolver back (the shield would await
+ *   `true` and then call it: same answer, one promise less per field);
+ * - fields under a per-object rule whose decision for that object is already settled answer at once
+ *   (its `true` runs the resolver, its error is the field's error); unsettled, they go through the shield.
+ * Every other field, and every field without a rule, stays behind the shield and its deny-by-default.
+ */
+export function shieldSchema(schema: GraphQLSchema): GraphQLSchema {
+  const shielded = applyMiddleware(schema, permissions());
+  for (const [typeName, fields] of allowedFields(schema)) {
+    const original = schema.getType(typeName);
+    const wrapped = shielded.getType(typeName);
+    if (!isObjectType(original) || !isObjectType(wrapped)) continue;
+    const originalFields = original.getFields();
+    const wrappedFields = wrapped.getFields();
+    for (const field of fields) wrappedFields[field]!.resolve = originalFields[field]!.resolve;
+  }
+  for (const [typeName, rules] of Object.entries(ruleTree as Record<string, unknown>)) {
+    const original = schema.getType(typeName);
+    const wrapped = shielded.getType(typeName);
+    if (!isObjectType(original) || !isObjectType(wrapped)) continue;
+    const originalFields = original.getFields();
+    for (const [name, field] of Object.entries(wrapped.getFields())) {
+      const fieldRule = perParentRules.has(rules) ? rules : (rules as Record<string, unknown>)[name] ?? (rules as Record<string, unknown>)['*'];
+      const perParent = perParentRules.get(fieldRule);
+      if (!perParent) continue;
+      const viaShield = field.resolve!;
+      const direct = originalFields[name]!.resolve ?? defaultFieldResolver;
+      field.resolve = (parent, args, ctx, info) => {
+        const decision = perParent.settled(parent as object);
+        if (decision === true) return direct(parent, args, ctx, info);
+        if (decision instanceof Error) return decision;
+        return viaShield(parent, args, ctx, info);
+      };
+    }
+  }
+  return shielded;
+}

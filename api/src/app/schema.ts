@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchemaSync } from 'type-graphql';
+import { AnalyticsResolver } from '../schema/analytics/analytics.resolver';
+import { AuditEntryResolver, AuditTrailResolver } from '../schema/audit/audit.resolver';
+import { ConsentResolver } from '../schema/consents/consent.resolver';
+import { EmergencyResolver } from '../schema/emergency/emergency.resolver';
+import { PatientResolver } from '../schema/patients/patient.resolver';
+import { AccountResolver } from '../schema/providers/provider.resolver';
+import { RecordResolver, RecordVersionResolver } from '../schema/records/record.resolver';
+import { TreatmentResolver } from '../schema/treatments/treatment.resolver';
+import { HealthResolver } from '../schema/health.resolver';
+
+/** Every resolver class of the API, one per domain folder. */
+export const RESOLVERS = [
+  HealthResolver,
+  AccountResolver,
+  PatientResolver,
+  RecordResolver,
+  RecordVersionResolver,
+  ConsentResolver,
+  TreatmentResolver,
+  EmergencyResolver,
+  AuditTrailResolver,
+  AuditEntryResolver,
+  AnalyticsResolver,
+] as const;
+
+let built: GraphQLSchema | undefined;
+
+/** The executable schema from the type-graphql classes (without permissions; see permissions.ts). */
+export function buildApiSchema(): GraphQLSchema {
+  built ??= buildSchemaSync({
+    resolvers: [...RESOLVERS],
+    // Inputs are checked by the resolvers and the data layer, each naming the bad field.
+    validate: false,
+  });
+  return built;
+}
+
+/** The schema as SDL, sorted: what api/schema.graphql holds and what clients are generated from. */
+export function printApiSchema(): string {
+  return `${printSchema(lexicographicSortSchema(buildApiSchema()))}\n`;
+}

@@ -1,0 +1,241 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import cookieParser from 'cookie-parser';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { AuditAnchorContract } from '../audit/audit-anchor.chain';
+import { sessionMiddleware, sessionOf, siweRoutes } from '../auth/siwe.routes';
+import { SiweService } from '../auth/siwe.service';
+import { connectChain } from '../chain/chain';
+import type { Context } from '../graphql/context';
+import { createFormatError, type ErrorLogger } from '../graphql/errors';
+import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, mutationRateLimiter, type QueryLimits } from '../graphql/limits';
+import type { ApiServices } from '../graphql/services';
+import { SubgraphClient } from '../graphql/subgraph/subgraph-client';
+import type { ServerConfig } from '../server-config';
+import { createContext } from './context';
+import { createDataLayer } from './data-layer';
+import { explorerRoutes } from './explorer';
+import { shieldSchema } from './permissions';
+import { buildApiSchema } from './schema';
+import { createServices } from './services';
+
+/** The database the API uses when MONGODB_URI names none. */
+export { DEFAULT_DATABASE as DATABASE_NAME } from '../database/connection';
+/** Largest accepted JSON body of a GraphQL request. */
+const GRAPHQL_BODY_LIMIT = '256kb';
+
+export interface CreateServerOptions {
+  /** Where unexpected errors are logged (default: console.error). */
+  logger?: ErrorLogger;
+  /** Query depth, alias, cost and mutation-rate bounds. */
+  limits?: Partial<QueryLimits>;
+}
+
+/** A running-or-ready API: the Express app, its shared services, and how to listen and stop. */
+export interface ApiServer {
+  app: express.Express;
+  services: ApiServices;
+  /** The MongoDB connection string in use (MONGODB_URI). */
+  mongodbUri: string;
+  /** Starts listening; resolves with the URL (e.g. http://127.0.0.1:4000). */
+  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  /**
+   * Seals waiting audit entries into batches and anchors their Merkle roots with the auditor key (what
+   * the AUDIT_ANCHOR_INTERVAL_MS timer runs). Returns how many batches were anchored.
+   */
+  anchorAuditLog(): Promise<number>;
+  /** Stops the HTTP server, Apollo, timers and the data layer (its sweep and connection). */
+  close(): Promise<void>;
+}
+
+const consoleLogger: ErrorLogger = {
+  error(message, error) {
+    console.error(`[api] ${message}:`, error);
+  },
+};
+
+/** CORS for the allowed browser origins, with credentials (the session cookie). */
+function cors(allowedOrigins: string[]) {
+  const allowed = new Set(allowedOrigins);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) {
+      res.vary('Origin');
+      res.set('access-control-allow-origin', origin);
+      res.set('access-control-allow-credentials', 'true');
+      if (req.method === 'OPTIONS') {
+        res.set('access-control-allow-methods', 'GET, POST, OPTIONS');
+        res.set('access-control-allow-headers', 'content-type, apollo-require-preflight, x-apollo-operation-name');
+        res.set('access-control-max-age', '600');
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/**
+ * Builds the API server from validated settings (`loadServerConfig`): the database and its models,
+ * the chain and subgraph clients, SIWE routes and Apollo at `/graphql` behind graphql-shield. Tests
+ * and start-up both call this, so tests run the server users get.
+ */
+export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<ApiServer> {
+  const logger = options.logger ?? consoleLogger;
+  const limits: QueryLimits = { ...DEFAULT_LIMITS, mutationsPerMinute: config.mutationRateLimitPerMinute, ...options.limits };
+
+  const layer = await createDataLayer(config.data, { onSweepError: (error) => logger.error('SIWE expiry sweep failed', error) });
+  const chain = connectChain(config);
+  const subgraph = new SubgraphClient(config.subgraphUrl);
+  const timers: (() => void)[] = [];
+  try {
+    const services = createServices({ config, layer, chain, subgraph, logger });
+    const { auditBatches } = services;
+    const anchor = new AuditAnchorContract(config.deployment.contracts.AuditAnchor.address, chain.auditor.signer);
+    let anchoring: Promise<number> | undefined;
+    const anchorAuditLog = (): Promise<number> => {
+      anchoring ??= (async () => {
+        try {
+          await auditBatches.sealAll();
+          return (await auditBatches.anchorSealed(anchor)).length;
+        } finally {
+          anchoring = undefined;
+        }
+      })();
+      return anchoring;
+    };
+    if (config.auditAnchorIntervalMs > 0) {
+      const timer = setInterval(() => {
+        anchorAuditLog().catch((error: unknown) => logger.error('Anchoring the audit log failed (retried at the next interval)', error));
+      }, config.auditAnchorIntervalMs);
+      timer.unref();
+      timers.push(() => clearInterval(timer));
+    }
+
+    const siwe = new SiweService({
+      publicOrigin: config.publicOrigin,
+      chainId: chain.chainId,
+      nonceTtlSeconds: config.nonceTtlSeconds,
+      sessionTtlSeconds: config.sessionTtlSeconds,
+      sessionCacheMs: config.sessionCacheMs,
+      nonces: layer.nonces,
+      sessions: layer.sessions,
+      provider: chain.provider,
+    });
+
+    const app = express();
+    const httpServer = http.createServer(app);
+    app.disable('x-powered-by');
+    app.use(cors(config.allowedOrigins));
+    app.use(cookieParser(config.sessionSecret));
+    app.use(sessionMiddleware(siwe));
+    app.use(
+      siweRoutes({
+        siwe,
+        publicOrigin: config.publicOrigin,
+        chainId: chain.chainId,
+        secureCookies: new URL(config.publicOrigin).protocol === 'https:',
+        rateLimitPerMinute: config.authRateLimitPerMinute,
+      }),
+    );
+    app.get('/healthz', (_req, res) => {
+      res.json({ ok: true });
+    });
+
+    const mutationLimiter = await mutationRateLimiter(
+      limits.mutationsPerMinute,
+      config.mutationRateLimitStore === 'mongodb' ? { kind: 'mongodb', connection: layer.database.connection } : { kind: 'memory' },
+    );
+    const schema = shieldSchema(buildApiSchema());
+    const apollo = new ApolloServer<Context>({
+      schema,
+      formatError: createFormatError(logger),
+      includeStacktraceInErrorResponses: false,
+      // Compact JSON: Apollo's default indents every answer, which for a page of records costs more
+      // than executing it. Tools (GraphiQL, jq) format answers themselves.
+      stringifyResult: (result) => JSON.stringify(result),
+      csrfPrevention: true,
+      introspection: true,
+      validationRules: [depthLimit(limits.maxDepth), aliasLimit(limits.maxAliases)],
+      plugins: [
+        limitsPlugin(schema, limits, mutationLimiter),
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        // No HTTP caching of personal data, and no per-field hooks on the hot path: cache-control hints
+        // would wrap every field resolver. Nothing is reported to Apollo's cloud.
+        ApolloServerPluginCacheControlDisabled(),
+        ApolloServerPluginUsageReportingDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
+        // Browsers asking /graphql for HTML get the bundled GraphiQL explorer instead (explorerRoutes).
+        ApolloServerPluginLandingPageDisabled(),
+      ],
+    });
+    await apollo.start();
+    app.use(explorerRoutes({ graphqlPath: '/graphql' }));
+    app.use(
+      '/graphql',
+      express.json({ limit: GRAPHQL_BODY_LIMIT }),
+      expressMiddleware(apollo, { context: async ({ res }) => createContext(services, sessionOf(res)) }),
+    );
+    // Body-size and JSON errors from express.json, without stack traces.
+    app.use((error: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+      if (res.headersSent) {
+        next(error);
+        return;
+      }
+      if (error.status && error.status < 500) {
+        res.status(error.status).json({ error: { code: 'BAD_REQUEST', message: error.type === 'entity.too.large' ? `The request body is larger than ${GRAPHQL_BODY_LIMIT}.` : 'The request body is not valid JSON.' } });
+        return;
+      }
+      logger.error('Unexpected HTTP error', error);
+      res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } });
+    });
+
+    let closed: Promise<void> | undefined;
+    return {
+      app,
+      services,
+      mongodbUri: layer.database.uri,
+      anchorAuditLog,
+      listen(port, host = '127.0.0.1') {
+        return new Promise((resolve, reject) => {
+          httpServer.once('error', reject);
+          httpServer.listen(port, host, () => {
+            const address = httpServer.address() as AddressInfo;
+            resolve({ url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, port: address.port });
+          });
+        });
+      },
+      close() {
+        closed ??= (async () => {
+          for (const stop of timers) stop();
+          if (httpServer.listening) {
+            httpServer.closeIdleConnections();
+            await apollo.stop();
+          } else {
+            await apollo.stop();
+          }
+          subgraph.close();
+          chain.close();
+          await layer.close();
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    for (const stop of timers) stop();
+    subgraph.close();
+    chain.close();
+    await layer.close();
+    throw error;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * An HTTP client of the API as a browser would use it: SIWE sign-in with a real signature, the session
+ * cookie kept between requests, GraphQL over POST with a JSON body. The demo seed writes through it (so
+ * the seeded data went through the same checks as the web client's), and the API's tests and benchmark
+ * sign in with it.
+ */
+import type { Signer } from 'ethers';
+import { SiweMessage } from 'siwe';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
+}
+
+export interface SiweFields {
+  domain?: string;
+  uri?: string;
+  chainId?: number;
+  nonce?: string;
+  issuedAt?: string;
+  expirationTime?: string;
+  notBefore?: string;
+  address?: string;
+}
+
+export class ApiClient {
+  cookie: string | null = null;
+
+  constructor(readonly url: string) {}
+
+  async nonce(): Promise<{ nonce: string; domain: string; uri: string; chainId: number }> {
+    const response = await fetch(`${this.url}/auth/nonce`);
+    if (!response.ok) throw new Error(`GET /auth/nonce answered ${response.status}`);
+    return (await response.json()) as { nonce: string; domain: string; uri: string; chainId: number };
+  }
+
+  /** The EIP-4361 message text the web client would build, with `fields` overriding the defaults. */
+  async message(address: string, fields: SiweFields = {}): Promise<string> {
+    const issued = fields.nonce === undefined ? await this.nonce() : { nonce: fields.nonce, domain: new URL(this.url).host, uri: this.url, chainId: 31337 };
+    return new SiweMessage({
+      domain: fields.domain ?? issued.domain,
+      address: fields.address ?? address,
+      statement: 'Sign in to the health records API.',
+      uri: fields.uri ?? issued.uri,
+      version: '1',
+      chainId: fields.chainId ?? issued.chainId,
+      nonce: issued.nonce,
+      issuedAt: fields.issuedAt ?? new Date().toISOString(),
+      expirationTime: fields.expirationTime,
+      notBefore: fields.notBefore,
+    }).prepareMessage();
+  }
+
+  /** POST /auth/verify; keeps the session cookie on success. */
+  async verify(message: string, signature: string): Promise<{ status: number; body: { address?: string; error?: { code: string; message: string } } }> {
+    const response = await fetch(`${this.url}/auth/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message, signature }),
+    });
+    const setCookie = response.headers.get('set-cookie');
+    if (response.ok && setCookie) this.cookie = setCookie.split(';')[0]!;
+    return { status: response.status, body: (await response.json()) as { address?: string; error?: { code: string; message: string } } };
+  }
+
+  /** Signs in with a real signature of `signer`. */
+  async signIn(signer: Signer, fields: SiweFields = {}): Promise<this> {
+    const message = await this.message(await signer.getAddress(), fields);
+    const result = await this.verify(message, await signer.signMessage(message));
+    if (result.status !== 200) throw new Error(`Sign-in failed: ${JSON.stringify(result.body)}`);
+    return this;
+  }
+
+  async logout(): Promise<number> {
+    const response = await fetch(`${this.url}/auth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      body: '{}',
+    });
+    return response.status;
+  }
+
+  async graphql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+    const response = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+    return { status: response.status, ...body };
+  }
+
+  /** Runs a GraphQL operation and returns its data; throws with the API's code and message when it answers with errors. */
+  async data<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const answer = await this.graphql<T>(query, variables);
+    const [first] = answer.errors ?? [];
+    if (first) throw new Error(`${first.extensions?.code ?? 'ERROR'}: ${first.message}`);
+    if (!answer.data) throw new Error(`The API answered HTTP ${answer.status} without data.`);
+    return answer.data;
+  }
+}

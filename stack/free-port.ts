@@ -1,0 +1,33 @@
+import net from 'node:net';
+
+/**
+ * A port that is free on `host` right now. Used when a port is configured as 0 but must be known
+ * before its server starts (the API must know the web client's origin for SIWE), and by the benches
+ * and tests for the servers they start. The one copy of it.
+ */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Throws a message naming the variable to change when `port` is taken on `host`. */
+export async function assertPortFree(host: string, port: number, variable: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} on ${host} is in use (another \`npm start\`?). Stop what holds it, or set ${variable} to another port.`)
+          : error,
+      ),
+    );
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}

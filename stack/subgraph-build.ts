@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../api/src/config';
+import { BuildStamp, hashInputs } from './build-cache';
+import { buildSummaryLine, runCommand } from './run-command';
+
+/** Everything `npm run build:subgraph` reads: the subgraph's sources, the deploy's networks.json, the ABIs. */
+const SUBGRAPH_INPUTS = ['subgraph/schema.graphql', 'subgraph/subgraph.yaml', 'subgraph/networks.json', 'subgraph/src', 'subgraph/package.json', 'artifacts/contracts'];
+
+export const SUBGRAPH_BUILD_DIR = path.join(REPO_ROOT, 'subgraph', 'build');
+
+/**
+ * Builds the subgraph (`npm run build:subgraph`: graph codegen + graph build) for `network`, unless
+ * its inputs are unchanged since the last build. Returns whether it built.
+ */
+export async function buildSubgraphIfChanged(options: { network: string; stampDir: string; log: (line: string) => void; reuse?: boolean }): Promise<boolean> {
+  const hash = await hashInputs(REPO_ROOT, SUBGRAPH_INPUTS, (file) => !file.endsWith('.dbg.json'));
+  const stamp = new BuildStamp(path.join(options.stampDir, `subgraph-${options.network}.sha256`));
+  const manifest = path.join(SUBGRAPH_BUILD_DIR, 'subgraph.yaml');
+  if (options.reuse && existsSync(manifest)) return false;
+  if (existsSync(manifest) && (await stamp.matches(`${options.network}:${hash}`))) return false;
+  await runCommand('The subgraph build', 'npm', ['run', '--silent', 'build:subgraph'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, GRAPH_NETWORK: options.network },
+    onLine: (line) => {
+      const summary = buildSummaryLine(line);
+      if (summary) options.log(summary);
+    },
+  });
+  await stamp.record(`${options.network}:${hash}`);
+  return true;
+}

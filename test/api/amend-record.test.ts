@@ -6,6 +6,8 @@
  * that cannot become a valid amendment are refused with the field to fix, and write nothing.
  */
 import type { Signer } from 'ethers';
+import mongoose from 'mongoose';
+import { DATABASE_NAME } from '../../api/src/app/server';
 import { fhir } from '../fixtures/fhir';
 import { ApiClient, type GraphQLResponse } from '../../stack/api-client';
 import type { ApiStack } from './support/api-stack';
@@ -175,6 +177,11 @@ describe('amendRecord', () => {
     const late = await client.graphql(AMEND, { input: { recordId: id, currentCommitment: commitment, content: fhir.conditionAsthma() } });
     expectRefused(late, 'CONFLICT', 'input.recordId');
     expect((await stack.server.services.records.summary(id))!).toMatchObject({ status: 'erased', currentVersion: 1 });
+    // The commitments stay (they are public on-chain); nothing is left to check them against.
+    await stack.indexed();
+    const record = await current(client, id);
+    expect(record).toMatchObject({ integrity: 'ERASED', content: null });
+    expect(record.versions).toEqual([expect.objectContaining({ version: 1, commitment, integrity: 'ERASED' })]);
   });
 
   it('refuses writers without a write consent for the record’s category, and unknown records', async () => {
@@ -193,5 +200,23 @@ describe('amendRecord', () => {
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const malformed = await (await as(stack.system.patient)).graphql(AMEND, { input: { recordId: condition, currentCommitment: 'latest', content: fhir.conditionAsthma() } });
     expect(malformed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.currentCommitment' });
+  });
+
+  it('reports an altered old version as TAMPERED, and only that version', async () => {
+    const id = seeded.observations[0]!;
+    // Someone with database access flips one byte of version 2's stored ciphertext.
+    const connection = await mongoose.createConnection(stack.mongo.uri, { dbName: DATABASE_NAME }).asPromise();
+    try {
+      const records = connection.collection<{ recordId: string; versions: { ciphertext: mongoose.mongo.Binary }[] }>('records');
+      const stored = await records.findOne({ recordId: id });
+      const bytes = Buffer.from(stored!.versions[1]!.ciphertext.buffer);
+      bytes[0] = bytes[0]! ^ 0xff;
+      expect((await records.updateOne({ recordId: id }, { $set: { 'versions.1.ciphertext': new mongoose.mongo.Binary(bytes) } })).modifiedCount).toBe(1);
+    } finally {
+      await connection.close();
+    }
+    const record = await current(await as(stack.system.provider), id);
+    expect(record.versions.map((version) => version.integrity)).toEqual(['VERIFIED', 'TAMPERED', 'VERIFIED', 'VERIFIED', 'VERIFIED']);
+    expect(record.integrity).toBe('VERIFIED');
   });
 });

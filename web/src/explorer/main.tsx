@@ -43,18 +43,19 @@ function Explorer({ endpoints }: { endpoints: Endpoint[] }) {
   );
 }
 
-/** GraphiQL's saved tabs and history, kept apart per endpoint. */
+/** GraphiQL's saved tabs and history, kept apart per endpoint (`clear` clears this endpoint's only). */
 function namespaced(prefix: string): Storage {
-  const key = (name: string) => `explorer:${prefix}:${name}`;
+  const namespace = `explorer:${prefix}:`;
+  const names = () => Object.keys(localStorage).filter((name) => name.startsWith(namespace)).map((name) => name.slice(namespace.length));
   return {
     get length() {
-      return localStorage.length;
+      return names().length;
     },
-    clear: () => localStorage.clear(),
-    key: (index) => localStorage.key(index),
-    getItem: (name) => localStorage.getItem(key(name)),
-    setItem: (name, value) => localStorage.setItem(key(name), value),
-    removeItem: (name) => localStorage.removeItem(key(name)),
+    clear: () => names().forEach((name) => localStorage.removeItem(namespace + name)),
+    key: (index) => names()[index] ?? null,
+    getItem: (name) => localStorage.getItem(namespace + name),
+    setItem: (name, value) => localStorage.setItem(namespace + name, value),
+    removeItem: (name) => localStorage.removeItem(namespace + name),
   };
 }
 

@@ -127,6 +127,13 @@ describe('the GraphQL explorer, offline', () => {
     } finally {
       await context.close();
     }
+    // The page and its styles name no remote asset (no CDN script, style sheet or font).
+    const html = await (await fetch(stack.urls.graphql, { headers: { accept: 'text/html' } })).text();
+    const styles = [...html.matchAll(/<link rel="stylesheet"[^>]* href="([^"]+)"/g)].map((match) => match[1]!);
+    expect(styles.length).toBeGreaterThan(0);
+    for (const text of [html, ...(await Promise.all(styles.map(async (href) => (await fetch(new URL(href, stack.urls.graphql))).text())))]) {
+      expect(text).not.toMatch(/https?:\/\//);
+    }
     // Clients asking for JSON still reach Apollo, with its CSRF prevention on.
     const get = await fetch(`${stack.urls.graphql}?query=${encodeURIComponent('{ health { ok } }')}`);
     expect(get.status).toBe(400);

@@ -61,9 +61,9 @@ export function integrityBadge(integrity: Integrity): HTMLElement {
   return h('span', { class: `badge badge-${integrity.toLowerCase()}`, 'data-integrity': integrity }, INTEGRITY_TEXT[integrity]);
 }
 
-/** A hash shortened, with the whole value on hover and for screen readers. */
+/** A hash or address shortened, with the whole value on hover. */
 function hash(value: string | null | undefined): HTMLElement | string {
-  return value ? h('code', { title: value, 'aria-label': value }, short(value)) : '—';
+  return value ? h('code', { title: value }, short(value)) : '—';
 }
 
 /** Every version, oldest first: the chain of commitments, each checked against its own on-chain commitment. */

@@ -132,7 +132,7 @@ export async function showRecordDetails(ctx: AppContext, id: string, purpose: st
     const { record } = await request(RecordDetails, { id, purpose });
     const reopen = () => showRecordDetails(ctx, id, purpose, into);
     into.replaceChildren(
-      h('pre', { class: 'content', 'data-record': id }, JSON.stringify(record.content, null, 2)),
+      h('pre', { class: 'content', 'data-record': id, tabindex: 0 }, JSON.stringify(record.content, null, 2)),
       versionHistory(record),
       record.erased || !record.commitment ? h('p', { class: 'muted' }, record.erased ? 'This record is erased: it cannot be amended.' : 'Amending is possible once the record is anchored.') : amendForm(ctx, record, reopen),
     );

@@ -4,12 +4,14 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * GraphQL Code Generator (`npm run codegen`).
  *
  * - The API's subgraph operations (api/src/graphql/subgraph/operations.graphql) are typed against the
- *   query schema graph-node generates for subgraph/schema.graphql, as the local node prints it
- *   (SUBGRAPH_QUERY_SCHEMA). The output is git-ignored and rebuilt by `npm run codegen`.
+ *   query schema graph-node serves for subgraph/schema.graphql: subgraph/query-schema.graphql, written
+ *   from graph-node's own introspection by `npm run codegen:subgraph-schema` and committed, so codegen
+ *   and lint need no running graph-node (test/subgraph/query-schema.test.ts fails when graph-node's
+ *   answer and the file differ). The output is git-ignored and rebuilt by `npm run codegen`.
  * - Clients of the API (the web client) are typed against the committed api/schema.graphql; their
  *   entry goes next to the API's below.
  */
-export const SUBGRAPH_QUERY_SCHEMA = process.env.SUBGRAPH_QUERY_SCHEMA ?? 'subgraph/generated/query-api.graphql';
+export const SUBGRAPH_QUERY_SCHEMA = process.env.SUBGRAPH_QUERY_SCHEMA ?? 'subgraph/query-schema.graphql';
 
 /** Where the web client's generated `graphql()` function and types go (git-ignored). */
 export const WEB_CLIENT_OUTPUT = 'web/src/gql/';

@@ -14,7 +14,6 @@ export default tseslint.config(
       'subgraph/src/**',
       'subgraph/generated/**',
       'subgraph/build/**',
-      'test/subgraph/fixtures/**',
       'web/dist/**',
       'web/src/gql/**',
     ],

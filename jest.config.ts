@@ -33,6 +33,9 @@ const project = (name: string, extra: Partial<Config> = {}): Config => ({
 
 const config: Config = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  // One PostgreSQL per run for every graph-node the tests start; each suite has its own database.
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   projects: [
     project('contracts', { testTimeout: 60_000 }),
     project('subgraph', { testTimeout: 300_000 }),

@@ -3,7 +3,7 @@ import config from '../codegen';
 
 /**
  * Only the API's entry of the root codegen.ts (`npm run codegen:api`): the subgraph operations' types,
- * against the query schema the local node prints for subgraph/schema.graphql.
+ * against the query schema graph-node serves for subgraph/schema.graphql (subgraph/query-schema.graphql).
  */
 export const API_SUBGRAPH_OUTPUT = 'api/src/graphql/subgraph/generated.ts';
 

@@ -11,6 +11,8 @@ export function readyBanner(stack: RunningStack, options: { demo: boolean }): st
     ` Web client        ${stack.urls.web}`,
     ` GraphQL API       ${stack.urls.graphql}   (also ${stack.urls.web}/graphql)`,
     ` Subgraph queries  ${stack.urls.subgraph}`,
+    ...(stack.urls.subgraphStatus ? [` Indexing status   ${stack.urls.subgraphStatus}   (graph-node's index-node API)`] : []),
+    ...(stack.urls.graphNodeLog ? [` graph-node log    ${stack.urls.graphNodeLog}`] : []),
     ` Chain JSON-RPC    ${stack.urls.rpc}   (chain id ${stack.chainId})`,
     ` Database          ${stack.urls.mongodb}`,
   ];

@@ -14,10 +14,23 @@ export interface StackConfig {
   network: string;
   /** Deployer key when the contracts must be deployed to `rpcUrl` (`DEPLOYER_PRIVATE_KEY`). */
   deployerKey?: string;
-  /** A graph-node compatible subgraph query URL (`SUBGRAPH_URL`); unset: the local subgraph node. */
+  /** The subgraph's query URL on a graph-node you run (`SUBGRAPH_URL`); unset: the embedded graph-node. */
   subgraphUrl?: string;
-  /** Port of the local subgraph node's query server (`SUBGRAPH_PORT`, default 8000). */
+  /** Port of the embedded graph-node's GraphQL queries (`SUBGRAPH_PORT`, default 8000). */
   subgraphPort: number;
+  /** Port of the embedded graph-node's index-node status API (`INDEX_NODE_PORT`, default 8030). */
+  indexNodePort: number;
+  /** Port of the embedded graph-node's admin JSON-RPC (`GRAPH_ADMIN_PORT`, default 8020). */
+  graphAdminPort: number;
+  /** Port of the embedded graph-node's Prometheus metrics (`GRAPH_METRICS_PORT`, default 8040). */
+  graphMetricsPort: number;
+  /** Port of the embedded PostgreSQL of graph-node (`POSTGRES_PORT`, default 0: a free port). */
+  postgresPort: number;
+  /**
+   * A running PostgreSQL server's admin URL on which graph-node's database is created
+   * (`GRAPH_NODE_POSTGRES_URL`); unset: the embedded PostgreSQL in the data folder.
+   */
+  graphNodePostgresUrl?: string;
   /** Name the subgraph is served under (`SUBGRAPH_NAME`, default `health-records`). */
   subgraphName: string;
   /** A MongoDB connection string (`MONGODB_URI`); unset: the embedded FerretDB. */
@@ -58,7 +71,7 @@ function url(env: NodeJS.ProcessEnv, name: string, example: string): string | un
   } catch {
     throw new Error(`${name}=${JSON.stringify(raw)} is not a URL; expected something like ${example}, or unset it to use the embedded default.`);
   }
-  if (!['http:', 'https:', 'mongodb:', 'mongodb+srv:'].includes(parsed.protocol)) {
+  if (!['http:', 'https:', 'mongodb:', 'mongodb+srv:', 'postgresql:', 'postgres:'].includes(parsed.protocol)) {
     throw new Error(`${name} has an unsupported scheme ${parsed.protocol}; expected something like ${example}.`);
   }
   return raw;
@@ -78,6 +91,10 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: read
   if (mongodbUri && !mongodbUri.startsWith('mongodb')) {
     throw new Error('MONGODB_URI must start with mongodb:// or mongodb+srv://.');
   }
+  const postgresUrl = url(env, 'GRAPH_NODE_POSTGRES_URL', 'postgresql://graph:PASSWORD@127.0.0.1:5432/postgres');
+  if (postgresUrl && !/^postgres(ql)?:/.test(postgresUrl)) {
+    throw new Error('GRAPH_NODE_POSTGRES_URL must start with postgresql://.');
+  }
   const demoEnv = env.DEMO?.trim().toLowerCase();
   return {
     rpcUrl: url(env, 'RPC_URL', 'http://127.0.0.1:8545'),
@@ -86,6 +103,11 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: read
     deployerKey,
     subgraphUrl: url(env, 'SUBGRAPH_URL', 'http://127.0.0.1:8000/subgraphs/name/health-records'),
     subgraphPort: port(env, 'SUBGRAPH_PORT', 8000),
+    indexNodePort: port(env, 'INDEX_NODE_PORT', 8030),
+    graphAdminPort: port(env, 'GRAPH_ADMIN_PORT', 8020),
+    graphMetricsPort: port(env, 'GRAPH_METRICS_PORT', 8040),
+    postgresPort: port(env, 'POSTGRES_PORT', 0),
+    graphNodePostgresUrl: postgresUrl,
     subgraphName: env.SUBGRAPH_NAME?.trim() || 'health-records',
     mongodbUri,
     apiPort: port(env, 'API_PORT', 4000),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Deployment } from '../contracts/deployment/deployment';
 import { REPO_ROOT } from '../api/src/config';
 import { startEmbeddedMongo } from './database/embedded-mongo';
-import { startLocalNode, type NodeLogger } from '../subgraph/local-node';
+import { startLocalGraphNode, type LocalGraphNode } from './graph-node';
 import { createServer } from '../api/src/app/server';
 import { loadServerConfig } from '../api/src/server-config';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
@@ -25,6 +25,10 @@ export interface RunningStack {
   urls: {
     rpc: string;
     subgraph: string;
+    /** graph-node's index-node status API, when the stack runs graph-node. */
+    subgraphStatus?: string;
+    /** Where graph-node's log goes, when the stack runs graph-node. */
+    graphNodeLog?: string;
     graphql: string;
     web: string;
     mongodb: string;
@@ -48,6 +52,11 @@ export interface StartStackOptions {
    * rebuilds a folder another test is reading.
    */
   reuseBuilds?: boolean;
+  /**
+   * Told when a part the stack started exits by itself (graph-node, its PostgreSQL), with the reason
+   * and the last lines of its log. Default: printed to stderr.
+   */
+  onCrash?: (message: string) => void;
 }
 
 /**
@@ -55,7 +64,12 @@ export interface StartStackOptions {
  * API, web client, then the demo data. A failure stops whatever already started and rethrows, so no
  * process is left behind.
  */
-export async function startStack({ config, progress = consoleProgress(), reuseBuilds = false }: StartStackOptions): Promise<RunningStack> {
+export async function startStack({
+  config,
+  progress = consoleProgress(),
+  reuseBuilds = false,
+  onCrash = (message) => process.stderr.write(`\n${message}\n`),
+}: StartStackOptions): Promise<RunningStack> {
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
   const pids: number[] = [];
   const stateDir = path.join(config.dataDir, 'stack');
@@ -108,38 +122,45 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
         detail(built ? `built ${path.relative(process.cwd(), SUBGRAPH_BUILD_DIR)}` : reuseBuilds ? 'using the existing build' : 'unchanged since the last build');
       });
     }
-    const subgraphUrl = await progress.step(
-      config.subgraphUrl ? `Subgraph at ${config.subgraphUrl}` : 'Local subgraph node',
+    const subgraph: { queryUrl: string } | LocalGraphNode = await progress.step<{ queryUrl: string } | LocalGraphNode>(
+      config.subgraphUrl ? `Subgraph at ${config.subgraphUrl}` : 'graph-node (gnd dev) on PostgreSQL',
       async (detail) => {
-        if (config.subgraphUrl) return config.subgraphUrl;
-        if (config.subgraphPort) await assertPortFree(config.host, config.subgraphPort, 'SUBGRAPH_PORT (or SUBGRAPH_URL to use graph-node)');
-        let startup: ((line: string) => void) | undefined = detail;
-        const say = (level: string) => (message: string) => {
-          if (startup) startup(message);
-          else progress.info(`[subgraph] ${level}${message}`);
-        };
-        const logger: NodeLogger = { debug: () => undefined, info: say(''), warn: say('warning: '), error: say('error: ') };
-        const node = await startLocalNode({
-          build: SUBGRAPH_BUILD_DIR,
+        if (config.subgraphUrl) return { queryUrl: config.subgraphUrl };
+        const node = await startLocalGraphNode({
+          manifest: path.join(SUBGRAPH_BUILD_DIR, 'subgraph.yaml'),
           rpcUrl: chain.url,
-          name: config.subgraphName,
-          // A fresh embedded chain is indexed from scratch; an existing chain's index persists.
-          // It is keyed by the chain and the block of the deployment, so another chain or a redeployment
-          // never resumes a stale index.
-          dataDir: chain.embedded ? undefined : path.join(stateDir, 'subgraph', await indexFolderName(config.network, chain, deployment)),
-          port: config.subgraphPort,
-          logger,
-          progressIntervalMs: 5_000,
+          subgraphName: config.subgraphName,
+          ports: { http: config.subgraphPort, indexNode: config.indexNodePort, admin: config.graphAdminPort, metrics: config.graphMetricsPort },
+          portVariables: { http: 'SUBGRAPH_PORT', indexNode: 'INDEX_NODE_PORT', admin: 'GRAPH_ADMIN_PORT', metrics: 'GRAPH_METRICS_PORT' },
+          logFile: path.join(stateDir, 'graph-node', 'graph-node.log'),
+          postgresAdminUrl: config.graphNodePostgresUrl,
+          postgresFolder: path.join(stateDir, 'graph-node', 'postgres'),
+          postgresPort: config.postgresPort,
+          // A fresh embedded chain needs a fresh index; an existing chain's index is kept per chain
+          // and deployment, so another chain or a redeployment never meets a stale one. On a shared
+          // server (GRAPH_NODE_POSTGRES_URL: the tests') each stack has a throw-away database.
+          database: config.graphNodePostgresUrl
+            ? `stack_${process.pid}_${Date.now().toString(36)}`
+            : chain.embedded
+              ? 'graph_node'
+              : `graph_node_${(await indexFolderName(config.network, chain, deployment)).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`,
+          freshDatabase: chain.embedded,
+          dropDatabaseOnStop: Boolean(config.graphNodePostgresUrl),
+          onWarning: (line) => progress.info(`    ${line}`),
+          onCrash: (message) => onCrash(`graph-node stopped: ${message}`),
         });
-        stops.push({ name: 'the local subgraph node', stop: () => node.stop() });
+        stops.push({ name: 'graph-node and its PostgreSQL', stop: () => node.stop() });
+        pids.push(...node.pids);
+        detail(`queries ${node.queryUrl}`);
+        detail(`status  ${node.indexNodeUrl} (pid ${node.pid}, log ${node.logFile})`);
+        if (node.postgres) detail(`PostgreSQL 127.0.0.1:${node.postgres.port} (pid ${node.postgres.pid}, files in ${path.dirname(node.postgres.logFile)})`);
         const head = await currentBlock(chain.url);
-        await node.waitForBlock(head, 120_000);
+        await node.waitForBlock(head, 180_000);
         detail(`indexed up to block ${head}`);
-        startup = undefined;
-        if (!node.queryUrl) throw new Error('The local subgraph node started without its query server.');
-        return node.queryUrl;
+        return node;
       },
     );
+    const subgraphUrl = subgraph.queryUrl;
 
     const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
       if (config.mongodbUri) return config.mongodbUri;
@@ -202,7 +223,8 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
     if (config.demo && chain.embedded) {
       await progress.step('Demo data', async (detail) => {
         const { blockNumber } = await seedDemo({ rpcUrl: chain.url, chainId: chain.chainId, deployment, apiOrigin, log: detail });
-        await waitUntilIndexed(subgraphUrl, blockNumber);
+        if ('waitForBlock' in subgraph) await subgraph.waitForBlock(blockNumber);
+        else await waitUntilIndexed(subgraphUrl, blockNumber);
         detail(`indexed through block ${blockNumber}`);
       });
     } else if (config.demo) {
@@ -212,7 +234,15 @@ export async function startStack({ config, progress = consoleProgress(), reuseBu
     return {
       chainId: chain.chainId,
       deployment,
-      urls: { rpc: chain.url, subgraph: subgraphUrl, graphql: graphqlUrl, web: webOrigin, mongodb: mongodbUri },
+      urls: {
+        rpc: chain.url,
+        subgraph: subgraphUrl,
+        subgraphStatus: 'indexNodeUrl' in subgraph ? subgraph.indexNodeUrl : undefined,
+        graphNodeLog: 'logFile' in subgraph ? subgraph.logFile : undefined,
+        graphql: graphqlUrl,
+        web: webOrigin,
+        mongodb: mongodbUri,
+      },
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },
       pids,
       stop: stopAll,

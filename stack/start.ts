@@ -14,19 +14,38 @@ async function main(): Promise<void> {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
-      process.stdout.write(`\n${signal} again: exiting now. The chain and the database exit by themselves when this process is gone.\n`);
+      process.stdout.write(`\n${signal} again: killing every part now.\n`);
+      // graph-node and PostgreSQL run in process groups of their own, so they do not outlive this.
+      for (const pid of running.stack?.pids ?? []) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       process.exit(130);
     }
     stopping = true;
     process.stdout.write(`\n${signal}: stopping every part…\n`);
     await running.stack?.stop();
     process.stdout.write('Stopped.\n');
-    process.exit(0);
+    if (signal !== 'crash') process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  const stack = await startStack({ config, progress: consoleProgress() });
+  // A part that dies (graph-node, its PostgreSQL) stops the whole stack, after saying why.
+  const onCrash = (message: string) => {
+    if (stopping) return;
+    if (!running.stack) {
+      // Still starting: startStack fails on its own and stops what it started.
+      process.stderr.write(`\n${message}\n`);
+      return;
+    }
+    process.stderr.write(`\n${message}\nStopping the stack.\n`);
+    void shutdown('crash').then(() => process.exit(1));
+  };
+  const stack = await startStack({ config, progress: consoleProgress(), onCrash });
   running.stack = stack;
   if (stopping) {
     await stack.stop();

@@ -11,7 +11,7 @@ import { loadDataConfig, REPO_ROOT, type DataConfig } from './config';
 export interface ServerConfig {
   /** EVM JSON-RPC endpoint used for authorization views, relaying and auditing (`RPC_URL`). */
   rpcUrl: string;
-  /** GraphQL endpoint of the subgraph: graph-node or the local node (`SUBGRAPH_URL`). */
+  /** GraphQL endpoint of the subgraph: graph-node's query URL for the subgraph (`SUBGRAPH_URL`). */
   subgraphUrl: string;
   /** Contract addresses and chain id (`DEPLOYMENTS_FILE`, default deployments/localhost.json). */
   deployment: Deployment;

@@ -1,10 +1,10 @@
 /**
  * `npm run bench:api -- --json`: a signed-in provider reads a patient's records page (50 records with
  * their authors' directory profiles) through the API at 32 concurrent connections on loopback, and the
- * same 50 records are read straight from the subgraph node in the same run. Prints one JSON object:
+ * same 50 records are read straight from graph-node in the same run. Prints one JSON object:
  * { requestsPerSecond, p50Ms, p99Ms, subgraphOnlyRequestsPerSecond, ... }.
  *
- * Every part runs as its own process, as in a deployment: Hardhat's network, the local subgraph node,
+ * Every part runs as its own process, as in a deployment: Hardhat's network, graph-node (gnd dev) on PostgreSQL,
  * FerretDB, the API, and this process as the load generator. Setting up (deploying, seeding,
  * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 32),
  * --workers <n> (API instances on the port through node:cluster, default 1); environment:
@@ -23,6 +23,7 @@ import { ApiClient } from '../api-client';
 import { startEmbeddedMongo } from '../database/embedded-mongo';
 import { startEmbeddedChain } from '../chain';
 import { spawnWithReadyLine, type ManagedChild } from '../child-process';
+import { startScratchGraphNode } from '../graph-node';
 import { runLoad, type LoadResult } from './load';
 import { REPO_ROOT, freePort, hardhatKey, processTreeCpuSeconds, subgraphBuildFor } from './stack-parts';
 
@@ -91,9 +92,9 @@ async function main(): Promise<void> {
       })
     ).wait();
 
-    log('starting the subgraph node, FerretDB and the API');
+    log('starting graph-node (gnd dev) on PostgreSQL, FerretDB and the API');
     const build = subgraphBuildFor(deployment, path.join(folder, 'subgraph'));
-    const node = await tsNodeChild('subgraph node', 'subgraph-node-process.ts', [build, chain.url, String(await freePort())], {});
+    const node = await startScratchGraphNode({ manifest: path.join(build, 'subgraph.yaml'), rpcUrl: chain.url, folder, onWarning: log });
     stops.push(() => node.stop());
     const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
     stops.push(() => mongo.stop());
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
       NODE_ENV: 'production',
       PORT: String(apiPort),
       RPC_URL: chain.url,
-      SUBGRAPH_URL: node.ready.url,
+      SUBGRAPH_URL: node.queryUrl,
       MONGODB_URI: mongo.uri,
       DEPLOYMENTS_FILE: deploymentFile,
       DATA_DIR: path.join(folder, 'data'),
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
       },
     });
     for (;;) {
-      const response = await fetch(node.ready.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: subgraphQuery });
+      const response = await fetch(node.queryUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: subgraphQuery });
       const body = (await response.json()) as { data?: { _meta: { block: { number: number } }; records: unknown[] } };
       if ((body.data?._meta.block.number ?? 0) >= head && body.data?.records.length === RECORDS) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -159,23 +160,28 @@ async function main(): Promise<void> {
     }
     const accepts = (text: string) => !text.includes('"errors"');
     const apiLoad = (ms: number) => runLoad({ url: `${api.ready.url}/graphql`, body: apiBody, headers: { cookie: client.cookie! }, concurrency, durationMs: ms, accept: accepts });
-    const subgraphLoad = (ms: number) => runLoad({ url: node.ready.url, body: subgraphQuery, concurrency, durationMs: ms, accept: accepts });
+    const subgraphLoad = (ms: number) => runLoad({ url: node.queryUrl, body: subgraphQuery, concurrency, durationMs: ms, accept: accepts });
 
     log('warming up');
     await apiLoad(2000);
     await subgraphLoad(2000);
     // CPU time per request of each server, which unlike requests per second does not depend on how
     // fast the host happens to be, or on what else shares its cores.
-    const cpuMsPerRequest = async (pid: number, load: () => Promise<LoadResult>): Promise<[LoadResult, number | null]> => {
-      const before = processTreeCpuSeconds(pid);
+    // CPU of process trees: the API's (with its workers), or graph-node's and PostgreSQL's together.
+    const cpuSeconds = (pids: number[]) => pids.reduce<number | null>((sum, pid) => {
+      const seconds = processTreeCpuSeconds(pid);
+      return sum === null || seconds === null ? null : sum + seconds;
+    }, 0);
+    const cpuMsPerRequest = async (pids: number[], load: () => Promise<LoadResult>): Promise<[LoadResult, number | null]> => {
+      const before = cpuSeconds(pids);
       const result = await load();
-      const after = processTreeCpuSeconds(pid);
+      const after = cpuSeconds(pids);
       return [result, before === null || after === null ? null : Number((((after - before) * 1000) / result.requests).toFixed(3))];
     };
     log(`measuring the API (${concurrency} connections, ${durationMs / 1000} s)`);
-    const [viaApi, apiCpuMs] = await cpuMsPerRequest(api.pid, () => apiLoad(durationMs));
-    log(`measuring the subgraph node alone (${concurrency} connections, ${durationMs / 1000} s)`);
-    const [subgraphOnly, subgraphCpuMs] = await cpuMsPerRequest(node.pid, () => subgraphLoad(durationMs));
+    const [viaApi, apiCpuMs] = await cpuMsPerRequest([api.pid], () => apiLoad(durationMs));
+    log(`measuring graph-node alone (${concurrency} connections, ${durationMs / 1000} s)`);
+    const [subgraphOnly, subgraphCpuMs] = await cpuMsPerRequest(node.pids, () => subgraphLoad(durationMs));
 
     const result = {
       requestsPerSecond: Math.round(viaApi.requestsPerSecond),
@@ -186,7 +192,7 @@ async function main(): Promise<void> {
       subgraphOnlyP99Ms: Number(subgraphOnly.p99Ms.toFixed(2)),
       /** CPU milliseconds per request of the API process(es) while measured. */
       apiCpuMsPerRequest: apiCpuMs,
-      /** CPU milliseconds per request of the subgraph node while measured alone. */
+      /** CPU milliseconds per request of graph-node and its PostgreSQL while measured alone. */
       subgraphOnlyCpuMsPerRequest: subgraphCpuMs,
       records: RECORDS,
       concurrency,

@@ -1,6 +1,6 @@
 /**
- * Records through the API end to end: prepared by the API, anchored by the writer, indexed by the
- * local subgraph node, read back with integrity, content reads audit-logged, and a consent revoked
+ * Records through the API end to end: prepared by the API, anchored by the writer, indexed by
+ * graph-node, read back with integrity, content reads audit-logged, and a consent revoked
  * on-chain taking effect on the very next request.
  */
 import mongoose from 'mongoose';

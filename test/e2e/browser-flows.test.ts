@@ -1,5 +1,5 @@
 /**
- * The whole system in a browser: the stack `npm start` runs (chain, contracts, subgraph node, FerretDB,
+ * The whole system in a browser: the stack `npm start` runs (chain, contracts, graph-node, FerretDB,
  * API, web client, demo data) on free ports, Debian's Chromium driven by playwright-core, and an
  * injected EIP-1193 wallet in place of MetaMask that signs with the demo's test keys. Each flow is a
  * user's action through the UI; the assertions read what the UI then shows.

@@ -1,24 +1,29 @@
 /**
- * The project's subgraph, built by `npm run build:subgraph`, indexed by the local subgraph node from
- * real transactions of every kind on Hardhat's network, and read back through the GraphQL query API.
+ * The project's subgraph, built by `npm run build:subgraph`, indexed by graph-node (`gnd dev` from
+ * npm) from real transactions of every kind on Hardhat's network, and read back through graph-node's
+ * GraphQL query API.
  */
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { introspectQuerySchema } from '../../stack/graph-node/query-schema';
 import { deploySystem, type System } from '../fixtures/deploy';
 import { startChainServer } from '../fixtures/chain-server';
 import { runScenario, type ScenarioResult } from '../fixtures/scenario';
-import { startLocalNode, silentLogger, type LocalNode } from '../../subgraph/local-node';
+import { startTestGraphNode } from '../fixtures/graph-node';
+import type { LocalGraphNode } from '../../stack/graph-node';
+
+jest.setTimeout(300_000);
 
 const BUILD = path.resolve(__dirname, '../../subgraph/build');
 const lower = (value: string) => value.toLowerCase();
 
 let chain: Awaited<ReturnType<typeof startChainServer>>;
-let node: LocalNode;
+let node: LocalGraphNode;
 let s: System;
 let scenario: ScenarioResult;
 
 async function query<T = Record<string, unknown>>(text: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(node.queryUrl!, {
+  const response = await fetch(node.queryUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: text, variables }),
@@ -35,8 +40,8 @@ beforeAll(async () => {
   const networks = JSON.parse(readFileSync(path.resolve(__dirname, '../../subgraph/networks.json'), 'utf8'));
   expect(networks.localhost.RecordRegistry.address).toBe(s.deployment.contracts.RecordRegistry.address);
   scenario = await runScenario(s);
-  node = await startLocalNode({ build: BUILD, rpcUrl: chain.url, name: 'health-records', port: 0, logger: silentLogger });
-  await node.waitForBlock(scenario.lastBlock, 120_000);
+  node = await startTestGraphNode({ manifest: path.join(BUILD, 'subgraph.yaml'), rpcUrl: chain.url });
+  await node.waitForBlock(scenario.lastBlock, 180_000);
 });
 
 afterAll(async () => {
@@ -258,5 +263,12 @@ describe('subgraph mappings', () => {
       b: r1Anchor.block,
     });
     expect(data.record).toEqual({ version: 1, commitment: r1.commitments[0] });
+  });
+});
+
+describe("graph-node's query schema", () => {
+  it('is the committed subgraph/query-schema.graphql the API is typed against (npm run codegen:subgraph-schema rewrites it)', async () => {
+    const committed = readFileSync(path.resolve(__dirname, '../../subgraph/query-schema.graphql'), 'utf8');
+    expect(await introspectQuerySchema(node.queryUrl)).toBe(committed);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The whole API stack for end-to-end tests, in this Jest worker: Hardhat's network served over
  * JSON-RPC on 127.0.0.1, the contracts deployed by the real deploy function, the real subgraph (built
- * by graph-cli) indexed by the local subgraph node and served over HTTP, the embedded FerretDB, and
+ * by graph-cli) indexed by graph-node (`gnd dev` from npm, test/fixtures/graph-node.ts), the embedded FerretDB, and
  * the API from `createServer` listening on a free port. Everything started is stopped by `stop()`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,21 +9,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import hre from 'hardhat';
-import { silentLogger, startLocalNode, type LocalNode } from '../../../subgraph/local-node';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/database/embedded-mongo';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
 import { freePort, hardhatKey, subgraphBuildFor } from '../../../stack/bench/stack-parts';
 import { startChainServer } from '../../fixtures/chain-server';
 import { deploySystem, type System } from '../../fixtures/deploy';
+import { startTestGraphNode } from '../../fixtures/graph-node';
+import type { LocalGraphNode } from '../../../stack/graph-node';
 
 export { freePort, hardhatKey };
-export const SUBGRAPH_NAME = 'health-records';
 
 export interface ApiStack {
   system: System;
   chainUrl: string;
-  node: LocalNode;
+  node: LocalGraphNode;
   mongo: EmbeddedMongo;
   server: ApiServer;
   config: ServerConfig;
@@ -49,7 +49,7 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
     writeFileSync(deploymentFile, JSON.stringify(system.deployment, null, 2));
 
     const build = subgraphBuildFor(system.deployment, path.join(folder, 'subgraph'));
-    const node = await startLocalNode({ build, rpcUrl: chain.url, name: SUBGRAPH_NAME, port: 0, logger: silentLogger, pollIntervalMs: 50 });
+    const node = await startTestGraphNode({ manifest: path.join(build, 'subgraph.yaml'), rpcUrl: chain.url });
     stops.push(() => node.stop());
     const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
     stops.push(() => mongo.stop());
@@ -57,7 +57,7 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
     const port = await freePort();
     const config = loadServerConfig({
       RPC_URL: chain.url,
-      SUBGRAPH_URL: node.queryUrl!,
+      SUBGRAPH_URL: node.queryUrl,
       MONGODB_URI: mongo.uri,
       DEPLOYMENTS_FILE: deploymentFile,
       DATA_DIR: path.join(folder, 'data'),

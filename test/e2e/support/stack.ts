@@ -16,12 +16,26 @@ export interface BrowserStack {
 
 /**
  * The stack a newcomer gets from `npm start` (every port free, everything embedded, the demo seeded)
- * in a fresh data folder, and Chromium. `npm test` and `npm run test:e2e` build the subgraph and the
+ * in a fresh data folder, except that graph-node's database is on the run's shared PostgreSQL
+ * (test/global-setup.ts), and Chromium. `npm test` and `npm run test:e2e` build the subgraph and the
  * web client first; the stack reuses those builds.
  */
 export async function startBrowserStack(): Promise<BrowserStack> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-e2e-'));
-  const config = loadStackConfig({ CHAIN_PORT: '0', SUBGRAPH_PORT: '0', API_PORT: '0', WEB_PORT: '0', DATA_DIR: dataDir }, []);
+  const config = loadStackConfig(
+    {
+      CHAIN_PORT: '0',
+      SUBGRAPH_PORT: '0',
+      INDEX_NODE_PORT: '0',
+      GRAPH_ADMIN_PORT: '0',
+      GRAPH_METRICS_PORT: '0',
+      API_PORT: '0',
+      WEB_PORT: '0',
+      DATA_DIR: dataDir,
+      GRAPH_NODE_POSTGRES_URL: process.env.GRAPH_NODE_POSTGRES_URL!,
+    },
+    [],
+  );
   const progress: string[] = [];
   let stack: RunningStack;
   try {

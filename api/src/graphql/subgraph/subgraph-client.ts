@@ -22,8 +22,8 @@ export interface RoundTripCounter {
 }
 
 /**
- * HTTP client of a graph-node compatible GraphQL endpoint (graph-node, The Graph's gateway, or the
- * project's local node): keep-alive connections, printed documents cached per operation.
+ * HTTP client of a graph-node GraphQL endpoint (graph-node, embedded or self-hosted, or The Graph's
+ * gateway): keep-alive connections, printed documents cached per operation.
  */
 export class SubgraphClient {
   private readonly url: URL;

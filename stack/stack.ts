@@ -201,11 +201,13 @@ export async function startStack({
         host: config.host,
         port: webPort,
         apiOrigin,
+        subgraphUrl,
         runtimeConfig: {
           chainId: chain.chainId,
           rpcUrl: chain.url,
           graphqlUrl: '/graphql',
           authUrl: '/auth',
+          subgraphUrl: '/subgraph',
           contracts: {
             ConsentManager: deployment.contracts.ConsentManager.address,
             RecordRegistry: deployment.contracts.RecordRegistry.address,

@@ -225,6 +225,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:indexer failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  process.stderr.write(`bench:indexer failed: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
   process.exit(1);
 });

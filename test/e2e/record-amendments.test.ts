@@ -72,7 +72,8 @@ describe('record amendments in the web client', () => {
     await waitForConfirmed(page, 'to version 2');
     await page.waitForFunction((id) => document.querySelectorAll(`[data-versions="${id}"] [data-integrity]`).length === 2, recordId);
     expect(await versionBadges(page, recordId)).toEqual(['VERIFIED', 'VERIFIED']);
-    expect(JSON.parse(await page.locator(`pre.content[data-record="${recordId}"]`).innerText())).toMatchObject({ note: [{ text: 'Corrected by the practice.' }] });
+    // The raw JSON sits in a closed disclosure: read its text, not what is rendered.
+    expect(JSON.parse((await page.locator(`pre.content[data-record="${recordId}"]`).textContent())!)).toMatchObject({ note: [{ text: 'Corrected by the practice.' }] });
     await screenshot(page, 'amend-01-provider-amended');
   });
 

@@ -1,7 +1,7 @@
 /**
  * The embedded chain, run as its own process by `chain.ts`: Hardhat's network (chain id 31337, the
- * well-known test accounts) served over JSON-RPC. It is a separate process because the local subgraph
- * node answers `ethereum.call` synchronously, blocking its own thread while it waits for the chain.
+ * well-known test accounts) served over JSON-RPC. It is a separate process so that the launcher's own
+ * work (the API, the web server, seeding) never delays the chain's answers to graph-node.
  *
  * argv: <host> <port>. Prints one JSON line `{"event":"ready","url":...}` when listening, and exits
  * when its standard input closes, so it never outlives the stack, even when the stack crashes.

@@ -8,17 +8,14 @@
  * each on a fresh stack. After each step `look` saves a screenshot in test-results/e2e/<size>/ and
  * fails on axe-core's serious or critical findings and on anything running off the screen.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { JsonRpcProvider } from 'ethers';
 import type { Browser } from 'playwright-core';
 import { demoWallets } from '../../stack/demo-accounts';
-import { quietProgress } from '../../stack/progress';
-import { loadStackConfig } from '../../stack/stack-config';
-import { startStack, type RunningStack } from '../../stack/stack';
+import type { RunningStack } from '../../stack/stack';
 import { confirmDialog, openAs, openTab, signInAs, waitForConfirmed, type Actor } from './support/actors';
-import { launchChromium, look, SCREENSHOT_DIR, VIEWPORTS, type ViewportName } from './support/browser';
+import { look, SCREENSHOT_DIR, VIEWPORTS, type ViewportName } from './support/browser';
+import { startBrowserStack, type BrowserStack } from './support/stack';
 
 jest.setTimeout(240_000);
 
@@ -37,9 +34,7 @@ for (const size of sizes) {
 describe.each(sizes)('the web client on the whole stack, at %s size', (size) => {
   let stack: RunningStack;
   let browser: Browser;
-  let dataDir: string;
   const actors: Actor[] = [];
-  const progress: string[] = [];
   const options = (person: { index: number; name: string }) => ({ webUrl: stack.urls.web, rpcUrl: stack.urls.rpc, chainId: stack.chainId, index: person.index, name: person.name, viewport: size });
 
   async function as(person: { index: number; name: string }): Promise<Actor> {
@@ -48,42 +43,15 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     return actor;
   }
 
+  let running: BrowserStack;
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-e2e-'));
-    // Every port free (0), everything embedded, the demo seeded: the stack a newcomer gets, except that
-    // graph-node's database is on the run's shared PostgreSQL (test/global-setup.ts).
-    const config = loadStackConfig(
-      {
-        CHAIN_PORT: '0',
-        SUBGRAPH_PORT: '0',
-        INDEX_NODE_PORT: '0',
-        GRAPH_ADMIN_PORT: '0',
-        GRAPH_METRICS_PORT: '0',
-        API_PORT: '0',
-        WEB_PORT: '0',
-        DATA_DIR: dataDir,
-        GRAPH_NODE_POSTGRES_URL: process.env.GRAPH_NODE_POSTGRES_URL!,
-      },
-      [],
-    );
-    try {
-      // `npm test` and `npm run test:e2e` build the subgraph and the web client first; the stack reuses them.
-      stack = await startStack({ config, progress: quietProgress(progress), reuseBuilds: true });
-    } catch (error) {
-      throw new Error(`The stack did not start: ${(error as Error).message}\nProgress:\n${progress.join('\n')}`);
-    }
-    browser = await launchChromium();
+    running = await startBrowserStack();
+    ({ stack, browser } = running);
   }, 600_000);
 
   afterAll(async () => {
     for (const actor of actors) await actor.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.stop();
-    for (const pid of stack?.pids ?? []) {
-      // Every child the stack started has exited.
-      expect(() => process.kill(pid, 0)).toThrow();
-    }
-    await rm(dataDir, { recursive: true, force: true });
+    await running?.stop();
     process.stdout.write(`Screenshots (${size}): ${path.join(SCREENSHOT_DIR, size)}\n`);
   }, 120_000);
 

@@ -72,6 +72,10 @@ export function createLoaders(
       ...options,
       cacheKeyFn: (item) => `${item.recordId}|${item.chain.version}|${item.chain.commitment}|${item.chain.erased}`,
     }),
+    versionIntegrity: new DataLoader((items) => integrity.checkVersions(items), {
+      ...options,
+      cacheKeyFn: (item) => `${item.recordId}|${item.version}|${item.commitment}`,
+    }),
     // The data layer proves one entry per call (it rebuilds the batch's tree); proofs are asked for
     // one trail page at a time, and each batch's tree is rebuilt from one query.
     auditProof: new DataLoader((entryIds) =>

@@ -7,7 +7,7 @@ import { ConsentResolver } from '../schema/consents/consent.resolver';
 import { EmergencyResolver } from '../schema/emergency/emergency.resolver';
 import { PatientResolver } from '../schema/patients/patient.resolver';
 import { AccountResolver } from '../schema/providers/provider.resolver';
-import { RecordResolver } from '../schema/records/record.resolver';
+import { RecordResolver, RecordVersionResolver } from '../schema/records/record.resolver';
 import { TreatmentPlanResolver, TreatmentResolver } from '../schema/treatments/treatment.resolver';
 import { HealthResolver } from '../schema/health.resolver';
 
@@ -17,6 +17,7 @@ export const RESOLVERS = [
   AccountResolver,
   PatientResolver,
   RecordResolver,
+  RecordVersionResolver,
   ConsentResolver,
   TreatmentResolver,
   TreatmentPlanResolver,

@@ -72,7 +72,9 @@ export function toGraphQLError(error: unknown): GraphQLError {
   }
   if (error instanceof NotFoundError) return notFound(error.message);
   if (error instanceof ForbiddenError) return forbidden(error.message);
-  if (error instanceof ConflictError) return new GraphQLError(error.message, { extensions: { code: 'CONFLICT' } });
+  if (error instanceof ConflictError) {
+    return new GraphQLError(error.message, { extensions: error.field ? { code: 'CONFLICT', field: error.field } : { code: 'CONFLICT' } });
+  }
   return new GraphQLError('Internal server error', {
     extensions: { code: INTERNAL },
     originalError: error instanceof Error ? error : new Error(String(error)),

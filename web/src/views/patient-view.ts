@@ -235,7 +235,7 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
       record.version,
       formatTime(record.createdAt as string | null),
       integrityBadge(record.integrity),
-      button('Open', () => openRecordUnderRow(row, record.id, 'TREAT'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
+      button('Open', () => openRecordUnderRow(ctx, row, record.id, 'TREAT'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
     ]);
     return row;
   };

@@ -170,7 +170,7 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
             record.version,
             formatTime(record.createdAt as string | null),
             integrityBadge(record.integrity),
-            button('Open', () => openRecordUnderRow(row, record.id, readAs), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
+            button('Open', () => openRecordUnderRow(ctx, row, record.id, readAs), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
           ]);
           rows.append(row);
         }

@@ -1,4 +1,4 @@
-import { encodeBytes32String, hexlify, JsonRpcProvider, keccak256, NonceManager, randomBytes, toUtf8Bytes, zeroPadBytes, type ContractTransactionResponse, type Wallet } from 'ethers';
+import { encodeBytes32String, JsonRpcProvider, keccak256, NonceManager, toUtf8Bytes, zeroPadBytes, type ContractTransactionResponse, type Wallet } from 'ethers';
 import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../contracts/deployment/deployment';
 import { ApiClient } from './api-client';
 import { DEMO_ACCOUNTS, testWallet, type DemoAccountName } from './demo-accounts';
@@ -21,7 +21,6 @@ export interface SeedOptions {
 /** Category and reason codes: ASCII left-aligned in bytes32; purposes of use in bytes16. */
 const code32 = (text: string) => encodeBytes32String(text);
 const code16 = (text: string) => zeroPadBytes(toUtf8Bytes(text), 16);
-const random32 = () => hexlify(randomBytes(32));
 
 /** Synthetic research participants: accounts 11 to 16 of the test mnemonic. */
 const PARTICIPANTS = [11, 12, 13, 14, 15, 16];
@@ -29,6 +28,9 @@ const DAY = 86_400;
 
 const PREPARE = `mutation Prepare($input: PrepareRecordInput!) {
   prepareRecord(input: $input) { recordId transaction { to data } }
+}`;
+const PREPARE_TREATMENT = `mutation PrepareTreatment($input: PrepareTreatmentInput!) {
+  prepareTreatment(input: $input) { treatmentId transaction { to data } }
 }`;
 
 function fhir(kind: 'heart-rate' | 'glucose' | 'asthma' | 'peak-flow', patient: string): { category: string; content: Record<string, unknown> } {
@@ -139,16 +141,27 @@ export async function seedDemo(options: SeedOptions): Promise<{ blockNumber: num
     for (const participant of PARTICIPANTS) await grant(participant, participant, eva, 'Observation', 3, 'TREAT', 120);
 
     options.log('records: prepared by the API (FHIR validated, encrypted), anchored by their writers');
+    // Records and treatment plans alike: the API validates, encrypts and stores, the writer sends the transaction it returns.
+    const sendPrepared = async (writer: number, transaction: { to: string; data: string }) => {
+      const signer = signers.get(writer) ?? new NonceManager(wallet(writer));
+      signers.set(writer, signer);
+      const receipt = await (await signer.sendTransaction({ to: transaction.to, data: transaction.data })).wait();
+      lastBlock = Math.max(lastBlock, receipt!.blockNumber);
+    };
     const addRecord = async (writer: number, patient: number, kind: Parameters<typeof fhir>[0], treatmentId?: string) => {
       const { category, content } = fhir(kind, address(patient));
       const { prepareRecord } = await (await api(writer)).data<{ prepareRecord: { recordId: string; transaction: { to: string; data: string } } }>(PREPARE, {
         input: { patient: address(patient), category, content, treatmentId: treatmentId ?? null },
       });
-      const signer = signers.get(writer) ?? new NonceManager(wallet(writer));
-      signers.set(writer, signer);
-      const receipt = await (await signer.sendTransaction({ to: prepareRecord.transaction.to, data: prepareRecord.transaction.data })).wait();
-      lastBlock = Math.max(lastBlock, receipt!.blockNumber);
+      await sendPrepared(writer, prepareRecord.transaction);
       return prepareRecord.recordId;
+    };
+    const proposeTreatment = async (provider: number, patient: number, plan: string) => {
+      const { prepareTreatment } = await (await api(provider)).data<{ prepareTreatment: { treatmentId: string; transaction: { to: string; data: string } } }>(PREPARE_TREATMENT, {
+        input: { patient: address(patient), plan },
+      });
+      await sendPrepared(provider, prepareTreatment.transaction);
+      return prepareTreatment.treatmentId;
     };
     const aliceHeart = await addRecord(eva, alice, 'heart-rate');
     await addRecord(eva, alice, 'asthma');
@@ -157,11 +170,10 @@ export async function seedDemo(options: SeedOptions): Promise<{ blockNumber: num
     for (const participant of PARTICIPANTS) await addRecord(eva, participant, participant % 2 ? 'heart-rate' : 'peak-flow');
 
     options.log('treatments: one approved (Alice), one awaiting the guardian (Dani)');
-    const approved = random32();
-    await mined(as(eva).records.proposeTreatment(approved, address(alice), keccak256(toUtf8Bytes('Asthma action plan: inhaled corticosteroid, review in 4 weeks.'))));
+    const approved = await proposeTreatment(eva, alice, 'Asthma action plan: inhaled corticosteroid, review in 4 weeks.');
     await mined(as(alice).records.decideTreatment(approved, true));
     await addRecord(eva, alice, 'peak-flow', approved);
-    await mined(as(femi).records.proposeTreatment(random32(), address(dani), keccak256(toUtf8Bytes('Allergen immunotherapy, 3 years, monthly visits.'))));
+    await proposeTreatment(femi, dani, 'Allergen immunotherapy, 3 years, monthly visits.');
 
     options.log('emergency access: Dr. Femi Adeyemi opens break-glass access to Bob Okafor');
     await mined(as(femi).consents.openEmergencyAccess(address(bob), code32('UNCONSCIOUS')));

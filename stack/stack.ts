@@ -69,7 +69,7 @@ export interface StartStackOptions {
 }
 
 /**
- * Starts every part of the system in order: chain, contracts, subgraph (build and node), database,
+ * Starts every part of the system in order: chain, contracts, subgraph (build, then graph-node), database,
  * API, web client, then the demo data. A failure stops whatever already started and rethrows, so no
  * process is left behind.
  */
@@ -226,11 +226,13 @@ export async function startStack({
         host: config.host,
         port: webPort,
         apiOrigin,
+        subgraphUrl,
         runtimeConfig: {
           chainId: chain.chainId,
           rpcUrl: chain.url,
           graphqlUrl: '/graphql',
           authUrl: '/auth',
+          subgraphUrl: '/subgraph',
           contracts: {
             ConsentManager: deployment.contracts.ConsentManager.address,
             RecordRegistry: deployment.contracts.RecordRegistry.address,

@@ -5,7 +5,7 @@ import { BuildStamp, hashInputs } from './build-cache';
 import { buildSummaryLine, runCommand } from './run-command';
 
 /** Everything the web build reads: its sources, the API schema its operations are typed against, the ABIs. */
-const WEB_INPUTS = ['web/index.html', 'web/src', 'web/vite.config.mts', 'web/codegen.ts', 'web/tsconfig.json', 'codegen.ts', 'api/schema.graphql', 'artifacts/contracts'];
+const WEB_INPUTS = ['web/index.html', 'web/explorer.html', 'web/src', 'web/vite.config.mts', 'web/codegen.ts', 'web/tsconfig.json', 'codegen.ts', 'api/schema.graphql', 'artifacts/contracts'];
 
 export const WEB_DIST_DIR = path.join(REPO_ROOT, 'web', 'dist');
 

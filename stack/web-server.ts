@@ -13,23 +13,56 @@ export interface WebRuntimeConfig {
   graphqlUrl: string;
   /** Where SIWE starts (`/auth`). */
   authUrl: string;
+  /** The subgraph's GraphQL path on this server (`/subgraph`, forwarded to the subgraph), for the explorer. */
+  subgraphUrl: string;
   /** Contract addresses, from deployments/<network>.json. */
   contracts: { ConsentManager: string; RecordRegistry: string; ProviderDirectory: string; AuditAnchor: string };
 }
 
 /**
  * The page may load only its own files and talk only to its own origin (the API is proxied there);
- * the wallet is an extension, outside the page's policy. Inline style attributes carry chart colours.
+ * the wallet is an extension, outside the page's policy. Inline style attributes carry chart colours;
+ * the explorer's fonts are inlined in its CSS.
  */
 const SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
 
 /** Paths this server forwards to the API, so the browser sees one origin (first-party session cookie, no CORS). */
 const API_PREFIXES = ['/graphql', '/auth/', '/health'];
+/** The path this server forwards to the subgraph's GraphQL endpoint (the explorer's second endpoint). */
+const SUBGRAPH_PATH = '/subgraph';
+
+/**
+ * Forwards the requests `pathFilter` picks to `target` (`name`), at `toPath` (with the query string)
+ * when given; a target that does not answer is a 502 saying which.
+ */
+function forwardTo(name: string, target: string, pathFilter: (pathname: string) => boolean, toPath?: string) {
+  return createProxyMiddleware<Request, Response>({
+    target,
+    pathFilter,
+    changeOrigin: toPath !== undefined,
+    ...(toPath === undefined ? {} : { pathRewrite: (_path: string, request: Request) => `${toPath}${new URL(request.originalUrl, 'http://localhost').search}` }),
+    on: {
+      proxyReq: (upstream, request) => {
+        upstream.setHeader('x-forwarded-host', request.headers.host ?? '');
+        upstream.setHeader('x-forwarded-proto', 'http');
+      },
+      error: (error, _request, response) => {
+        if (!('writeHead' in response) || response.headersSent) {
+          response.destroy(error);
+          return;
+        }
+        response
+          .writeHead(502, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ message: `${name} at ${target} did not answer (${error.message}). Is it running?` }] }));
+      },
+    },
+  });
+}
 
 export interface WebServer {
   url: string;
@@ -46,6 +79,8 @@ export async function startWebServer(options: {
   host: string;
   port: number;
   apiOrigin: string;
+  /** The subgraph's GraphQL URL, answered at `/subgraph`. */
+  subgraphUrl: string;
   runtimeConfig: WebRuntimeConfig;
 }): Promise<WebServer> {
   const root = path.resolve(options.distDir);
@@ -59,27 +94,9 @@ export async function startWebServer(options: {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(
-    createProxyMiddleware<Request, Response>({
-      target: options.apiOrigin,
-      pathFilter: (pathname) => API_PREFIXES.some((prefix) => pathname === prefix.replace(/\/$/, '') || pathname.startsWith(prefix)),
-      on: {
-        proxyReq: (upstream, request) => {
-          upstream.setHeader('x-forwarded-host', request.headers.host ?? '');
-          upstream.setHeader('x-forwarded-proto', 'http');
-        },
-        error: (error, _request, response) => {
-          if (!('writeHead' in response) || response.headersSent) {
-            response.destroy(error);
-            return;
-          }
-          response
-            .writeHead(502, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ errors: [{ message: `The API at ${options.apiOrigin} did not answer (${error.message}). Is it running?` }] }));
-        },
-      },
-    }),
-  );
+  app.use(forwardTo('The API', options.apiOrigin, (pathname) => API_PREFIXES.some((prefix) => pathname === prefix.replace(/\/$/, '') || pathname.startsWith(prefix))));
+  const subgraph = new URL(options.subgraphUrl);
+  app.use(forwardTo('The subgraph', subgraph.origin, (pathname) => pathname === SUBGRAPH_PATH, subgraph.pathname));
   app.use((request, response, next) => {
     if (request.method === 'GET' || request.method === 'HEAD') next();
     else response.status(405).set('allow', 'GET, HEAD').end();

@@ -53,10 +53,13 @@ export class ForbiddenError extends Error {
   }
 }
 
-/** The operation conflicts with the current state (e.g. amending an erased record). */
+/** The operation conflicts with the current state (e.g. amending an erased record); `field` names the input at odds with it. */
 export class ConflictError extends Error {
   readonly code = 'CONFLICT' as const;
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
     this.name = 'ConflictError';
   }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:indexer -- [--json] [--events N] [--latency-samples N] [--env KEY=VALUE ...]`
+ * `npm run bench:indexer -- [--json] [--events N] [--latency-samples N] [--env KEY=VALUE ...] [--variant "KEY=VALUE ..." ...]`
  *
  * graph-node (`gnd dev` from npm, on the embedded PostgreSQL) indexing the project's subgraph over at
  * least 20,000 events of the project's contracts already on a Hardhat chain (a child process; making
@@ -14,8 +14,9 @@
  *   count once);
  * - txToIndexedMs { p50, p95 }: with the chain idle and indexed, from a transaction's receipt to the
  *   subgraph answering the record it anchored, over `--latency-samples` transactions (default 40);
- * - graphNodeEnv: graph-node's tuning in force (DEV_CHAIN_ENV and every --env given), so runs with
- *   other settings can be compared.
+ * - graphNodeEnv: graph-node's tuning in force (DEV_CHAIN_ENV and every --env given);
+ * - variants: with --variant, the same measured again on the same chain (a fresh database each) with
+ *   those graph-node settings over --env, to see what a setting changes.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -82,34 +83,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { json: { type: 'boolean' }, events: { type: 'string' }, 'latency-samples': { type: 'string' }, env: { type: 'string', multiple: true } },
-  });
-  const wanted = Number(values.events ?? 20_000);
-  const samples = Number(values['latency-samples'] ?? 40);
-  const env = Object.fromEntries(
-    (values.env ?? []).map((pair) => {
+function parseEnv(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
       const at = pair.indexOf('=');
-      if (at < 1) throw new Error(`--env ${pair} is not KEY=VALUE`);
+      if (at < 1) throw new Error(`${pair} is not KEY=VALUE`);
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );
-  const say = (message: string): void => {
-    if (!values.json) process.stderr.write(`[bench:indexer] ${message}\n`);
-  };
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-indexer-'));
-  const chain = await startEmbeddedChain('127.0.0.1', 0);
-  try {
-    say(`making a chain with ${wanted} events ...`);
-    const addresses = await buildProjectChain(chain.url, wanted);
-    const abis = new Map(PROJECT_CONTRACTS.map((name) => [addresses[name]!, projectInterface(name)]));
-    const handled = handledEvents();
-    const head = Number(BigInt(await rpc<string>(chain.url, 'eth_blockNumber')));
-    // Hardhat answers the first eth_getLogs over new blocks slowly: warm it before either measurement.
-    await fetchAndDecode(chain.url, abis, new Set(), 1, head);
+}
 
-    say('indexing with graph-node ...');
+interface Chain {
+  url: string;
+  head: number;
+  addresses: Record<string, string>;
+}
+
+/** One graph-node, on a fresh database, indexing the chain to `head`, then the single-transaction latency. */
+async function measure(chain: Chain, env: Record<string, string>, run: number, samples: number, say: (line: string) => void) {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-indexer-'));
+  try {
     const started = performance.now();
     const node = await startScratchGraphNode({ manifest: MANIFEST, rpcUrl: chain.url, folder, env, onWarning: say });
     const deployed = performance.now();
@@ -121,7 +114,7 @@ async function main(): Promise<void> {
     };
     const sampler = setInterval(sample, 200);
     try {
-      await node.waitForBlock(head, 1_800_000);
+      await node.waitForBlock(chain.head, 1_800_000);
       const seconds = (performance.now() - deployed) / 1000;
       sample();
       clearInterval(sampler);
@@ -132,9 +125,9 @@ async function main(): Promise<void> {
       const registry = projectInterface('RecordRegistry');
       const latencies: number[] = [];
       for (let i = 0; i < samples; i += 1) {
-        const recordId = keccak256(solidityPacked(['string', 'uint256'], ['latency', i]));
+        const recordId = keccak256(solidityPacked(['string', 'uint256', 'uint256'], ['latency', run, i]));
         const sent = await patient.sendTransaction({
-          to: addresses.RecordRegistry,
+          to: chain.addresses.RecordRegistry,
           data: registry.encodeFunctionData('anchorRecord', [recordId, await patient.getAddress(), encodeBytes32String('Observation'), recordId, `0x${'00'.repeat(32)}`]),
         });
         await sent.wait();
@@ -152,40 +145,87 @@ async function main(): Promise<void> {
         latencies.push(performance.now() - receiptAt);
       }
       latencies.sort((a, b) => a - b);
-      await node.stop();
-
-      say('fetch + decode only ...');
-      const fetchStart = performance.now();
-      const events = await fetchAndDecode(chain.url, abis, handled, 1, head);
-      const fetchSeconds = (performance.now() - fetchStart) / 1000;
-      if (events < wanted) throw new Error(`only ${events} handled events on the chain; expected at least ${wanted}`);
-
-      const result = {
-        events,
-        eventsPerSecond: Math.round(events / seconds),
-        fetchDecodeOnlyPerSecond: Math.round(events / fetchSeconds),
-        indexingSeconds: Number(seconds.toFixed(2)),
-        startupSeconds: Number(((deployed - started) / 1000).toFixed(2)),
-        blocks: head,
+      return {
+        seconds,
+        startupSeconds: (deployed - started) / 1000,
         graphNodePeakRssMiB: Math.round(graphNodePeak / 1024),
         postgresPeakRssMiB: Math.round(postgresPeak / 1024),
-        txToIndexedMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), samples },
-        graphNodeEnv: { ...DEV_CHAIN_ENV, ...env },
-        graphNodeVersion: 'gnd 0.45.0 (graph-node 0.45)',
+        txToIndexedMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), max: Math.round(latencies.at(-1)!), samples },
       };
-      if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } finally {
       clearInterval(sampler);
       await node.stop();
     }
   } finally {
-    await chain.stop();
     rmSync(folder, { recursive: true, force: true });
   }
 }
 
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      events: { type: 'string' },
+      'latency-samples': { type: 'string' },
+      env: { type: 'string', multiple: true },
+      variant: { type: 'string', multiple: true },
+    },
+  });
+  const wanted = Number(values.events ?? 20_000);
+  const samples = Number(values['latency-samples'] ?? 40);
+  const env = parseEnv(values.env ?? []);
+  // --variant "KEY=VALUE KEY2=VALUE2": graph-node again on the same chain with these settings over --env.
+  const variants = (values.variant ?? []).map((text) => ({ ...env, ...parseEnv(text.split(/\s+/).filter(Boolean)) }));
+  const say = (message: string): void => {
+    if (!values.json) process.stderr.write(`[bench:indexer] ${message}\n`);
+  };
+  const embedded = await startEmbeddedChain('127.0.0.1', 0);
+  try {
+    say(`making a chain with ${wanted} events ...`);
+    const addresses = await buildProjectChain(embedded.url, wanted);
+    const chain: Chain = { url: embedded.url, addresses, head: Number(BigInt(await rpc<string>(embedded.url, 'eth_blockNumber'))) };
+    const abis = new Map(PROJECT_CONTRACTS.map((name) => [addresses[name]!, projectInterface(name)]));
+    // Hardhat answers the first eth_getLogs over new blocks slowly: warm it before either measurement.
+    await fetchAndDecode(chain.url, abis, new Set(), 1, chain.head);
+
+    say('fetch + decode only ...');
+    const fetchStart = performance.now();
+    const events = await fetchAndDecode(chain.url, abis, handledEvents(), 1, chain.head);
+    const fetchSeconds = (performance.now() - fetchStart) / 1000;
+    if (events < wanted) throw new Error(`only ${events} handled events on the chain; expected at least ${wanted}`);
+
+    const report = (run: Awaited<ReturnType<typeof measure>>, runEnv: Record<string, string>) => ({
+      eventsPerSecond: Math.round(events / run.seconds),
+      indexingSeconds: Number(run.seconds.toFixed(2)),
+      startupSeconds: Number(run.startupSeconds.toFixed(2)),
+      graphNodePeakRssMiB: run.graphNodePeakRssMiB,
+      postgresPeakRssMiB: run.postgresPeakRssMiB,
+      txToIndexedMs: run.txToIndexedMs,
+      graphNodeEnv: { ...DEV_CHAIN_ENV, ...runEnv },
+    });
+    say('indexing with graph-node ...');
+    const base = report(await measure(chain, env, 0, samples, say), env);
+    const compared = [];
+    for (const [index, variantEnv] of variants.entries()) {
+      say(`indexing again with ${JSON.stringify(variantEnv)} ...`);
+      compared.push(report(await measure(chain, variantEnv, index + 1, samples, say), variantEnv));
+    }
+    const result = {
+      events,
+      ...base,
+      fetchDecodeOnlyPerSecond: Math.round(events / fetchSeconds),
+      blocks: chain.head,
+      graphNodeVersion: 'gnd 0.45.0 (graph-node 0.45)',
+      ...(compared.length ? { variants: compared } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, values.json ? undefined : 2)}\n`);
+  } finally {
+    await embedded.stop();
+  }
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:indexer failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  process.stderr.write(`bench:indexer failed: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
   process.exit(1);
 });

@@ -12,9 +12,17 @@ import { deployHealthRecords } from '../../contracts/deploy/deploy';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
-/** JSON-RPC calls to the benchmark's chain. */
+/**
+ * JSON-RPC calls to the benchmark's chain. A request that finds its kept-alive connection closed by
+ * Hardhat's server (idle past its keep-alive timeout) is sent once more on a new one.
+ */
 export async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const send = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const response = await send()
+    .catch(send)
+    .catch((error: Error) => {
+      throw new Error(`${method} to ${url} failed: ${error.cause instanceof Error ? error.cause.message : error.message}`);
+    });
   const body = (await response.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method} failed: ${body.error.message}`);
   return body.result as T;

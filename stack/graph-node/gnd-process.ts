@@ -29,10 +29,15 @@ export interface GraphNodePorts {
  * - ETHEREUM_POLLING_INTERVAL (default 1000 ms): how often the block ingestor asks for the chain
  *   head; a dev chain mines a block per transaction, so a short interval is the time from a
  *   transaction to its indexed answer.
+ * - GRAPH_CHAIN_HEAD_WATCHER_TIMEOUT (default 30 s): a subgraph that misses the store's chain-head
+ *   notification waits this long before it looks again; one bench run saw a 30.6 s outlier, so 1 s
+ *   bounds it.
  * - GRAPH_LOG=info: gnd dev logs every block at debug level otherwise.
+ * What each changed, measured with `npm run bench:indexer -- --variant ...`, is in the README.
  */
 export const DEV_CHAIN_ENV: Readonly<Record<string, string>> = {
   ETHEREUM_POLLING_INTERVAL: '200',
+  GRAPH_CHAIN_HEAD_WATCHER_TIMEOUT: '1',
   GRAPH_LOG: 'info',
 };
 

@@ -113,7 +113,7 @@ export function handleConsentGranted(event: ConsentGranted): void {
     change.relayer = event.transaction.from;
   }
   change.save();
-  countActivity(event, 'CONSENTS_GRANTED', scopeName, purpose);
+  countActivity('CONSENTS_GRANTED', scopeName, purpose);
 }
 
 export function handleConsentRenewed(event: ConsentRenewed): void {
@@ -127,7 +127,7 @@ export function handleConsentRenewed(event: ConsentRenewed): void {
   const change = newConsentChange(event, event.params.consentId, 'RENEWED', consent);
   change.actor = event.params.renewedBy;
   change.save();
-  countActivity(event, 'CONSENTS_RENEWED', consent.scopeName, consent.purpose);
+  countActivity('CONSENTS_RENEWED', consent.scopeName, consent.purpose);
 }
 
 export function handleConsentRevoked(event: ConsentRevoked): void {
@@ -146,7 +146,7 @@ export function handleConsentRevoked(event: ConsentRevoked): void {
   change.expiresAt = null;
   change.actor = event.params.revokedBy;
   change.save();
-  countActivity(event, 'CONSENTS_REVOKED', consent.scopeName, consent.purpose);
+  countActivity('CONSENTS_REVOKED', consent.scopeName, consent.purpose);
 }
 
 export function handleEmergencyAccessOpened(event: EmergencyAccessOpened): void {
@@ -168,7 +168,7 @@ export function handleEmergencyAccessOpened(event: EmergencyAccessOpened): void 
   if (pointer == null) pointer = new EmergencyAccessPointer(pointerId);
   pointer.access = access.id;
   pointer.save();
-  countActivity(event, 'EMERGENCY_ACCESSES_OPENED', null, 'ETREAT');
+  countActivity('EMERGENCY_ACCESSES_OPENED', null, 'ETREAT');
 }
 
 export function handleEmergencyAccessClosed(event: EmergencyAccessClosed): void {

@@ -1,7 +1,6 @@
 import { Address, BigInt, Bytes, ethereum } from '@graphprotocol/graph-ts';
-import { Account, DailyActivity } from '../generated/schema';
+import { Account, ActivityEvent } from '../generated/schema';
 
-export const SECONDS_PER_DAY = 86400;
 /** The contracts' "never expires" (type(uint64).max). */
 export const NO_EXPIRY = BigInt.fromString('18446744073709551615');
 
@@ -49,23 +48,14 @@ export function getOrCreateAccount(address: Address): Account {
   return account;
 }
 
-/** Adds one to the day's counter of `metric` for a category and purpose (either may be null). */
-export function countActivity(event: ethereum.Event, metric: string, category: string | null, purpose: string | null): void {
-  const day = event.block.timestamp.toI32() / SECONDS_PER_DAY;
-  let id = day.toString() + '-' + metric + '-';
-  if (category !== null) id += category;
-  id += '-';
-  if (purpose !== null) id += purpose;
-  let activity = DailyActivity.load(id);
-  if (activity == null) {
-    activity = new DailyActivity(id);
-    activity.day = day;
-    activity.dayStart = BigInt.fromI32(day * SECONDS_PER_DAY);
-    activity.metric = metric;
-    activity.category = category;
-    activity.purpose = purpose;
-    activity.count = 0;
-  }
-  activity.count = activity.count + 1;
-  activity.save();
+/**
+ * Writes one data point of the activity timeseries (graph-node sets its id and timestamp and rolls it
+ * up into the hourly and daily aggregations). A missing category or purpose is written as empty text.
+ */
+export function countActivity(metric: string, category: string | null, purpose: string | null): void {
+  const point = new ActivityEvent(0);
+  point.metric = metric;
+  point.category = category !== null ? category : '';
+  point.purpose = purpose !== null ? purpose : '';
+  point.save();
 }

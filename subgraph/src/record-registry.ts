@@ -41,7 +41,7 @@ export function handleRecordAnchored(event: RecordAnchored): void {
   version.timestamp = event.block.timestamp;
   version.transactionHash = event.transaction.hash;
   version.save();
-  countActivity(event, 'RECORDS_ANCHORED', categoryName, null);
+  countActivity('RECORDS_ANCHORED', categoryName, null);
 }
 
 export function handleRecordAmended(event: RecordAmended): void {
@@ -63,7 +63,7 @@ export function handleRecordAmended(event: RecordAmended): void {
   version.timestamp = event.block.timestamp;
   version.transactionHash = event.transaction.hash;
   version.save();
-  countActivity(event, 'RECORDS_AMENDED', record.categoryName, null);
+  countActivity('RECORDS_AMENDED', record.categoryName, null);
 }
 
 export function handleRecordErased(event: RecordErased): void {
@@ -75,7 +75,7 @@ export function handleRecordErased(event: RecordErased): void {
   record.erasedBy = event.params.erasedBy;
   record.updatedAt = event.block.timestamp;
   record.save();
-  countActivity(event, 'RECORDS_ERASED', record.categoryName, null);
+  countActivity('RECORDS_ERASED', record.categoryName, null);
 }
 
 export function handleTreatmentProposed(event: TreatmentProposed): void {

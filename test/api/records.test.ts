@@ -7,8 +7,8 @@ import mongoose from 'mongoose';
 import { DATABASE_NAME } from '../../api/src/app/server';
 import { code32 } from '../fixtures/deploy';
 import { ApiClient } from '../../stack/api-client';
-import { startApiStack, type ApiStack } from './support/api-stack';
-import { seed, type Seeded } from './support/seed';
+import type { ApiStack } from './support/api-stack';
+import { useSeededStack, type Seeded } from './support/seed';
 
 jest.setTimeout(300_000);
 
@@ -20,15 +20,11 @@ const RECORDS = `query ($patient: String!, $category: String) {
 }`;
 
 describe('records', () => {
+  const state = useSeededStack();
   let stack: ApiStack;
   let seeded: Seeded;
-
-  beforeAll(async () => {
-    stack = await startApiStack();
-    seeded = await seed(stack);
-  });
-  afterAll(async () => {
-    await stack?.stop();
+  beforeAll(() => {
+    ({ stack, seeded } = state);
   });
 
   it('lists a patient\'s records in a category with integrity and the authors\' directory profiles', async () => {

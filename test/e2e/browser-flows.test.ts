@@ -3,66 +3,58 @@
  * API, web client, demo data) on free ports, Debian's Chromium driven by playwright-core, and an
  * injected EIP-1193 wallet in place of MetaMask that signs with the demo's test keys. Each flow is a
  * user's action through the UI; the assertions read what the UI then shows.
+ *
+ * Every flow runs at a laptop's and a phone's screen size (E2E_VIEWPORTS=phone, or desktop, runs one),
+ * each on a fresh stack. After each step `look` saves a screenshot in test-results/e2e/<size>/ and
+ * fails on axe-core's serious or critical findings and on anything running off the screen.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { JsonRpcProvider } from 'ethers';
 import type { Browser } from 'playwright-core';
 import { demoWallets } from '../../stack/demo-accounts';
-import { quietProgress } from '../../stack/progress';
-import { loadStackConfig } from '../../stack/stack-config';
-import { startStack, type RunningStack } from '../../stack/stack';
-import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
-import { launchChromium, screenshot } from './support/browser';
-import { testStackEnvironment } from './support/stack-env';
+import type { RunningStack } from '../../stack/stack';
+import { confirmDialog, openAs, openTab, signInAs, waitForConfirmed, type Actor } from './support/actors';
+import { look, SCREENSHOT_DIR, VIEWPORTS, type ViewportName } from './support/browser';
+import { startBrowserStack, type BrowserStack } from './support/stack';
 
 jest.setTimeout(240_000);
 
 const people = Object.fromEntries(demoWallets().map((account) => [account.name, account]));
 const alice = people['Alice Martin']!;
-const bob = people['Bob Okafor']!;
 const carla = people['Carla Lopez']!;
 const dani = people['Dani Lopez']!;
 const femi = people['Dr. Femi Adeyemi']!;
 const grace = people['Grace Chen']!;
 
-let stack: RunningStack;
-let browser: Browser;
-let dataDir: string;
-const actors: Actor[] = [];
-const progress: string[] = [];
-
-async function as(person: { index: number; name: string }): Promise<Actor> {
-  const actor = await signInAs(browser, { webUrl: stack.urls.web, rpcUrl: stack.urls.rpc, chainId: stack.chainId, index: person.index, name: person.name });
-  actors.push(actor);
-  return actor;
+const sizes = (process.env.E2E_VIEWPORTS ?? 'desktop,phone').split(',').map((name) => name.trim()) as ViewportName[];
+for (const size of sizes) {
+  if (!(size in VIEWPORTS)) throw new Error(`E2E_VIEWPORTS names ${size}; use ${Object.keys(VIEWPORTS).join(', ')}.`);
 }
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-e2e-'));
-  // The stack a newcomer gets, except that graph-node's database is on the run's shared PostgreSQL.
-  const config = loadStackConfig(testStackEnvironment(dataDir), []);
-  try {
-    // `npm test` and `npm run test:e2e` build the subgraph and the web client first; the stack reuses them.
-    stack = await startStack({ config, progress: quietProgress(progress), reuseBuilds: true });
-  } catch (error) {
-    throw new Error(`The stack did not start: ${(error as Error).message}\nProgress:\n${progress.join('\n')}`);
-  }
-  browser = await launchChromium();
-}, 600_000);
+describe.each(sizes)('the web client on the whole stack, at %s size', (size) => {
+  let stack: RunningStack;
+  let browser: Browser;
+  const actors: Actor[] = [];
+  const options = (person: { index: number; name: string }) => ({ webUrl: stack.urls.web, rpcUrl: stack.urls.rpc, chainId: stack.chainId, index: person.index, name: person.name, viewport: size });
 
-afterAll(async () => {
-  for (const actor of actors) await actor.close().catch(() => undefined);
-  await browser?.close();
-  await stack?.stop();
-  for (const pid of stack?.pids ?? []) {
-    // Every child the stack started has exited.
-    expect(() => process.kill(pid, 0)).toThrow();
+  async function as(person: { index: number; name: string }): Promise<Actor> {
+    const actor = await signInAs(browser, options(person));
+    actors.push(actor);
+    return actor;
   }
-  await rm(dataDir, { recursive: true, force: true });
-}, 120_000);
 
-describe('the web client on the whole stack', () => {
+  let running: BrowserStack;
+  beforeAll(async () => {
+    running = await startBrowserStack();
+    ({ stack, browser } = running);
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const actor of actors) await actor.close().catch(() => undefined);
+    await running?.stop();
+    process.stdout.write(`Screenshots (${size}): ${path.join(SCREENSHOT_DIR, size)}\n`);
+  }, 120_000);
+
   let patient: Actor;
   let provider: Actor;
 
@@ -73,8 +65,13 @@ describe('the web client on the whole stack', () => {
     // The seeded records are all anchored and match their commitments.
     const badges = await patient.page.locator('[data-section="Records"] [data-integrity]').allTextContents();
     expect(badges.length).toBeGreaterThan(0);
-    expect(new Set(badges)).toEqual(new Set(['verified']));
-    await screenshot(patient.page, '01-patient-signed-in');
+    expect(new Set(badges)).toEqual(new Set(['Verified']));
+    // Tabs are a tab list: the current one is selected.
+    expect(await patient.page.locator('[role="tablist"] [role="tab"][aria-selected="true"]').innerText()).toBe('My records');
+    await look(patient.page, '01-patient-signed-in');
+    // Keyboard focus shows a ring.
+    await patient.page.keyboard.press('Tab');
+    expect(await patient.page.evaluate(() => document.activeElement && getComputedStyle(document.activeElement).outlineStyle)).toBe('solid');
 
     // A reload keeps the session: same account in the wallet, no new signature.
     await patient.page.reload();
@@ -82,20 +79,27 @@ describe('the web client on the whole stack', () => {
     await patient.page.waitForSelector('.tab-body:not([aria-busy]) > [data-view="patient"]');
   });
 
-  test('the patient grants and renews a consent with wallet transactions', async () => {
+  test('the patient grants consents with wallet transactions and renews one', async () => {
     const page = patient.page;
     const form = page.locator('form[name="grant-consent"]');
-    await form.locator('select[name="grantee"]').selectOption(femi.address.toLowerCase());
-    await form.locator('select[name="scope"]').selectOption('Observation');
-    await form.locator('select[name="purpose"]').selectOption('TREAT');
-    await form.locator('input[name="write"]').check();
-    await form.locator('button[type="submit"]').click();
-    await waitForConfirmed(page, 'Grant consent');
-    const key = `${femi.address.toLowerCase()}:Observation`;
-    await page.waitForSelector(`[data-revoke="${key}"]`);
-    await screenshot(page, '02-patient-granted-consent');
+    // Observations to read and write, and conditions and demographics to read: two clinical categories and her name.
+    for (const [scope, write] of [['Observation', true], ['Condition', false], ['Patient', false]] as const) {
+      await form.locator('select[name="grantee"]').selectOption(femi.address.toLowerCase());
+      await form.locator('select[name="scope"]').selectOption(scope);
+      await form.locator('select[name="purpose"]').selectOption('TREAT');
+      await form.locator('input[name="write"]').setChecked(write);
+      await form.locator('button[type="submit"]').click();
+      await waitForConfirmed(page, 'Grant consent');
+      await page.waitForSelector(`[data-revoke="${femi.address.toLowerCase()}:${scope}"]`);
+      await page.locator('.notice').first().locator('button[aria-label="Dismiss"]').click();
+    }
+    // Labels, not codes.
+    const row = page.locator('[data-section="Consents"] tr', { hasText: 'Dr. Femi Adeyemi' }).filter({ hasText: 'Observations' });
+    expect(await row.innerText()).toMatch(/Read and write[\s\S]*Treatment|Treatment[\s\S]*Read and write/);
+    await look(page, '02-patient-granted-consents');
 
     // Renewing moves the expiry 90 days further.
+    const key = `${femi.address.toLowerCase()}:Observation`;
     const before = Date.parse(await page.locator(`[data-expires="${key}"]`).innerText());
     await page.click(`[data-renew="${key}"]`);
     await waitForConfirmed(page, 'Renew consent');
@@ -113,111 +117,261 @@ describe('the web client on the whole stack', () => {
     await page.click('[data-action="relay-consent"]');
     await waitForConfirmed(page, 'Signed consent');
     await page.waitForSelector(`[data-revoke="${grace.address.toLowerCase()}:Condition"]`);
+    // However many transactions ran, at most three notices show.
+    expect(await page.locator('#notices .notice').count()).toBeLessThanOrEqual(3);
   });
 
-  test('the provider adds a record: prepared by the API, anchored by a wallet transaction', async () => {
+  test('the provider sees each patient once, by name, with the full address to copy', async () => {
     provider = await as(femi);
-    await provider.page.waitForSelector('[data-view="provider"]');
-    const form = provider.page.locator('form[name="add-record"]');
-    await form.locator('input[name="patient"]').fill(alice.address);
-    await form.locator('select[name="category"]').selectOption('Observation');
-    await form.locator('select[name="category"]').dispatchEvent('change');
-    await form.locator('button[type="submit"]').click();
-    await waitForConfirmed(provider.page, 'Anchor record');
-    await screenshot(provider.page, '03-provider-added-record');
+    const page = provider.page;
+    await page.waitForSelector('[data-view="provider"]');
+    const rows = page.locator('[data-section="Patients who consented"] tbody tr');
+    const texts = await rows.allInnerTexts();
+    // Alice gave three consents: one row, named (her demographics consent covers her profile).
+    const aliceRows = texts.filter((text) => text.toLowerCase().includes(alice.address.toLowerCase()));
+    expect(aliceRows).toHaveLength(1);
+    expect(aliceRows[0]).toContain('Alice Martin');
+    const aliceRow = rows.filter({ hasText: 'Alice Martin' });
+    expect((await aliceRow.locator('code.address-full').innerText()).toLowerCase()).toBe(alice.address.toLowerCase());
+    await aliceRow.locator('button.copy').click();
+    expect((await page.evaluate(() => navigator.clipboard.readText())).toLowerCase()).toBe(alice.address.toLowerCase());
+    // The patient is picked from a list of names, not typed as hex.
+    const options = await page.locator('form[name="browse-records"] select[name="patient"] option').allInnerTexts();
+    expect(options.some((option) => option.startsWith('Alice Martin'))).toBe(true);
+    await look(page, '03-provider-patients');
   });
 
-  test('the patient sees the new record verified against the chain', async () => {
+  test('the provider browses every category she holds consents for, without a denial', async () => {
+    const page = provider.page;
+    const form = page.locator('form[name="browse-records"]');
+    await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
+    // Only the categories of her consents are offered; "every category" means those.
+    const categories = await form.locator('select[name="category"] option').evaluateAll((items) => items.map((item) => (item as HTMLOptionElement).value));
+    expect(categories.sort()).toEqual(['', 'Condition', 'Observation', 'Patient']);
+    await form.locator('select[name="category"]').selectOption('');
+    await form.locator('button[type="submit"]').click();
+    const box = page.locator('[data-section="Records by category"] .records-box');
+    await box.locator('table').waitFor();
+    expect(await box.locator('[role="alert"]').count()).toBe(0);
+    const shown = await box.locator('tbody tr td:first-child').allInnerTexts();
+    expect(new Set(shown.map((text) => text.replace(/^Category\s*/, '')))).toEqual(new Set(['Observations (vital signs, lab results)', 'Conditions (diagnoses)']));
+    await look(page, '04-provider-every-category');
+  });
+
+  test('the provider sees FHIR validation problems under the content field, then adds the record', async () => {
+    const page = provider.page;
+    const form = page.locator('form[name="add-record"]');
+    await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
+    await form.locator('select[name="category"]').selectOption('Observation');
+    const template = JSON.parse(await form.locator('textarea[name="content"]').inputValue()) as { valueQuantity: { value: unknown } };
+    await form.locator('textarea[name="content"]').fill(JSON.stringify({ ...template, valueQuantity: { ...template.valueQuantity, value: 'seventy-two' }, colour: 'blue' }, null, 2));
+    await form.locator('button[type="submit"]').click();
+    const problems = form.locator('[data-field-problems="content"]');
+    await problems.waitFor();
+    const text = await problems.innerText();
+    // Each problem with its place inside the resource, never "(undefined: undefined)".
+    expect(text).toMatch(/Observation\.value\S*: .*expected number/);
+    expect(text).toMatch(/Observation\.colour: .*colour/);
+    expect(text).not.toContain('undefined');
+    expect(await form.locator('textarea[name="content"]').getAttribute('aria-invalid')).toBe('true');
+    await look(page, '05-provider-fhir-problems');
+
+    await form.locator('textarea[name="content"]').fill(JSON.stringify(template, null, 2));
+    await form.locator('button[type="submit"]').click();
+    await waitForConfirmed(page, 'Anchor record');
+    expect(await form.locator('.field-problems').count()).toBe(0);
+  });
+
+  test('the patient opens the new record: a summary under its row, the JSON under a disclosure', async () => {
     const page = patient.page;
     await openTab(page, 'patient', 'patient');
-    const row = page.locator('[data-section="Records"] tr', { hasText: 'Dr. Femi Adeyemi' });
+    const row = page.locator('[data-section="Records"] tbody tr', { hasText: 'Dr. Femi Adeyemi' });
     await row.waitFor();
     expect(await row.locator('[data-integrity]').getAttribute('data-integrity')).toBe('VERIFIED');
     await row.locator('button', { hasText: 'Open' }).click();
-    const content = page.locator('[data-section="Records"] pre.content');
-    await content.waitFor();
-    expect(JSON.parse(await content.innerText())).toMatchObject({ resourceType: 'Observation', status: 'final' });
-    await screenshot(page, '04-patient-record-verified');
+    const detail = page.locator('[data-section="Records"] tr.record-detail');
+    await detail.locator('dl.summary').waitFor();
+    const summary = await detail.locator('dl.summary').innerText();
+    expect(summary).toContain('Heart rate');
+    expect(summary).toContain('72 beats/minute');
+    expect(summary).toContain('final');
+    // The detail sits right under its row.
+    expect(await row.evaluate((element) => element.nextElementSibling?.classList.contains('record-detail'))).toBe(true);
+    await detail.locator('summary', { hasText: 'Raw FHIR JSON' }).click();
+    expect(JSON.parse(await detail.locator('pre.content').innerText())).toMatchObject({ resourceType: 'Observation', status: 'final' });
+    await look(page, '06-patient-record-summary');
+    await detail.locator('button', { hasText: 'Close' }).click();
+    await detail.waitFor({ state: 'detached' });
   });
 
-  test('the patient revokes the consent', async () => {
+  test('the provider proposes a treatment; the patient reads the plan, checked against the chain, and confirms before approving', async () => {
+    const plan = 'Peak-flow diary twice daily for 2 weeks, then review the inhaler dose.';
+    const form = provider.page.locator('form[name="propose-treatment"]');
+    await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
+    await form.locator('textarea[name="plan"]').fill(plan);
+    await form.locator('button[type="submit"]').click();
+    await waitForConfirmed(provider.page, 'Propose treatment');
+
     const page = patient.page;
-    await page.click(`[data-revoke="${femi.address.toLowerCase()}:Observation"]`);
-    await waitForConfirmed(page, 'Revoke consent');
-    // The view re-renders from the API once the index has the revocation.
-    await page.waitForSelector(`[data-revoke="${femi.address.toLowerCase()}:Observation"]`, { state: 'detached' });
-    const row = page.locator('[data-section="Consents"] tr', { hasText: 'Dr. Femi Adeyemi' }).filter({ hasText: 'Observation' });
-    expect(await row.locator('[data-consent-state]').getAttribute('data-consent-state')).toBe('revoked');
-    await screenshot(page, '05-patient-revoked');
+    await openTab(page, 'patient', 'patient');
+    const row = page.locator('[data-section="Treatments"] tbody tr', { hasText: plan });
+    await row.waitFor();
+    expect(await row.locator('[data-plan-match]').getAttribute('data-plan-match')).toBe('true');
+    expect(await row.locator('[data-plan-match]').innerText()).toBe('Matches the on-chain hash');
+    await look(page, '07-patient-treatment-plan');
+
+    // Cancelling the confirmation decides nothing.
+    await row.locator('[data-approve]').click();
+    await page.locator('dialog.confirm[open]').waitFor();
+    await look(page, '07b-patient-confirm-approval');
+    expect(await confirmDialog(page, 'cancel')).toContain(plan);
+    expect(await row.locator('[data-treatment-status]').getAttribute('data-treatment-status')).toBe('PROPOSED');
+    const treatmentId = await row.locator('[data-approve]').getAttribute('data-approve');
+    await row.locator('[data-approve]').click();
+    await confirmDialog(page, 'ok');
+    await waitForConfirmed(page, 'Approve treatment');
+    // Once decided, the plan is decrypted (and the read audited) only when asked for again.
+    const decided = page.locator('[data-section="Treatments"] tbody tr').filter({ has: page.locator(`[data-show-plan="${treatmentId}"]`) });
+    expect(await decided.locator('[data-treatment-status]').getAttribute('data-treatment-status')).toBe('APPROVED');
+    await decided.locator('[data-show-plan]').click();
+    await page.locator('[data-section="Treatments"] [data-plan-text]', { hasText: plan }).waitFor();
   });
 
-  test('the provider is denied once the consent is revoked', async () => {
-    const page = provider.page;
-    await openTab(page, 'provider', 'provider');
-    const form = page.locator('form[name="browse-records"]');
-    await form.locator('input[name="patient"]').fill(alice.address);
-    await form.locator('select[name="category"]').selectOption('Observation');
-    await form.locator('button[type="submit"]').click();
-    const denial = page.locator('[data-section="Records by category"] [role="alert"]');
-    await denial.waitFor();
-    expect(await denial.innerText()).toMatch(/no active read consent/i);
-    await screenshot(page, '06-provider-denied');
-  });
-
-  test('under emergency access the provider reads as emergency treatment (ETREAT)', async () => {
-    // The demo seed had Dr. Femi Adeyemi open break-glass access to Bob Okafor.
-    const page = provider.page;
-    const form = page.locator('form[name="browse-records"]');
-    await form.locator('input[name="patient"]').fill(bob.address);
-    await form.locator('select[name="category"]').selectOption('Observation');
-    await form.locator('select[name="purpose"]').selectOption('ETREAT');
-    await form.locator('button[type="submit"]').click();
-    const open = page.locator('[data-section="Records by category"] [data-open-record]').first();
-    await open.click();
-    const content = page.locator('[data-section="Records by category"] pre.content');
-    await content.waitFor();
-    expect(JSON.parse(await content.innerText())).toMatchObject({ resourceType: 'Observation' });
-    await screenshot(page, '07-provider-emergency-read');
-  });
-
-  test('a guardian approves a treatment for the minor they care for', async () => {
+  test('a guardian reads the plan proposed for the minor they care for and approves it', async () => {
     const guardian = await as(carla);
     const page = guardian.page;
     await openTab(page, `ward-${dani.address.toLowerCase()}`, 'guardian');
-    const approve = page.locator('[data-approve]').first();
-    await approve.waitFor();
-    const treatmentId = await approve.getAttribute('data-approve');
-    await approve.click();
+    const row = page.locator('[data-section="Treatments"] tbody tr').filter({ has: page.locator('[data-approve]') }).first();
+    await row.waitFor();
+    expect(await row.locator('[data-plan-text]').innerText()).toBe('Allergen immunotherapy, 3 years, monthly visits.');
+    expect(await row.locator('[data-plan-match]').getAttribute('data-plan-match')).toBe('true');
+    const treatmentId = await row.locator('[data-approve]').getAttribute('data-approve');
+    await row.locator('[data-approve]').click();
+    await confirmDialog(page, 'ok');
     await waitForConfirmed(page, 'Approve treatment');
     await page.waitForSelector(`[data-approve="${treatmentId}"]`, { state: 'detached' });
     const statuses = await page.locator('[data-section="Treatments"] [data-treatment-status]').evaluateAll((items) => items.map((item) => item.getAttribute('data-treatment-status')));
     expect(statuses).toEqual(['APPROVED']);
-    await screenshot(page, '08-guardian-approved-treatment');
+    await look(page, '08-guardian-approved-treatment');
   });
 
-  test('a researcher opens the consent graph and travels back in time', async () => {
+  test('the patient confirms before revoking a consent; the provider is then no longer offered it', async () => {
+    const page = patient.page;
+    const key = `${femi.address.toLowerCase()}:Observation`;
+    await page.click(`[data-revoke="${key}"]`);
+    expect(await confirmDialog(page, 'ok')).toContain('Dr. Femi Adeyemi');
+    await waitForConfirmed(page, 'Revoke consent');
+    await page.waitForSelector(`[data-revoke="${key}"]`, { state: 'detached' });
+    const row = page.locator('[data-section="Consents"] tr', { hasText: 'Dr. Femi Adeyemi' }).filter({ hasText: 'Observations' });
+    expect(await row.locator('[data-consent-state]').getAttribute('data-consent-state')).toBe('revoked');
+
+    await openTab(provider.page, 'provider', 'provider');
+    const form = provider.page.locator('form[name="browse-records"]');
+    await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
+    const categories = await form.locator('select[name="category"] option').evaluateAll((items) => items.map((item) => (item as HTMLOptionElement).value));
+    expect(categories).not.toContain('Observation');
+  });
+
+  test('break-glass needs a reason and a confirmation, warns of its duration, then reads as emergency treatment', async () => {
+    const page = provider.page;
+    const form = page.locator('form[name="emergency-access"]');
+    expect(await form.locator('[data-emergency-warning]').innerText()).toMatch(/24 hours[\s\S]*on-chain/);
+    await form.locator('input[name="patient"]').fill(alice.address);
+    await form.locator('button[type="submit"]').click();
+    // No reason, no confirmation: the browser refuses the form, nothing is asked of the wallet.
+    expect(await page.locator('dialog.confirm[open]').count()).toBe(0);
+    await form.locator('select[name="reason"]').selectOption('TRAUMA');
+    await form.locator('input[name="confirm"]').check();
+    await look(page, '09-provider-break-glass');
+    await form.locator('button[type="submit"]').click();
+    expect(await confirmDialog(page, 'ok')).toMatch(/Trauma[\s\S]*24 hours/);
+    await waitForConfirmed(page, 'Open emergency access');
+
+    // The reads it opens are selected as emergency treatment.
+    const browse = page.locator('form[name="browse-records"]');
+    await page.waitForSelector('.tab-body:not([aria-busy]) > [data-view="provider"]');
+    expect(await browse.locator('select[name="patient"]').inputValue()).toBe(alice.address.toLowerCase());
+    expect(await browse.locator('select[name="purpose"]').inputValue()).toBe('ETREAT');
+    await browse.locator('select[name="category"]').selectOption('Observation');
+    await browse.locator('button[type="submit"]').click();
+    await page.locator('[data-section="Records by category"] [data-open-record]').first().click();
+    await page.locator('[data-section="Records by category"] tr.record-detail dl.summary').waitFor();
+
+    // The patient is told at once, on top of her view.
+    await openTab(patient.page, 'patient', 'patient');
+    const banner = patient.page.locator('[data-emergency-banner]');
+    expect(await banner.innerText()).toMatch(/Dr\. Femi Adeyemi can read all of your records until[\s\S]*Trauma/);
+    await look(patient.page, '10-patient-emergency-banner');
+  });
+
+  test('a researcher sees the consent graph as of a block, timed by that block, with withheld groups drawn small', async () => {
     const researcher = await as(grace);
     const page = researcher.page;
     await page.waitForSelector('[data-view="researcher"] svg.consent-graph');
-    const edgesNow = await page.locator('svg.consent-graph path.edge').count();
-    expect(edgesNow).toBeGreaterThan(0);
+    expect(await page.locator('svg.consent-graph path.edge').count()).toBeGreaterThan(0);
     // Pseudonyms, not addresses, for a researcher.
     const labels = await page.locator('svg.consent-graph .node title').allTextContents();
     expect(labels.some((label) => label.toLowerCase() === alice.address.toLowerCase())).toBe(false);
-    await screenshot(page, '09-researcher-consent-graph');
+    // A group below k is withheld: a short outline, never a long bar.
+    await page.waitForSelector('.charts[data-block="latest"] svg');
+    const withheld = page.locator('.charts rect[data-suppressed="true"]');
+    expect(await withheld.count()).toBeGreaterThan(0);
+    for (const width of await withheld.evaluateAll((items) => items.map((item) => Number(item.getAttribute('width'))))) expect(width).toBeLessThanOrEqual(10);
+    // The trend of records anchored: daily first, then hourly, drawn on a canvas with the numbers in a table beside it.
+    const trend = page.locator('[data-trend]');
+    await page.waitForSelector('[data-trend][data-interval="DAY"] .trend-table table');
+    expect(await trend.locator('canvas').count()).toBe(1);
+    await trend.locator('input[name="trend-interval"][value="HOUR"]').check();
+    await page.waitForSelector('[data-trend][data-interval="HOUR"] .trend-table table');
+    const hourly = await trend.locator('.trend-table tbody tr').evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => cell.textContent ?? '')));
+    expect(hourly.length).toBeGreaterThan(0);
+    // Each hour says its events (or that they are withheld below k) and the running total so far.
+    for (const [, events, running] of hourly) expect(`${events} ${running}`).toMatch(/(\d+|withheld) (\d+|—)/);
+    await look(page, '11-researcher-consent-graph');
 
-    // As of the block the contracts were deployed in, nobody had consented to anything.
+    // As of the block the contracts were deployed in, nobody had consented to anything; the time shown is that block's.
+    const block = stack.deployment.contracts.ConsentManager.blockNumber;
+    const chain = new JsonRpcProvider(stack.urls.rpc, stack.chainId, { staticNetwork: true });
+    const blockTime = (await chain.getBlock(block))!.timestamp;
+    chain.destroy();
     const slider = page.locator('input[name="block"]');
-    await slider.evaluate((element: HTMLInputElement, block) => {
-      element.value = String(block);
+    await slider.evaluate((element: HTMLInputElement, value) => {
+      element.value = String(value);
       element.dispatchEvent(new Event('input'));
-    }, stack.deployment.contracts.ConsentManager.blockNumber);
-    await page.waitForFunction((block) => document.querySelector('[data-graph-caption]')?.textContent?.includes(`block ${block} `), stack.deployment.contracts.ConsentManager.blockNumber);
+    }, block);
+    await page.waitForFunction((value) => document.querySelector('[data-graph-caption]')?.textContent?.includes(`block ${value} `), block);
+    const expected = await page.evaluate((seconds) => new Date(seconds * 1000).toLocaleString(), blockTime);
+    expect(await page.locator('[data-graph-caption]').innerText()).toContain(`As of block ${block} (${expected})`);
     expect(await page.locator('svg.consent-graph path.edge').count()).toBe(0);
     // The aggregates follow the slider: before any consent, no consent was granted.
-    await page.waitForSelector(`.charts[data-block="${stack.deployment.contracts.ConsentManager.blockNumber}"]`);
+    await page.waitForSelector(`.charts[data-block="${block}"]`);
     expect(await page.locator('.charts svg[aria-label="Consents granted, by purpose"] rect').count()).toBe(0);
-    await screenshot(page, '10-researcher-time-travel');
+    // So does the trend: as of the deploy block no record had been anchored.
+    await page.waitForSelector(`[data-trend][data-block="${block}"]`);
+    expect(await page.locator('[data-trend] .trend-table').innerText()).toContain('No records anchored in this period.');
+    await look(page, '12-researcher-time-travel');
+  });
+
+  test('a session that ends leads back to the sign-in screen with a notice', async () => {
+    const page = patient.page;
+    await patient.context.clearCookies();
+    await page.click('[data-tab="patient"]');
+    await page.waitForSelector('[data-action="connect"]');
+    expect(await page.locator('#notices').innerText()).toContain('Your session ended');
+    expect(await page.locator('[data-signed-in]').count()).toBe(0);
+    await look(page, '13-session-ended');
+  });
+
+  test('refusing to add the network names the chain id and RPC URL to add', async () => {
+    const visitor = await openAs(browser, { ...options(alice), startOnChain: 1 });
+    actors.push(visitor);
+    await visitor.page.click('[data-action="connect"]');
+    const error = visitor.page.locator('.notice[data-kind="error"]');
+    await error.waitFor();
+    const text = await error.innerText();
+    expect(text).toContain(`chain id ${stack.chainId}`);
+    expect(text).toContain(stack.urls.rpc);
+    await look(visitor.page, '14-add-network-refused');
   });
 
   test('no page threw or logged an error along the way', () => {

@@ -1,13 +1,15 @@
 /**
  * The web client's pure parts, checked without a browser: the EIP-4361 text it writes is what the
- * maintained `siwe` parser (the API's) reads back, and every custom error the contracts can raise
- * has an explanation that says what to do.
+ * maintained `siwe` parser (the API's) reads back, every custom error the contracts can raise has an
+ * explanation that says what to do, and a record opens with a summary of what it says.
  */
 import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { abi as consentManagerAbi } from '../../artifacts/contracts/src/ConsentManager.sol/ConsentManager.json';
 import { abi as recordRegistryAbi } from '../../artifacts/contracts/src/RecordRegistry.sol/RecordRegistry.json';
+import { summarize } from '../../web/src/lib/fhir-summary';
 import { EXPLAINED_ERRORS, explainRevert } from '../../web/src/lib/revert-reasons';
+import { fhir } from '../fixtures/fhir';
 import { signInMessage, siweMessage } from '../../web/src/lib/session';
 
 describe('the sign-in message the client writes', () => {
@@ -63,5 +65,22 @@ describe('contract errors shown to users', () => {
     expect(text).toContain('ask the patient to grant one');
     expect(text).toContain('(RecordRegistryUnauthorizedWriter)');
     expect(explainRevert('SomethingNew', [1])).toBe('the contract refused with SomethingNew(1).');
+  });
+});
+
+describe('the summary a record opens with', () => {
+  test('an observation: what, value with its unit, date, status', () => {
+    const rows = Object.fromEntries(summarize(fhir.observationGlucose()));
+    expect(rows).toEqual({ What: 'Blood glucose, fasting', Value: '98 mg/dL', Date: new Date('2026-03-14T08:30:00Z').toLocaleString(), Status: 'final' });
+  });
+
+  test('a condition: its clinical status, and no value row', () => {
+    const rows = Object.fromEntries(summarize(fhir.conditionAsthma()));
+    expect(rows).toEqual({ What: 'Moderate persistent asthma', Date: new Date('2019-05-02').toLocaleDateString(), Status: 'active' });
+  });
+
+  test('nothing to say about something that is not a resource', () => {
+    expect(summarize(null)).toEqual([]);
+    expect(summarize({ resourceType: 'Basic' })).toEqual([]);
   });
 });

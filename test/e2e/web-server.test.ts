@@ -1,6 +1,6 @@
 /**
- * The launcher's web server: the built client as static files, its /config.json, and the API's paths
- * forwarded to the API (one origin for the browser).
+ * The launcher's web server: the built client as static files, its /config.json, the API's paths
+ * forwarded to the API and /subgraph to the subgraph (one origin for the browser).
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -14,12 +14,15 @@ const runtimeConfig: WebRuntimeConfig = {
   rpcUrl: 'http://127.0.0.1:8545',
   graphqlUrl: '/graphql',
   authUrl: '/auth',
+  subgraphUrl: '/subgraph',
   contracts: { ConsentManager: '0x1', RecordRegistry: '0x2', ProviderDirectory: '0x3', AuditAnchor: '0x4' },
 };
 
 let dist: string;
 let api: http.Server;
 let apiOrigin: string;
+/** The fake API answers the subgraph's path too. */
+let subgraphUrl: string;
 let web: WebServer;
 const seen: { method?: string; url?: string; host?: string; forwardedHost?: string; forwardedProto?: string; body?: string }[] = [];
 
@@ -45,7 +48,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   apiOrigin = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  web = await startWebServer({ distDir: dist, host: '127.0.0.1', port: 0, apiOrigin, runtimeConfig });
+  subgraphUrl = `${apiOrigin}/subgraphs/name/health-records`;
+  web = await startWebServer({ distDir: dist, host: '127.0.0.1', port: 0, apiOrigin, subgraphUrl, runtimeConfig });
 });
 
 afterAll(async () => {
@@ -106,8 +110,18 @@ describe('web server', () => {
     ]);
   });
 
+  it('forwards /subgraph to the subgraph\'s GraphQL path, with the query string and the body', async () => {
+    seen.length = 0;
+    const answer = await fetch(`${web.url}/subgraph?trace=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ _meta { block { number } } }"}' });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ data: { ok: true } });
+    expect(seen).toEqual([
+      { method: 'POST', url: '/subgraphs/name/health-records?trace=1', host: new URL(apiOrigin).host, forwardedHost: new URL(web.url).host, forwardedProto: 'http', body: '{"query":"{ _meta { block { number } } }"}' },
+    ]);
+  });
+
   it('answers 502 with a message when the API is down', async () => {
-    const down = await startWebServer({ distDir: dist, host: '127.0.0.1', port: 0, apiOrigin: 'http://127.0.0.1:1', runtimeConfig });
+    const down = await startWebServer({ distDir: dist, host: '127.0.0.1', port: 0, apiOrigin: 'http://127.0.0.1:1', subgraphUrl, runtimeConfig });
     try {
       const answer = await fetch(`${down.url}/graphql`, { method: 'POST', body: '{}' });
       expect(answer.status).toBe(502);

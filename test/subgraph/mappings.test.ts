@@ -239,21 +239,31 @@ describe('subgraph mappings', () => {
     ]);
   });
 
-  it('counts daily activity by category and purpose', async () => {
-    const data = await query<{ dailyActivities: any[] }>(`{ dailyActivities(first: 100) { metric category purpose count } }`);
-    const count = (metric: string, category: string | null, purpose: string | null) =>
-      data.dailyActivities
-        .filter((d) => d.metric === metric && d.category === category && d.purpose === purpose)
-        .reduce((sum, d) => sum + d.count, 0);
-    expect(count('RECORDS_ANCHORED', 'Observation', null)).toBe(3);
-    expect(count('RECORDS_AMENDED', 'Observation', null)).toBe(2);
-    expect(count('RECORDS_ERASED', 'Observation', null)).toBe(1);
+  it('writes one activity data point per counted event, which graph-node aggregates by hour and day', async () => {
+    const data = await query<{ activityEvents: { metric: string; category: string; purpose: string; timestamp: string }[] }>(
+      `{ activityEvents(first: 1000) { metric category purpose timestamp } }`,
+    );
+    const count = (metric: string, category: string, purpose: string) =>
+      data.activityEvents.filter((d) => d.metric === metric && d.category === category && d.purpose === purpose).length;
+    expect(count('RECORDS_ANCHORED', 'Observation', '')).toBe(3);
+    expect(count('RECORDS_AMENDED', 'Observation', '')).toBe(2);
+    expect(count('RECORDS_ERASED', 'Observation', '')).toBe(1);
     expect(count('CONSENTS_GRANTED', 'Observation', 'TREAT')).toBe(1);
     expect(count('CONSENTS_GRANTED', '*', 'HRESCH')).toBe(1);
     expect(count('CONSENTS_GRANTED', 'Condition', 'PUBHLTH')).toBe(1);
     expect(count('CONSENTS_RENEWED', 'Observation', 'TREAT')).toBe(1);
     expect(count('CONSENTS_REVOKED', '*', 'HRESCH')).toBe(1);
-    expect(count('EMERGENCY_ACCESSES_OPENED', null, 'ETREAT')).toBe(2);
+    expect(count('EMERGENCY_ACCESSES_OPENED', '', 'ETREAT')).toBe(2);
+    expect(data.activityEvents).toHaveLength(13);
+
+    // graph-node's aggregations, the current buckets included, count the same points.
+    for (const interval of ['hour', 'day']) {
+      const totals = await query<{ activityTotals: { metric: string; count: string }[] }>(`{ activityTotals(interval: ${interval}, current: include, first: 1000) { metric count } }`);
+      const byMetric = (metric: string) => totals.activityTotals.filter((t) => t.metric === metric).reduce((sum, t) => sum + Number(t.count), 0);
+      expect(byMetric('RECORDS_ANCHORED')).toBe(3);
+      expect(byMetric('CONSENTS_GRANTED')).toBe(3);
+      expect(byMetric('EMERGENCY_ACCESSES_OPENED')).toBe(2);
+    }
   });
 
   it('answers as of an earlier block (time-travel)', async () => {

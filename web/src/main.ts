@@ -1,10 +1,11 @@
 import './styles.css';
 import { graphql } from './gql';
-import { request, useGraphqlUrl } from './lib/api';
+import { onSessionEnded, request, useGraphqlUrl } from './lib/api';
 import type { AppContext } from './lib/app-context';
 import { loadConfig, type ClientConfig } from './lib/config';
 import { contractsFor } from './lib/contracts';
-import { h, replaceChildren, short } from './lib/dom';
+import { addressText, h, replaceChildren, short } from './lib/dom';
+import { patientNames } from './lib/people';
 import { notice, showError } from './lib/notices';
 import { signIn, signOut } from './lib/session';
 import { connectWallet, onWalletChange, type Wallet } from './lib/wallet';
@@ -40,26 +41,6 @@ const MyRoles = graphql(`
   }
 `);
 
-const WardName = graphql(`
-  query WardName($patient: String!) {
-    patient(address: $patient) {
-      profile {
-        displayName
-      }
-    }
-  }
-`);
-
-/** A ward's name from their profile (guardians may read it), or the short address. */
-async function wardLabel(address: string): Promise<string> {
-  try {
-    const { patient } = await request(WardName, { patient: address });
-    return patient.profile?.displayName ?? short(address);
-  } catch {
-    return short(address);
-  }
-}
-
 interface Tab {
   id: string;
   label: string;
@@ -67,6 +48,8 @@ interface Tab {
 }
 
 const app = () => document.getElementById('app')!;
+/** Whether the signed-in screen is showing (an UNAUTHENTICATED answer then means the session ended). */
+let signedIn = false;
 const accountArea = () => document.getElementById('account')!;
 
 async function main(): Promise<void> {
@@ -81,6 +64,13 @@ async function main(): Promise<void> {
   onWalletChange(() => {
     notice('info', 'The wallet switched account or chain: sign in again.');
     void signOut(config).then(() => showSignedOut(config));
+  });
+  // A session that ends (expired, signed out in another tab, server restarted with new secrets) leads
+  // back to the sign-in screen, once, with a notice saying why, instead of every view failing.
+  onSessionEnded(() => {
+    if (!signedIn) return;
+    notice('info', 'Your session ended (it expired or was signed out). Sign in again to continue.');
+    showSignedOut(config);
   });
   if (!(await resumeSession(config))) showSignedOut(config);
 }
@@ -102,6 +92,7 @@ async function resumeSession(config: ClientConfig): Promise<boolean> {
 }
 
 function showSignedOut(config: ClientConfig): void {
+  signedIn = false;
   replaceChildren(accountArea());
   const connect = h('button', { type: 'button', class: 'primary', 'data-action': 'connect' }, 'Connect wallet and sign in');
   connect.addEventListener('click', async () => {
@@ -146,41 +137,63 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
   if (myRoles.verifiedResearcher) tabs.push({ id: 'research', label: 'Research', render: (ctx) => renderResearcherView(ctx) });
   tabs.push({ id: 'patient', label: 'My records', render: (ctx) => renderPatientView(ctx, address, false) });
   const wards = patient.wards.nodes.filter((link) => link.active);
-  const wardLabels = await Promise.all(wards.map((ward) => wardLabel(ward.patient)));
-  wards.forEach((ward, index) => {
-    tabs.push({ id: `ward-${ward.patient}`, label: `Guardian of ${wardLabels[index]}`, render: (ctx) => renderPatientView(ctx, ward.patient.toLowerCase(), true) });
-  });
+  const wardNames = await patientNames(wards.map((ward) => ward.patient));
+  for (const ward of wards) {
+    const name = wardNames.get(ward.patient.toLowerCase()) ?? short(ward.patient);
+    tabs.push({ id: `ward-${ward.patient}`, label: `Guardian of ${name}`, render: (ctx) => renderPatientView(ctx, ward.patient.toLowerCase(), true) });
+  }
 
   const signOutButton = h('button', { type: 'button', class: 'link' }, 'Sign out');
   signOutButton.addEventListener('click', async () => {
     await signOut(config);
     showSignedOut(config);
   });
-  const roleNames = [myRoles.verifiedProvider && 'provider', myRoles.verifiedResearcher && 'researcher', patient.wards.nodes.some((w) => w.active) && 'guardian', 'patient'].filter(Boolean);
-  replaceChildren(accountArea(), h('span', { class: 'address', 'data-signed-in': address, title: address }, short(address)), h('span', { class: 'roles' }, roleNames.join(' · ')), signOutButton);
+  const roleNames = [myRoles.verifiedProvider && 'Provider', myRoles.verifiedResearcher && 'Researcher', wards.length > 0 && 'Guardian', 'Patient'].filter(Boolean);
+  replaceChildren(
+    accountArea(),
+    h('span', { class: 'address', 'data-signed-in': address }, h('span', { class: 'visually-hidden' }, 'Signed in as '), addressText(address, 'your address')),
+    h('span', { class: 'roles' }, roleNames.join(' · ')),
+    signOutButton,
+  );
+  signedIn = true;
 
-  const nav = h('nav', { class: 'tabs' });
-  const body = h('div', { class: 'tab-body' });
-  replaceChildren(app(), nav, body);
+  const nav = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' });
+  const body = h('div', { class: 'tab-body', role: 'tabpanel', id: 'tab-body', tabindex: '-1' });
+  const busy = h('p', { class: 'busy-cue', role: 'status' });
+  replaceChildren(app(), nav, busy, body);
 
   let current = tabs.find((tab) => `#${tab.id}` === window.location.hash) ?? tabs[0]!;
   const ctx: AppContext = { config, wallet, contracts: contractsFor(config, wallet), me: address, refresh: () => show(current) };
   const show = async (tab: Tab) => {
     current = tab;
     history.replaceState(null, '', `#${tab.id}`);
-    replaceChildren(nav, ...tabs.map((item) => {
-      const link = h('button', { type: 'button', class: item === tab ? 'tab active' : 'tab', 'data-tab': item.id }, item.label);
+    replaceChildren(nav, ...tabs.map((item, index) => {
+      const selected = item === tab;
+      const link = h('button', { type: 'button', role: 'tab', id: `tab-${item.id}`, 'aria-selected': String(selected), 'aria-controls': 'tab-body', tabindex: selected ? '0' : '-1', class: selected ? 'tab active' : 'tab', 'data-tab': item.id }, item.label);
       link.addEventListener('click', () => void show(item));
+      // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
+      link.addEventListener('keydown', (event) => {
+        const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+        if (!step) return;
+        const next = tabs[(index + step + tabs.length) % tabs.length]!;
+        void show(next).then(() => document.getElementById(`tab-${next.id}`)?.focus());
+      });
       return link;
     }));
+    body.setAttribute('aria-labelledby', `tab-${tab.id}`);
+    // The old view stays visible but dimmed, with a cue, until the new one is ready.
     body.setAttribute('aria-busy', 'true');
+    busy.textContent = `Loading ${tab.label}…`;
     try {
       const element = await tab.render(ctx);
       if (current === tab) replaceChildren(body, element);
     } catch (error) {
-      replaceChildren(body, h('p', { class: 'denied', role: 'alert' }, (error as Error).message));
+      if (current === tab) replaceChildren(body, h('p', { class: 'denied', role: 'alert' }, (error as Error).message));
     } finally {
-      body.removeAttribute('aria-busy');
+      if (current === tab) {
+        body.removeAttribute('aria-busy');
+        busy.textContent = '';
+      }
     }
   };
   await show(current);

@@ -57,9 +57,24 @@ export function createLoaders(
       },
       { ...options, cacheKeyFn: (request) => `${request.recordId}|${request.purpose}` },
     ),
+    treatmentPlanRead: new DataLoader(
+      (requests) => {
+        if (!viewer) throw new Error('treatmentPlanRead needs a signed-in viewer; the permission rule should have refused.');
+        const providers = new Map(requests.map((request) => [request.recordId, request.provider]));
+        return records.readEach(
+          requests.map((request) => ({ recordId: request.recordId, reader: viewer, purpose: 'TREAT' })),
+          (request) => providers.get(request.recordId) === viewer || access.canActFor(request.patient),
+        ) as Promise<(RecordRead | Error)[]>;
+      },
+      { ...options, cacheKeyFn: (request) => request.recordId },
+    ),
     integrity: new DataLoader((items) => integrity.check(items), {
       ...options,
       cacheKeyFn: (item) => `${item.recordId}|${item.chain.version}|${item.chain.commitment}|${item.chain.erased}`,
+    }),
+    versionIntegrity: new DataLoader((items) => integrity.checkVersions(items), {
+      ...options,
+      cacheKeyFn: (item) => `${item.recordId}|${item.version}|${item.commitment}`,
     }),
     // The data layer proves one entry per call (it rebuilds the batch's tree); proofs are asked for
     // one trail page at a time, and each batch's tree is rebuilt from one query.

@@ -179,6 +179,17 @@ const mayWriteRecord = signedIn<unknown, { input: { patient: string; category: s
   (_parent, args, ctx) => ctx.access.mayWrite(addressArg(args.input.patient, 'input.patient'), args.input.category),
 );
 
+const mayAmendRecord = signedIn<unknown, { input: { recordId: string } }>(
+  'mayAmendRecord',
+  "You hold no active write consent for this record's patient and category (writing under a consent needs a verified provider).",
+  async (_parent, args, ctx) => {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args.input.recordId)) return true; // the resolver answers BAD_USER_INPUT naming `input.recordId`
+    const record = await loadRecord(ctx, args.input.recordId.toLowerCase());
+    if (!record) return true; // the resolver answers NOT_FOUND
+    return ctx.access.mayWrite(record.patient, record.category);
+  },
+);
+
 const mayEraseRecord = signedIn<unknown, { id: string }>(
   'mayEraseRecord',
   'Only the patient or a guardian may erase a record.',
@@ -224,6 +235,8 @@ export const ruleTree: IRules = {
     updateProviderProfile: isVerifiedProvider,
     updateResearcherProfile: isVerifiedResearcher,
     prepareRecord: mayWriteRecord,
+    prepareTreatment: isVerifiedProvider,
+    amendRecord: mayAmendRecord,
     eraseRecord: mayEraseRecord,
     relayConsent: isSignedIn,
   },
@@ -255,6 +268,7 @@ export const ruleTree: IRules = {
   RecordConnection: allow,
   RecordVersion: allow,
   PreparedRecord: allow,
+  PreparedAmendment: allow,
   PreparedTransaction: allow,
   ErasedRecord: allow,
   Consent: isConsentParty,
@@ -264,6 +278,8 @@ export const ruleTree: IRules = {
   ConsentTypedData: allow,
   RelayedConsent: allow,
   Treatment: isTreatmentParty,
+  TreatmentPlan: allow,
+  PreparedTreatment: allow,
   TreatmentConnection: allow,
   EmergencyAccess: isEmergencyParty,
   EmergencyAccessConnection: allow,

@@ -7,8 +7,8 @@ import { ConsentResolver } from '../schema/consents/consent.resolver';
 import { EmergencyResolver } from '../schema/emergency/emergency.resolver';
 import { PatientResolver } from '../schema/patients/patient.resolver';
 import { AccountResolver } from '../schema/providers/provider.resolver';
-import { RecordResolver } from '../schema/records/record.resolver';
-import { TreatmentResolver } from '../schema/treatments/treatment.resolver';
+import { RecordResolver, RecordVersionResolver } from '../schema/records/record.resolver';
+import { TreatmentPlanResolver, TreatmentResolver } from '../schema/treatments/treatment.resolver';
 import { HealthResolver } from '../schema/health.resolver';
 
 /** Every resolver class of the API, one per domain folder. */
@@ -17,8 +17,10 @@ export const RESOLVERS = [
   AccountResolver,
   PatientResolver,
   RecordResolver,
+  RecordVersionResolver,
   ConsentResolver,
   TreatmentResolver,
+  TreatmentPlanResolver,
   EmergencyResolver,
   AuditTrailResolver,
   AuditEntryResolver,

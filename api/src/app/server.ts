@@ -24,6 +24,7 @@ import { SubgraphClient } from '../graphql/subgraph/subgraph-client';
 import type { ServerConfig } from '../server-config';
 import { createContext } from './context';
 import { createDataLayer } from './data-layer';
+import { explorerRoutes } from './explorer';
 import { shieldSchema } from './permissions';
 import { buildApiSchema } from './schema';
 import { createServices } from './services';
@@ -174,10 +175,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         ApolloServerPluginCacheControlDisabled(),
         ApolloServerPluginUsageReportingDisabled(),
         ApolloServerPluginInlineTraceDisabled(),
-        ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+        // Browsers asking /graphql for HTML get the bundled GraphiQL explorer instead (explorerRoutes).
+        ApolloServerPluginLandingPageDisabled(),
       ],
     });
     await apollo.start();
+    app.use(explorerRoutes({ graphqlPath: '/graphql' }));
     app.use(
       '/graphql',
       express.json({ limit: GRAPHQL_BODY_LIMIT }),

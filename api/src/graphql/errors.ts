@@ -33,9 +33,24 @@ export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'NOT_FOUND' } });
 }
 
+/**
+ * What every BAD_USER_INPUT error carries, the one shape clients read: `extensions.field` is the first
+ * offending field (the argument path, e.g. `input.category` or `input.content.valueQuantity.value`) and
+ * `extensions.fields` lists every problem as `{ field, message }`, so a form can show each message
+ * under its own field.
+ */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+function badInputError(message: string, problems: FieldProblem[]): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: problems[0]!.field, fields: problems } });
+}
+
 /** BAD_USER_INPUT naming the offending `field` (the argument path, e.g. `input.category`). */
 export function badInput(field: string, message: string): GraphQLError {
-  return new GraphQLError(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', field } });
+  return badInputError(`${field}: ${message}`, [{ field, message }]);
 }
 
 /** Marks an error nobody planned for; `formatError` logs its original once and masks it. */
@@ -53,14 +68,13 @@ export function toGraphQLError(error: unknown): GraphQLError {
     return new GraphQLError('Internal server error', { extensions: { code: INTERNAL }, originalError: error });
   }
   if (error instanceof BadInputError) {
-    const fields = error.issues.map((issue) => issue.field);
-    return new GraphQLError(error.message, {
-      extensions: { code: 'BAD_USER_INPUT', field: error.field, fields, issues: error.issues },
-    });
+    return badInputError(error.message, error.issues.map(({ field, message }) => ({ field, message })));
   }
   if (error instanceof NotFoundError) return notFound(error.message);
   if (error instanceof ForbiddenError) return forbidden(error.message);
-  if (error instanceof ConflictError) return new GraphQLError(error.message, { extensions: { code: 'CONFLICT' } });
+  if (error instanceof ConflictError) {
+    return new GraphQLError(error.message, { extensions: error.field ? { code: 'CONFLICT', field: error.field } : { code: 'CONFLICT' } });
+  }
   return new GraphQLError('Internal server error', {
     extensions: { code: INTERNAL },
     originalError: error instanceof Error ? error : new Error(String(error)),

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   GraphQLError,
+  getVariableValues,
   Kind,
   type ASTVisitor,
   type FragmentDefinitionNode,
@@ -123,6 +124,13 @@ export function limitsPlugin(schema: GraphQLSchema, limits: QueryLimits, mutatio
           const key = `${queryHash}|${request.operationName ?? ''}|${JSON.stringify(request.variables ?? {})}`;
           let cost = costs.get(key);
           if (cost === undefined) {
+            // Variables graphql-js would refuse are the client's mistake: say which one, as execution would.
+            const coercion = operation ? getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}) : undefined;
+            const first = coercion && 'errors' in coercion ? coercion.errors?.[0] : undefined;
+            if (first) {
+              const at = /at "([^"]+)"/.exec(first.message)?.[1] ?? /Variable "\$([^"]+)"/.exec(first.message)?.[1] ?? 'variables';
+              throw badInput(at, first.message);
+            }
             cost = getComplexity({
               schema,
               query: document,

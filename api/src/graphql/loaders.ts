@@ -2,7 +2,7 @@ import type DataLoader from 'dataloader';
 import type { AuditProof } from '../audit/audit-batch.service';
 import type { ProfileOf } from '../profiles/profile.service';
 import type { IntegrityReport } from '../records/integrity';
-import type { IndexedRecordFacts } from '../records/record-integrity.batch';
+import type { IndexedRecordFacts, IndexedVersionFacts, VersionIntegrity } from '../records/record-integrity.batch';
 import type { RecordRead, RecordSummary } from '../records/record.service';
 import type { AccountRow, AuditBatchRow, RecordFields, RecordVersionRow } from './subgraph/documents';
 
@@ -30,8 +30,12 @@ export interface Loaders {
    * cached chain decision), writes every audit entry of the batch in one insert, and only then decrypts.
    */
   recordRead: DataLoader<{ recordId: string; purpose: string }, RecordRead, string>;
+  /** Treatment plans (CarePlan records) read by the patient, a guardian or the provider who proposed them; audited like records. */
+  treatmentPlanRead: DataLoader<{ recordId: string; provider: string }, RecordRead, string>;
   /** Integrity against the chain facts the subgraph gave for the record at the request's block. */
   integrity: DataLoader<IndexedRecordFacts, IntegrityReport, string>;
+  /** Each version's stored content against the commitment the chain recorded for that version. */
+  versionIntegrity: DataLoader<IndexedVersionFacts, VersionIntegrity, string>;
   /** Inclusion proofs of audit entries (null while an entry's batch is not sealed). */
   auditProof: DataLoader<string, AuditProof | null>;
 }

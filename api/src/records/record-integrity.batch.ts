@@ -19,6 +19,43 @@ export interface IndexedRecordFacts {
   chain: { commitment: string | null; version: number; erased: boolean };
 }
 
+/** A version as the chain's events recorded it (from the subgraph, at the request's block). */
+export interface IndexedVersionFacts {
+  recordId: string;
+  version: number;
+  /** The commitment the chain's event holds for this version. */
+  commitment: string;
+}
+
+/** What one version's integrity check found. */
+export type VersionIntegrity = 'verified' | 'tampered' | 'erased';
+
+/**
+ * Recomputes keccak256(salt || canonical content) from a stored version: null when the ciphertext
+ * fails authentication, undefined when the version holds no content any more (erased).
+ */
+function recomputedCommitment(masterKey: MasterKey, recordId: string, stored: RecordDoc['versions'][number]): string | null | undefined {
+  const key = stored.wrappedKey;
+  if (!stored.ciphertext || !stored.iv || !stored.tag || !key) return undefined;
+  try {
+    const preimage = openContent(
+      masterKey,
+      {
+        iv: asBuffer(stored.iv),
+        ciphertext: asBuffer(stored.ciphertext),
+        tag: asBuffer(stored.tag),
+        wrappedKey: { keyId: key.keyId, iv: asBuffer(key.iv), ciphertext: asBuffer(key.ciphertext), tag: asBuffer(key.tag) },
+      },
+      versionContext(recordId, stored.version),
+    );
+    const { salt, canonical } = splitPreimage(preimage);
+    return computeCommitment(salt, canonical);
+  } catch (error) {
+    if (!(error instanceof ContentAuthenticationError)) throw error;
+    return null;
+  }
+}
+
 /**
  * The integrity check of many records at once, for lists: one database query for all of them, and the
  * chain's facts passed in (from the subgraph record the request already loaded, at the request's
@@ -31,36 +68,22 @@ export class RecordIntegrityChecker {
     private readonly masterKey: MasterKey,
   ) {}
 
+  private async documents(recordIds: readonly string[]): Promise<Map<string, RecordDoc>> {
+    const docs = await this.records.find({ recordId: { $in: [...new Set(recordIds)] } }).lean<RecordDoc[]>();
+    return new Map(docs.map((doc) => [doc.recordId, doc]));
+  }
+
   async check(items: readonly IndexedRecordFacts[]): Promise<IntegrityReport[]> {
-    const docs = await this.records.find({ recordId: { $in: [...new Set(items.map((item) => item.recordId))] } }).lean<RecordDoc[]>();
-    const byId = new Map(docs.map((doc) => [doc.recordId, doc]));
+    const byId = await this.documents(items.map((item) => item.recordId));
     return items.map(({ recordId, chain }) => {
       const doc = byId.get(recordId);
       if (!doc) {
         return { status: 'tampered', version: 0, chainVersion: chain.version, reason: 'no stored content for this record' };
       }
       const latest = doc.versions[doc.versions.length - 1]!;
-      if (doc.status === 'erased' || !latest.ciphertext || !latest.iv || !latest.tag || !latest.wrappedKey) {
+      const recomputed = doc.status === 'erased' ? undefined : recomputedCommitment(this.masterKey, recordId, latest);
+      if (recomputed === undefined) {
         return { status: 'erased', version: doc.currentVersion, chainVersion: chain.version, reason: 'the record was erased (its keys are destroyed)' };
-      }
-      let recomputed: string | null;
-      try {
-        const key = latest.wrappedKey;
-        const preimage = openContent(
-          this.masterKey,
-          {
-            iv: asBuffer(latest.iv),
-            ciphertext: asBuffer(latest.ciphertext),
-            tag: asBuffer(latest.tag),
-            wrappedKey: { keyId: key.keyId, iv: asBuffer(key.iv), ciphertext: asBuffer(key.ciphertext), tag: asBuffer(key.tag) },
-          },
-          versionContext(recordId, latest.version),
-        );
-        const { salt, canonical } = splitPreimage(preimage);
-        recomputed = computeCommitment(salt, canonical);
-      } catch (error) {
-        if (!(error instanceof ContentAuthenticationError)) throw error;
-        recomputed = null;
       }
       const current = !chain.erased && chain.version > 0 && chain.commitment?.toLowerCase() === latest.commitment.toLowerCase();
       return judgeIntegrity({
@@ -69,6 +92,25 @@ export class RecordIntegrityChecker {
         recomputed,
         chain: { current, version: chain.version, erased: chain.erased },
       });
+    });
+  }
+
+  /**
+   * Each version's stored content against the commitment the chain recorded for that version: verified
+   * when the decrypted content and salt hash to it, erased once the keys are destroyed, tampered
+   * otherwise (altered ciphertext, another commitment, or no stored version at all).
+   */
+  async checkVersions(items: readonly IndexedVersionFacts[]): Promise<VersionIntegrity[]> {
+    const byId = await this.documents(items.map((item) => item.recordId));
+    return items.map(({ recordId, version, commitment }) => {
+      const doc = byId.get(recordId);
+      if (doc?.status === 'erased') return 'erased';
+      const stored = doc?.versions.find((candidate) => candidate.version === version);
+      if (!stored) return 'tampered';
+      const recomputed = recomputedCommitment(this.masterKey, recordId, stored);
+      if (recomputed === undefined) return 'erased';
+      const expected = commitment.toLowerCase();
+      return recomputed === expected && stored.commitment.toLowerCase() === expected ? 'verified' : 'tampered';
     });
   }
 }

@@ -66,6 +66,8 @@ export interface RecordRead {
   auditEntryId: string;
   /** The FHIR resource, or null when the record is erased. */
   content: FhirResource | null;
+  /** keccak256(salt || canonical content) recomputed from what was decrypted (null when erased). */
+  commitment: string | null;
   version: number;
 }
 
@@ -160,26 +162,39 @@ export class RecordService {
     return { recordId, patient, category, categoryCode: code, version: 1, commitment };
   }
 
-  /** Appends a version; the content must be of the record's resource type. */
-  async amend(input: { recordId: string; author: string; content: unknown }): Promise<RecordReceipt> {
+  /**
+   * Appends a version; the content must be of the record's resource type. With `currentCommitment`
+   * (the version the writer amends, which the caller checked is the chain's current one) the new
+   * version follows that version, and versions stored after it, prepared but never anchored, are
+   * replaced; a commitment the record does not hold is a ConflictError naming `currentCommitment`.
+   */
+  async amend(input: { recordId: string; author: string; content: unknown; currentCommitment?: string }): Promise<RecordReceipt> {
     const recordId = normalizeBytes32(input.recordId, 'recordId');
     const author = normalizeAddress(input.author, 'author');
+    const amended = input.currentCommitment === undefined ? undefined : normalizeBytes32(input.currentCommitment, 'currentCommitment');
     const content = validateFhirResource(input.content);
     // One writer per record at a time (see database/lease.ts for why not a conditional update alone).
     return withLease(this.records.db, `record:${recordId}`, async () => {
       const current = await this.load(recordId);
-      if (current.status === 'erased') throw new ConflictError(`Record ${recordId} is erased and cannot be amended.`);
+      if (current.status === 'erased') throw new ConflictError(`Record ${recordId} is erased and cannot be amended.`, 'recordId');
       if (content.resourceType !== current.category) {
         throw new BadInputError([
           { field: 'content.resourceType', message: `must stay ${current.category}, the type of record ${recordId}` },
         ]);
       }
-      const version = current.currentVersion + 1;
+      const baseIndex = amended === undefined ? current.versions.length - 1 : current.versions.findIndex((v) => v.commitment === amended);
+      if (baseIndex < 0) {
+        throw new ConflictError(`Record ${recordId} has no stored version with commitment ${amended}; reload the record and amend its newest version.`, 'currentCommitment');
+      }
+      const base = current.versions[baseIndex]!;
+      const version = base.version + 1;
       const { stored, commitment } = this.seal(recordId, version, author, content);
-      const result = await this.records.updateOne(
-        { recordId, status: 'active', currentVersion: current.currentVersion },
-        { $push: { versions: stored }, $set: { currentVersion: version } },
-      );
+      const kept = current.versions.slice(0, baseIndex + 1);
+      const update =
+        kept.length === current.versions.length
+          ? { $push: { versions: stored }, $set: { currentVersion: version } }
+          : { $set: { versions: [...kept.map((v) => buffersOf(v as SealedVersion)), stored], currentVersion: version } };
+      const result = await this.records.updateOne({ recordId, status: 'active', currentVersion: current.currentVersion }, update);
       if (result.modifiedCount !== 1) {
         throw new ConflictError(`Record ${recordId} changed while it was being amended (it is no longer at version ${current.currentVersion}); retry.`);
       }
@@ -190,7 +205,7 @@ export class RecordService {
         categoryCode: categoryCode(current.category),
         version,
         commitment,
-        previousCommitment: current.versions[current.versions.length - 1]!.commitment,
+        previousCommitment: base.commitment,
       };
       return receipt;
     });
@@ -302,8 +317,14 @@ export class RecordService {
         return new ForbiddenError(`${readRequest.reader} may not read record ${readRequest.recordId} for purpose ${readRequest.purpose}.`);
       }
       const latest = doc.versions[doc.versions.length - 1]!;
-      const content = doc.status === 'erased' || !isSealed(latest) ? null : this.decrypt(doc.recordId, latest).content;
-      return { record: summaryOf(doc), auditEntryId: entryOf.get(item)!.entryId, content, version: doc.currentVersion };
+      const opened = doc.status === 'erased' || !isSealed(latest) ? null : this.decrypt(doc.recordId, latest);
+      return {
+        record: summaryOf(doc),
+        auditEntryId: entryOf.get(item)!.entryId,
+        content: opened?.content ?? null,
+        commitment: opened?.commitment ?? null,
+        version: doc.currentVersion,
+      };
     });
   }
 

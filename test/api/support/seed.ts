@@ -7,7 +7,7 @@ import type { Signer } from 'ethers';
 import { code16, code32, READ, WRITE } from '../../fixtures/deploy';
 import { fhir } from '../../fixtures/fhir';
 import { ApiClient } from '../../../stack/api-client';
-import type { ApiStack } from './api-stack';
+import { startApiStack, type ApiStack } from './api-stack';
 
 export interface PreparedRecordAnswer {
   prepareRecord: { recordId: string; commitment: string; transaction: { to: string; data: string } };
@@ -68,4 +68,20 @@ export async function seed(stack: ApiStack, options: { observations?: number } =
   const condition = await addRecord(stack, patient, patient.address, fhir.conditionAsthma());
   await stack.indexed();
   return { observations, condition };
+}
+
+/**
+ * Starts the API stack and seeds it before the file's tests, and stops it after them. The returned
+ * object's `stack` and `seeded` are set once `beforeAll` has run.
+ */
+export function useSeededStack(options: { observations?: number } = {}): { stack: ApiStack; seeded: Seeded } {
+  const state = {} as { stack: ApiStack; seeded: Seeded };
+  beforeAll(async () => {
+    state.stack = await startApiStack();
+    state.seeded = await seed(state.stack, options);
+  });
+  afterAll(async () => {
+    await state.stack?.stop();
+  });
+  return state;
 }

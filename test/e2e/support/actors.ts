@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { testWallet } from '../../../stack/demo-accounts';
+import { VIEWPORTS, type ViewportName } from './browser';
 import { InjectedWallet } from './injected-wallet';
 
 /** One person at their own browser: a context with their wallet injected, signed in to the client. */
@@ -13,11 +14,23 @@ export interface Actor {
   close(): Promise<void>;
 }
 
-/** Opens the client as demo account `index`, connects the wallet and signs in with SIWE. */
-export async function signInAs(browser: Browser, options: { webUrl: string; rpcUrl: string; chainId: number; index: number; name: string }): Promise<Actor> {
+export interface ActorOptions {
+  webUrl: string;
+  rpcUrl: string;
+  chainId: number;
+  index: number;
+  name: string;
+  viewport: ViewportName;
+  /** A wallet on another chain, without the deployment's (see InjectedWallet). */
+  startOnChain?: number;
+}
+
+/** Opens the client as demo account `index` in a browser of the given screen size, with its wallet injected. */
+export async function openAs(browser: Browser, options: ActorOptions): Promise<Actor & { wallet: InjectedWallet }> {
   const key = testWallet(options.index).privateKey;
-  const wallet = new InjectedWallet(options.rpcUrl, options.chainId, key);
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const wallet = new InjectedWallet(options.rpcUrl, options.chainId, key, { startOnChain: options.startOnChain });
+  const context = await browser.newContext({ viewport: VIEWPORTS[options.viewport] });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: options.webUrl });
   await wallet.install(context);
   const page = await context.newPage();
   const pageErrors: string[] = [];
@@ -26,6 +39,24 @@ export async function signInAs(browser: Browser, options: { webUrl: string; rpcU
     if (message.type() === 'error') pageErrors.push(message.text());
   });
   await page.goto(options.webUrl);
+  return {
+    name: options.name,
+    address: wallet.address.toLowerCase(),
+    page,
+    context,
+    wallet,
+    errors: pageErrors,
+    async close() {
+      await context.close();
+      wallet.destroy();
+    },
+  };
+}
+
+/** Opens the client as demo account `index`, connects the wallet and signs in with SIWE. */
+export async function signInAs(browser: Browser, options: ActorOptions): Promise<Actor> {
+  const actor = await openAs(browser, options);
+  const { page, wallet, errors: pageErrors } = actor;
   await page.click('[data-action="connect"]');
   try {
     await page.waitForSelector(`[data-signed-in="${wallet.address.toLowerCase()}"]`, { timeout: 30_000 });
@@ -33,17 +64,17 @@ export async function signInAs(browser: Browser, options: { webUrl: string; rpcU
     const notices = await page.locator('#notices').innerText().catch(() => '');
     throw new Error(`${options.name} could not sign in: ${(error as Error).message}\nNotices: ${notices}\nPage errors: ${pageErrors.join('; ')}`);
   }
-  return {
-    name: options.name,
-    address: wallet.address.toLowerCase(),
-    page,
-    context,
-    errors: pageErrors,
-    async close() {
-      await context.close();
-      wallet.destroy();
-    },
-  };
+  return actor;
+}
+
+/** Answers the client's confirmation dialog (revoke, approve, break-glass…) and returns what it asked. */
+export async function confirmDialog(page: Page, answer: 'ok' | 'cancel' = 'ok'): Promise<string> {
+  const dialog = page.locator('dialog.confirm[open]');
+  await dialog.waitFor();
+  const text = await dialog.innerText();
+  await dialog.locator(`[data-confirm="${answer}"]`).click();
+  await dialog.waitFor({ state: 'detached' });
+  return text;
 }
 
 /** Opens a tab of the client and waits until its view has rendered. */

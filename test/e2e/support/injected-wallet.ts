@@ -14,13 +14,19 @@ export class InjectedWallet {
   /** Transactions are signed one at a time, each with the chain's current pending nonce. */
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** The chain the wallet says it is on: the deployment's, unless it starts on another one it does not know the deployment's chain from. */
+  private currentChainId: number;
+
   constructor(
     private readonly rpcUrl: string,
     private readonly chainId: number,
     privateKey: string,
+    /** `startOnChain`: a wallet on another network that lacks the deployment's and whose user refuses to add it (EIP-1193 4001). */
+    private readonly options: { startOnChain?: number } = {},
   ) {
     this.provider = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, batchMaxCount: 1 });
     this.wallet = new Wallet(privateKey);
+    this.currentChainId = options.startOnChain ?? chainId;
   }
 
   get address(): string {
@@ -47,14 +53,18 @@ export class InjectedWallet {
       case 'eth_accounts':
         return [this.wallet.address];
       case 'eth_chainId':
-        return toQuantity(this.chainId);
+        return toQuantity(this.currentChainId);
       case 'net_version':
-        return String(this.chainId);
+        return String(this.currentChainId);
       case 'wallet_switchEthereumChain': {
         const wanted = Number(BigInt((params[0] as { chainId: string }).chainId));
-        if (wanted !== this.chainId) throw Object.assign(new Error(`Unrecognized chain ID ${wanted}.`), { code: 4902 });
+        if (wanted !== this.chainId || this.options.startOnChain !== undefined) throw Object.assign(new Error(`Unrecognized chain ID ${toQuantity(wanted)}.`), { code: 4902 });
+        this.currentChainId = wanted;
         return null;
       }
+      case 'wallet_addEthereumChain':
+        // MetaMask's words when the user presses Cancel.
+        throw Object.assign(new Error('User rejected the request.'), { code: 4001 });
       case 'personal_sign': {
         const [data, address] = params as [string, string];
         this.checkAccount(address);

@@ -1,12 +1,22 @@
 import type { TypedDocumentString } from '../gql/graphql';
 
+/**
+ * One problem with one input field, as the API sends every BAD_USER_INPUT in `extensions.fields`
+ * (api/src/graphql/errors.ts): `field` is the argument path, e.g. `input.content.valueQuantity.value`.
+ */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 /** A GraphQL error from the API, with its code (`UNAUTHENTICATED`, `FORBIDDEN`, `BAD_USER_INPUT`, ...). */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     message: string,
     readonly code: string | undefined,
-    readonly field?: string,
+    /** For BAD_USER_INPUT: every field at fault, for forms to show under each field. */
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
   }
@@ -14,7 +24,13 @@ export class ApiError extends Error {
 
 interface GraphQLErrorBody {
   message: string;
-  extensions?: { code?: string; field?: string; fields?: Array<{ field: string; message: string }> };
+  extensions?: { code?: string; field?: string; fields?: FieldProblem[] };
+}
+
+let sessionEnded: (() => void) | undefined;
+/** Called once per ended session, when the API answers UNAUTHENTICATED to a signed-in client. */
+export function onSessionEnded(listener: () => void): void {
+  sessionEnded = listener;
 }
 
 const ADVICE: Record<string, string> = {
@@ -54,9 +70,11 @@ export async function request<Result, Variables>(
   const first = body.errors?.[0];
   if (first) {
     const code = first.extensions?.code;
-    const fieldProblems = first.extensions?.fields?.map((item) => `${item.field}: ${item.message}`).join('; ');
+    if (code === 'UNAUTHENTICATED') sessionEnded?.();
     const advice = code && ADVICE[code] ? ` ${ADVICE[code]}` : '';
-    throw new ApiError(`${fieldProblems ? `${first.message} (${fieldProblems})` : first.message}${advice}`, code, first.extensions?.field ?? first.extensions?.fields?.[0]?.field);
+    // The message already names each field and its problem; `fields` lets a form place them.
+    const fields = (first.extensions?.fields ?? []).filter((item) => typeof item?.field === 'string' && typeof item.message === 'string');
+    throw new ApiError(`${first.message}${advice}`, code, fields);
   }
   if (!body.data) throw new ApiError(`The API answered HTTP ${response.status} without data.`, undefined);
   return body.data;

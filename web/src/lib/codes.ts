@@ -13,6 +13,35 @@ export const PURPOSES = [
 /** Reasons a provider can give for emergency access. */
 export const EMERGENCY_REASONS = ['UNCONSCIOUS', 'TRAUMA', 'CARDIAC_ARREST', 'OVERDOSE'] as const;
 
+/** What people read instead of the codes the chain and the API use. */
+const CATEGORY_LABELS: Record<string, string> = {
+  Observation: 'Observations (vital signs, lab results)',
+  Condition: 'Conditions (diagnoses)',
+  MedicationRequest: 'Prescriptions',
+  AllergyIntolerance: 'Allergies',
+  Immunization: 'Immunizations',
+  DiagnosticReport: 'Diagnostic reports',
+  Patient: 'Demographics (name, birth date)',
+  CarePlan: 'Treatment plans',
+  '*': 'Every category',
+};
+const PURPOSE_LABELS: Record<string, string> = Object.fromEntries(PURPOSES.map(([code, label]) => [code, label[0]!.toUpperCase() + label.slice(1)]));
+const REASON_LABELS: Record<string, string> = {
+  UNCONSCIOUS: 'Patient unconscious',
+  TRAUMA: 'Trauma',
+  CARDIAC_ARREST: 'Cardiac arrest',
+  OVERDOSE: 'Overdose',
+};
+const DECISION_LABELS: Record<string, string> = { ALLOWED: 'Allowed', DENIED: 'Denied', allowed: 'Allowed', denied: 'Denied' };
+
+export const categoryLabel = (code: string): string => CATEGORY_LABELS[code] ?? code;
+export const purposeLabel = (code: string): string => PURPOSE_LABELS[code] ?? code;
+export const reasonLabel = (code: string): string => REASON_LABELS[code] ?? code;
+export const decisionLabel = (code: string): string => DECISION_LABELS[code] ?? code;
+export const accessLabel = (read: boolean, write: boolean): string => (read && write ? 'Read and write' : write ? 'Write' : read ? 'Read' : '—');
+/** Options for a select of categories: the code as value, the label as text. */
+export const categoryOptions = (codes: readonly string[]): Array<[string, string]> => codes.map((code) => [code, categoryLabel(code)]);
+
 export const READ = 1;
 export const WRITE = 2;
 

@@ -25,6 +25,8 @@ export interface Contracts {
   send(contract: ContractName, fn: string, args: unknown[]): Promise<PendingTransaction>;
   /** Sends a call the API prepared (e.g. `prepareRecord`'s anchorRecord transaction). */
   sendPrepared(to: string, data: string): Promise<PendingTransaction>;
+  /** Reads a view of a contract of the deployment (through the wallet's node) and returns its first result. */
+  read(contract: ContractName, fn: string, args: unknown[]): Promise<unknown>;
 }
 
 /** Why a call reverts, from its revert data, in words that say what to do. */
@@ -79,6 +81,10 @@ export function contractsFor(config: ClientConfig, wallet: Wallet): Contracts {
   return {
     sendPrepared,
     send: (contract, fn, args) => sendPrepared(addresses[contract], interfaces[contract].encodeFunctionData(fn, args)),
+    async read(contract, fn, args) {
+      const data = (await wallet.ethereum.request({ method: 'eth_call', params: [{ to: addresses[contract], data: interfaces[contract].encodeFunctionData(fn, args) }, 'latest'] })) as string;
+      return interfaces[contract].decodeFunctionResult(fn, data)[0];
+    },
   };
 }
 

@@ -69,10 +69,16 @@ async function switchChain(ethereum: InjectedProvider, config: ClientConfig): Pr
     if ((error as { code?: number }).code !== 4902) {
       throw new WalletError(`Switch your wallet to chain ${config.chainId} (${rpcMessage(error)}).`);
     }
-    await ethereum.request({
-      method: 'wallet_addEthereumChain',
-      params: [{ chainId, chainName: `Health records (${config.chainId})`, rpcUrls: [config.rpcUrl], nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 } }],
-    });
+    try {
+      await ethereum.request({
+        method: 'wallet_addEthereumChain',
+        params: [{ chainId, chainName: `Health records (${config.chainId})`, rpcUrls: [config.rpcUrl], nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 } }],
+      });
+    } catch (addError) {
+      throw new WalletError(
+        `The wallet did not add the deployment's network (${rpcMessage(addError)}). Add it yourself in the wallet — chain id ${config.chainId}, RPC URL ${config.rpcUrl} — or approve the request, then connect again.`,
+      );
+    }
   }
 }
 

@@ -33,14 +33,23 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<st
   return element;
 }
 
+/**
+ * The drawing's width in SVG units: about the width it gets on screen (up to 720), so that its 11–12 px
+ * labels stay 11–12 px on a phone instead of shrinking with the whole picture.
+ */
+function drawingWidth(): number {
+  return Math.round(Math.min(720, Math.max(300, window.innerWidth - 64)));
+}
+
 export function drawConsentGraph(nodes: GraphNode[], edges: GraphEdge[]): SVGSVGElement {
   const columns: Record<GraphNode['kind'], GraphNode[]> = { PATIENT: [], BOTH: [], GRANTEE: [] };
   for (const node of nodes) columns[node.kind].push(node);
   const rows = Math.max(1, ...Object.values(columns).map((column) => column.length));
-  const width = 720;
+  const width = drawingWidth();
+  const narrow = width < 560;
   const rowHeight = 28;
   const height = 60 + rows * rowHeight;
-  const x = { PATIENT: 140, BOTH: width / 2, GRANTEE: width - 140 } as const;
+  const x = narrow ? ({ PATIENT: width * 0.3, BOTH: width / 2, GRANTEE: width * 0.7 } as const) : ({ PATIENT: 140, BOTH: width / 2, GRANTEE: width - 140 } as const);
   const position = new Map<string, { x: number; y: number }>();
   for (const kind of ['PATIENT', 'BOTH', 'GRANTEE'] as const) {
     const column = columns[kind];
@@ -71,7 +80,7 @@ export function drawConsentGraph(nodes: GraphNode[], edges: GraphEdge[]): SVGSVG
     const at = position.get(node.id)!;
     const group = svg('g', { class: `node node-${node.kind.toLowerCase()}` });
     group.append(svg('circle', { cx: at.x, cy: at.y, r: 6 }));
-    const label = node.id.length > 14 ? `${node.id.slice(0, 8)}…${node.id.slice(-4)}` : node.id;
+    const label = node.id.length > 14 ? (narrow ? `${node.id.slice(0, 7)}…` : `${node.id.slice(0, 8)}…${node.id.slice(-4)}`) : node.id;
     group.append(svg('text', { x: node.kind === 'GRANTEE' ? at.x + 10 : at.x - 10, y: at.y + 4, 'text-anchor': node.kind === 'GRANTEE' ? 'start' : 'end' }, label));
     group.append(svg('title', {}, node.id));
     root.append(group);
@@ -80,24 +89,30 @@ export function drawConsentGraph(nodes: GraphNode[], edges: GraphEdge[]): SVGSVG
 }
 
 /**
- * A bar chart of counts by label. A suppressed bar (below k) is drawn hatched and labelled "< k"; a
- * total that includes suppressed parts is labelled as a lower bound ("n+").
+ * A bar chart of counts by label. A suppressed bar (a count below k, withheld) is drawn as a short
+ * dashed outline labelled "< k, withheld": it must never look like a large value, so it takes no
+ * share of the scale. A total that includes suppressed parts is labelled as a lower bound ("n+").
  */
 export function drawBarChart(title: string, bars: Array<{ label: string; value: number; suppressed: boolean }>, k: number): SVGSVGElement {
-  const width = 720;
+  const width = drawingWidth();
+  const labelWidth = width < 560 ? 120 : 180;
+  const valueRoom = 110;
   const barHeight = 18;
   const height = 30 + Math.max(1, bars.length) * (barHeight + 5);
-  const max = Math.max(k, ...bars.map((bar) => bar.value));
+  const max = Math.max(1, ...bars.map((bar) => bar.value));
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', class: 'bar-chart', 'aria-label': title });
   root.append(svg('text', { x: 0, y: 16, class: 'chart-title' }, title));
   bars.forEach((bar, index) => {
     const y = 28 + index * (barHeight + 5);
-    const shown = bar.value === 0 && bar.suppressed ? k - 1 : bar.value;
-    const length = (shown / max) * (width - 260);
-    const text = bar.value === 0 && bar.suppressed ? `< ${k}` : bar.suppressed ? `${bar.value}+` : String(bar.value);
-    root.append(svg('text', { x: 170, y: y + 13, 'text-anchor': 'end' }, bar.label));
-    root.append(svg('rect', { x: 180, y, width: Math.max(2, length), height: barHeight, class: bar.value === 0 && bar.suppressed ? 'bar suppressed' : 'bar' }));
-    root.append(svg('text', { x: 186 + length, y: y + 13 }, text));
+    const withheld = bar.value === 0 && bar.suppressed;
+    const length = withheld ? 10 : (bar.value / max) * (width - labelWidth - valueRoom);
+    const text = withheld ? `< ${k}, withheld` : bar.suppressed ? `${bar.value}+` : String(bar.value);
+    const label = bar.label.length > (labelWidth - 10) / 6.5 ? `${bar.label.slice(0, Math.floor((labelWidth - 10) / 6.5) - 1)}…` : bar.label;
+    const name = svg('text', { x: labelWidth - 10, y: y + 13, 'text-anchor': 'end' }, label);
+    name.append(svg('title', {}, bar.label));
+    root.append(name);
+    root.append(svg('rect', { x: labelWidth, y, width: Math.max(2, length), height: barHeight, class: withheld ? 'bar suppressed' : 'bar', 'data-suppressed': String(withheld) }));
+    root.append(svg('text', { x: labelWidth + 6 + length, y: y + 13 }, text));
   });
   if (bars.length === 0) root.append(svg('text', { x: 0, y: 44 }, 'No data in this period.'));
   return root;

@@ -1,8 +1,9 @@
+import type { FieldProblem } from '../lib/api';
 import { h } from '../lib/dom';
 
 /** Small form helpers shared by the views: labelled inputs and selects with stable names for tests. */
-export function field(label: string, control: HTMLElement): HTMLElement {
-  return h('label', { class: 'field' }, h('span', {}, label), control);
+export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
+  return h('label', { class: 'field' }, h('span', {}, label), control, hint ? h('small', { class: 'hint' }, hint) : null);
 }
 
 export function input(name: string, attributes: Record<string, string | number | boolean> = {}): HTMLInputElement {
@@ -22,10 +23,12 @@ export function button(label: string, onClick: () => void | Promise<void>, attri
   const element = h('button', { type: 'button', ...attributes }, label);
   element.addEventListener('click', async () => {
     element.disabled = true;
+    element.setAttribute('aria-busy', 'true');
     try {
       await onClick();
     } finally {
       element.disabled = false;
+      element.removeAttribute('aria-busy');
     }
   });
   return element;
@@ -38,13 +41,65 @@ export function form(name: string, children: HTMLElement[], submitLabel: string,
   element.addEventListener('submit', async (event) => {
     event.preventDefault();
     submit.disabled = true;
+    submit.setAttribute('aria-busy', 'true');
+    clearFieldProblems(element);
     try {
       await onSubmit(new FormData(element));
     } finally {
       submit.disabled = false;
+      submit.removeAttribute('aria-busy');
     }
   });
   return element;
+}
+
+/** The form control an API field path points at: `input.content.code` → the control named `content`. */
+function controlFor(form: HTMLFormElement, path: string): HTMLElement | null {
+  const name = path.replace(/^input\./, '').split(/[.[]/)[0] ?? '';
+  const control = form.elements.namedItem(name);
+  return control instanceof HTMLElement ? control : null;
+}
+
+/**
+ * Shows each problem the API named under its own field (`aria-invalid`, and the message tied to the
+ * control with `aria-describedby`); problems of no field on the form go in a list after its fields.
+ * Returns whether there was anything to show.
+ */
+export function showFieldProblems(form: HTMLFormElement, problems: readonly FieldProblem[]): boolean {
+  clearFieldProblems(form);
+  const loose: FieldProblem[] = [];
+  const byControl = new Map<HTMLElement, FieldProblem[]>();
+  for (const problem of problems) {
+    const control = controlFor(form, problem.field);
+    if (control) byControl.set(control, [...(byControl.get(control) ?? []), problem]);
+    else loose.push(problem);
+  }
+  byControl.forEach((items, control) => {
+    const id = `${form.name}-${control.getAttribute('name')}-problems`;
+    control.setAttribute('aria-invalid', 'true');
+    control.setAttribute('aria-describedby', id);
+    control.after(problemList(id, items, control.getAttribute('name') ?? ''));
+  });
+  if (loose.length > 0) form.querySelector('button[type="submit"]')?.before(problemList(`${form.name}-problems`, loose, ''));
+  return problems.length > 0;
+}
+
+function problemList(id: string, problems: readonly FieldProblem[], name: string): HTMLElement {
+  // The path inside the field is what helps (e.g. `valueQuantity.value` inside the FHIR content).
+  const where = (path: string) => path.replace(/^input\./, '').replace(new RegExp(`^${name}\\.?`), '');
+  return h(
+    'div',
+    { class: 'field-problems', id, role: 'alert', 'data-field-problems': name || 'form' },
+    h('ul', {}, ...problems.map((problem) => h('li', {}, where(problem.field) ? h('code', {}, where(problem.field)) : null, where(problem.field) ? ': ' : '', problem.message))),
+  );
+}
+
+export function clearFieldProblems(form: HTMLFormElement): void {
+  form.querySelectorAll('.field-problems').forEach((list) => list.remove());
+  form.querySelectorAll('[aria-invalid]').forEach((control) => {
+    control.removeAttribute('aria-invalid');
+    control.removeAttribute('aria-describedby');
+  });
 }
 
 /** Days from now as a Unix time in seconds. */

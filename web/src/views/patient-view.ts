@@ -1,12 +1,14 @@
 import { graphql } from '../gql';
-import type { Integrity } from '../gql/graphql';
 import { request } from '../lib/api';
-import { waitForIndex, type AppContext } from '../lib/app-context';
-import { CATEGORIES, PURPOSES, READ, WRITE, purpose16, scope32 } from '../lib/codes';
-import { sendTransaction, transactionError } from '../lib/contracts';
-import { formatTime, h, section, short, table } from '../lib/dom';
+import { runTransaction, waitForIndex, type AppContext } from '../lib/app-context';
+import { CATEGORIES, PURPOSES, READ, WRITE, accessLabel, categoryLabel, categoryOptions, decisionLabel, purpose16, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
+import { transactionError } from '../lib/contracts';
+import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
 import { notice } from '../lib/notices';
+import { namer } from '../lib/people';
 import { button, daysFromNow, field, form, input, select } from './forms';
+import { emergencyCells, isOpen } from './emergency';
+import { integrityBadge, openRecordUnderRow } from './record-detail';
 
 /** A page of the patient's records as the records table shows them (first page and every next one). */
 graphql(`
@@ -72,6 +74,13 @@ const PatientOverview = graphql(`
           decidedAt
         }
       }
+      # The plans to decide on are read (and audited) with the view; a decided one's only when asked.
+      awaitingDecision: treatments(first: 50, status: PROPOSED) {
+        nodes {
+          id
+          ...TreatmentPlanText
+        }
+      }
       emergencyAccesses(first: 20) {
         nodes {
           id
@@ -115,22 +124,34 @@ const PatientOverview = graphql(`
   }
 `);
 
+graphql(`
+  fragment TreatmentPlanText on Treatment {
+    plan {
+      text
+      matchesPlanHash
+    }
+  }
+`);
+
+const TreatmentPlans = graphql(`
+  query TreatmentPlans($patient: String!) {
+    patient(address: $patient) {
+      treatments(first: 50) {
+        nodes {
+          id
+          ...TreatmentPlanText
+        }
+      }
+    }
+  }
+`);
+
 const MoreRecords = graphql(`
   query MoreRecords($patient: String!, $after: String) {
     patient(address: $patient) {
       records(first: 25, after: $after) {
         ...PatientRecordPage
       }
-    }
-  }
-`);
-
-const RecordContent = graphql(`
-  query RecordContent($id: String!, $purpose: String!) {
-    record(id: $id) {
-      id
-      integrity
-      content(purpose: $purpose)
     }
   }
 `);
@@ -153,25 +174,26 @@ const RelayConsent = graphql(`
   }
 `);
 
-const INTEGRITY_TEXT: Record<Integrity, string> = {
-  VERIFIED: 'verified',
-  TAMPERED: 'tampered',
-  NOT_ANCHORED: 'not anchored',
-  ERASED: 'erased',
-};
+/**
+ * The patient's view, also what a guardian sees when acting for a ward: records with their integrity,
+ * consents (grant, renew, revoke), guardians, treatments to decide, emergency accesses, and the
+ * audit trail of who read what.
+ */
+const TREATMENT_STATUS: Record<string, string> = { PROPOSED: 'Awaiting decision', APPROVED: 'Approved', REJECTED: 'Rejected' };
 
-export function integrityBadge(integrity: Integrity): HTMLElement {
-  return h('span', { class: `badge badge-${integrity.toLowerCase()}`, 'data-integrity': integrity }, INTEGRITY_TEXT[integrity]);
-}
-
-/** Shows a record's decrypted content (the API writes the read to the audit log first). */
-export async function openRecord(id: string, purpose: string, into: HTMLElement): Promise<void> {
-  try {
-    const { record } = await request(RecordContent, { id, purpose });
-    into.replaceChildren(h('pre', { class: 'content', 'data-record': id }, JSON.stringify(record.content, null, 2)));
-  } catch (error) {
-    into.replaceChildren(h('p', { class: 'denied', role: 'alert' }, error instanceof Error ? error.message : String(error)));
+/** The plan text with whether it matches the hash the chain holds, or why there is no text. */
+function planCell(plan: { text: string; matchesPlanHash: boolean } | null | undefined, planHash: string, provider: string): HTMLElement {
+  if (!plan) {
+    return h('div', { class: 'plan', 'data-plan-missing': '' }, h('p', { class: 'muted' }, `The plan text was not stored with the API. Ask ${provider} for it before deciding.`), h('small', { class: 'muted' }, 'On-chain hash ', h('code', { title: planHash }, short(planHash))));
   }
+  return h(
+    'div',
+    { class: 'plan' },
+    h('p', { class: 'plan-text', 'data-plan-text': '' }, plan.text),
+    plan.matchesPlanHash
+      ? h('span', { class: 'badge badge-verified', 'data-plan-match': 'true' }, 'Matches the on-chain hash')
+      : h('span', { class: 'badge badge-tampered', 'data-plan-match': 'false' }, 'Does not match the on-chain hash: do not approve'),
+  );
 }
 
 /**
@@ -182,38 +204,41 @@ export async function openRecord(id: string, purpose: string, into: HTMLElement)
 export async function renderPatientView(ctx: AppContext, patient: string, actingAsGuardian: boolean): Promise<HTMLElement> {
   const data = await request(PatientOverview, { patient });
   const view = data.patient;
-  const names = new Map<string, string>();
-  for (const account of data.providers.nodes) names.set(account.address.toLowerCase(), account.providerProfile?.displayName ?? short(account.address));
-  for (const account of data.researchers.nodes) names.set(account.address.toLowerCase(), account.researcherProfile?.displayName ?? short(account.address));
-  const who = (address: string) => names.get(address.toLowerCase()) ?? short(address);
-  const after = async (blockNumber: number) => waitForIndex(blockNumber);
-  const run = async (label: string, send: () => Promise<import('../lib/contracts').PendingTransaction>) => {
-    try {
-      // The notice turns to "confirmed" once the index has the change and the view shows it.
-      await sendTransaction(label, send, async (blockNumber) => {
-        await after(blockNumber);
-        await ctx.refresh();
-      });
-    } catch {
-      // The notice already says what went wrong and what to do.
-    }
-  };
+  const known = new Map<string, string | null>();
+  for (const account of data.providers.nodes) known.set(account.address.toLowerCase(), account.providerProfile?.displayName ?? null);
+  for (const account of data.researchers.nodes) known.set(account.address.toLowerCase(), account.researcherProfile?.displayName ?? null);
+  if (actingAsGuardian) known.set(patient, view.profile?.displayName ?? null);
+  const who = namer(ctx.me, known);
+  const run = (label: string, send: () => ReturnType<AppContext['contracts']['send']>) => runTransaction(ctx, label, send);
+  const patientName = actingAsGuardian ? (view.profile?.displayName ?? short(patient)) : 'you';
 
   const title = actingAsGuardian ? `Acting as guardian for ${view.profile?.displayName ?? short(patient)}` : `My health records${view.profile ? `: ${view.profile.displayName}` : ''}`;
-  const contentBox = h('div', { class: 'record-content' });
 
+  // Open emergency accesses come first: someone can read everything right now.
+  const openEmergencies = view.emergencyAccesses.nodes.filter((access) => isOpen(access));
+  const banner = openEmergencies.length
+    ? h(
+        'div',
+        { class: 'banner banner-warning', role: 'status', 'data-emergency-banner': '' },
+        h('strong', {}, openEmergencies.length === 1 ? 'Emergency access is open' : `${openEmergencies.length} emergency accesses are open`),
+        h('ul', {}, ...openEmergencies.map((access) => h('li', {}, `${who(access.provider)} can read all of ${actingAsGuardian ? `${patientName}'s` : 'your'} records until ${formatTime(access.expiresAt as string)} (${reasonLabel(access.reason)}). Every read is in the audit trail below.`))),
+        h('a', { href: '#emergency-accesses' }, 'Review or close it'),
+      )
+    : null;
+
+  const recordHeaders = ['Category', 'Author', 'Version', 'Anchored', 'Integrity', ''];
   type RecordRow = (typeof view.records.nodes)[number];
-  const recordRow = (record: RecordRow) =>
-    h(
-      'tr',
-      {},
-      h('td', {}, record.category),
-      h('td', {}, record.author.providerProfile?.displayName ?? who(record.authorAddress)),
-      h('td', {}, record.version),
-      h('td', {}, formatTime(record.createdAt as string | null)),
-      h('td', {}, integrityBadge(record.integrity)),
-      h('td', {}, button('Open', () => openRecord(record.id, 'TREAT', contentBox), { 'data-open-record': record.id })),
-    );
+  const recordRow = (record: RecordRow) => {
+    const row: HTMLTableRowElement = tableRow(recordHeaders, [
+      categoryLabel(record.category),
+      record.author.providerProfile?.displayName ?? who(record.authorAddress),
+      record.version,
+      formatTime(record.createdAt as string | null),
+      integrityBadge(record.integrity),
+      button('Open', () => openRecordUnderRow(ctx, row, record.id, 'TREAT'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
+    ]);
+    return row;
+  };
   const recordRows = h('tbody', {}, ...view.records.nodes.map(recordRow));
   const moreRecords = h('div', { class: 'more' });
   const offerMore = (pageInfo: { hasNextPage: boolean; endCursor?: string | null }) =>
@@ -230,10 +255,9 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
   const records = section(
     'Records',
     view.records.nodes.length === 0
-      ? h('p', { class: 'muted' }, 'No records yet. A provider with a write consent can add one.')
-      : h('table', {}, h('thead', {}, h('tr', {}, ...['Category', 'Author', 'Version', 'Anchored', 'Integrity', ''].map((title) => h('th', {}, title)))), recordRows),
+      ? h('p', { class: 'muted empty' }, 'No records yet. A provider you grant a write consent can add one.')
+      : h('table', { class: 'cards-on-phone' }, h('caption', { class: 'visually-hidden' }, 'Records'), h('thead', {}, h('tr', {}, ...recordHeaders.map((header) => h('th', { scope: 'col' }, header || h('span', { class: 'visually-hidden' }, 'Actions'))))), recordRows),
     moreRecords,
-    contentBox,
   );
 
   const granteeOptions: Array<[string, string]> = [
@@ -244,8 +268,8 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
     'grant-consent',
     [
       field('Grantee', select('grantee', granteeOptions)),
-      field('Category', select('scope', [...CATEGORIES.map((c): [string, string] => [c, c]), ['*', 'every category']])),
-      field('Purpose', select('purpose', PURPOSES.map(([code, label]): [string, string] => [code, `${code}: ${label}`]))),
+      field('Category', select('scope', [...categoryOptions(CATEGORIES), ['*', categoryLabel('*')]])),
+      field('Purpose', select('purpose', PURPOSES.map(([code]): [string, string] => [code, purposeLabel(code)]))),
       field('Read', input('read', { type: 'checkbox', checked: true })),
       field('Write', input('write', { type: 'checkbox' })),
       field('Days', input('days', { type: 'number', min: 1, value: 90 })),
@@ -307,17 +331,19 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
         { 'data-action': 'relay-consent' },
       );
 
+  const stateOf = (consent: (typeof view.consentsGiven.nodes)[number]) => (consent.active ? 'active' : consent.revoked ? 'revoked' : 'expired');
   const consents = section(
     'Consents',
     table(
-      ['Grantee', 'Category', 'Purpose', 'Access', 'Expires', 'State', ''],
+      'Consents you gave',
+      ['Grantee', 'Category', 'Purpose', 'Access', 'Expires', 'State', 'Actions'],
       view.consentsGiven.nodes.map((consent) => [
         who(consent.grantee),
-        consent.scope,
-        consent.purpose,
-        [consent.canRead && 'read', consent.canWrite && 'write'].filter(Boolean).join(' + '),
+        categoryLabel(consent.scope),
+        purposeLabel(consent.purpose),
+        accessLabel(consent.canRead, consent.canWrite),
         h('span', { 'data-expires': `${consent.grantee}:${consent.scope}` }, formatTime(consent.expiresAt as string | null)),
-        h('span', { 'data-consent-state': consent.active ? 'active' : consent.revoked ? 'revoked' : 'expired' }, consent.active ? 'active' : consent.revoked ? 'revoked' : 'expired'),
+        h('span', { 'data-consent-state': stateOf(consent) }, stateOf(consent)[0]!.toUpperCase() + stateOf(consent).slice(1)),
         consent.active
           ? h(
               'span',
@@ -326,15 +352,25 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
                 // 90 days past the current expiry (or from now, if that is later).
                 const current = consent.expiresAt ? BigInt(Math.floor(new Date(consent.expiresAt as string).getTime() / 1000)) : 0n;
                 const from = current > daysFromNow(0) ? current : daysFromNow(0);
-                return run('Renew consent', () => ctx.contracts.send('consents', 'renewConsent', [patient, consent.grantee, scope32(consent.scope), from + 90n * 86_400n]));
+                return run('Renew consent', () => ctx.contracts.send('consents', 'renewConsent', [patient, consent.grantee, scope32(consent.scope), from + 90n * 86_400n])).then(() => undefined);
               }, { 'data-renew': `${consent.grantee}:${consent.scope}` }),
-              button('Revoke', () => run('Revoke consent', () => ctx.contracts.send('consents', 'revokeConsent', [patient, consent.grantee, scope32(consent.scope)])), {
-                'data-revoke': `${consent.grantee}:${consent.scope}`,
-              }),
+              button(
+                'Revoke',
+                async () => {
+                  const sure = await confirmAction({
+                    title: 'Revoke this consent?',
+                    body: [`${who(consent.grantee)} will no longer be able to ${accessLabel(consent.canRead, consent.canWrite).toLowerCase()} ${categoryLabel(consent.scope).toLowerCase()} of ${patientName} for ${purposeLabel(consent.purpose).toLowerCase()}.`, 'Granting it again later needs a new transaction.'],
+                    confirm: 'Revoke consent',
+                    danger: true,
+                  });
+                  if (sure) await run('Revoke consent', () => ctx.contracts.send('consents', 'revokeConsent', [patient, consent.grantee, scope32(consent.scope)]));
+                },
+                { 'data-revoke': `${consent.grantee}:${consent.scope}`, class: 'danger-outline' },
+              ),
             )
-          : null,
+          : '—',
       ]),
-      'No consents given.',
+      'No consents given yet. Grant one below so a provider can read or add records.',
     ),
     h('h3', {}, 'Grant a consent'),
     grantForm,
@@ -344,22 +380,35 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
   const guardians = section(
     'Guardians',
     table(
-      ['Guardian', 'Since', 'Until', ''],
+      'Guardians',
+      ['Guardian', 'Since', 'Until', 'Actions'],
       view.guardians.nodes
         .filter((link) => link.active)
         .map((link) => [
-          short(link.guardian),
+          person(link.guardian.toLowerCase() === ctx.me ? 'You' : null, link.guardian),
           formatTime(link.appointedAt as string),
-          formatTime(link.expiresAt as string | null),
-          button('Remove', () => run('Remove guardian', () => ctx.contracts.send('consents', 'removeGuardian', [patient, link.guardian]))),
+          link.expiresAt ? formatTime(link.expiresAt as string) : 'No end',
+          button(
+            'Remove',
+            async () => {
+              const sure = await confirmAction({
+                title: 'Remove this guardian?',
+                body: [h('p', {}, 'They will no longer be able to act for ', patientName, ': ', h('code', { class: 'address-full' }, link.guardian)), 'Appointing them again needs a new transaction.'],
+                confirm: 'Remove guardian',
+                danger: true,
+              });
+              if (sure) await run('Remove guardian', () => ctx.contracts.send('consents', 'removeGuardian', [patient, link.guardian]));
+            },
+            { class: 'danger-outline', 'data-remove-guardian': link.guardian },
+          ),
         ]),
-      'No guardians.',
+      'No guardians. A guardian can act for you (e.g. a parent for a child).',
     ),
     actingAsGuardian
       ? null
       : form(
           'appoint-guardian',
-          [field('Guardian address', input('guardian', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}' })), field('Days (0: no end)', input('days', { type: 'number', min: 0, value: 0 }))],
+          [field('Guardian address', input('guardian', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}', class: 'address-input', autocomplete: 'off', spellcheck: 'false' })), field('Days (0: no end)', input('days', { type: 'number', min: 0, value: 0 }))],
           'Appoint guardian',
           async (values) => {
             const days = Number(values.get('days') || 0);
@@ -368,54 +417,98 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
         ),
   );
 
+  type Plan = { text: string; matchesPlanHash: boolean } | null | undefined;
+  const plans = new Map<string, Plan>(view.awaitingDecision.nodes.map((treatment) => [treatment.id, treatment.plan]));
+  const decide = async (treatment: (typeof view.treatments.nodes)[number], approve: boolean) => {
+    const sure = await confirmAction({
+      title: approve ? 'Approve this treatment?' : 'Reject this treatment?',
+      body: [
+        h('p', {}, `Proposed by ${who(treatment.provider)} for ${patientName} on ${formatTime(treatment.proposedAt as string)}:`),
+        planCell(plans.get(treatment.id), treatment.planHash, who(treatment.provider)),
+        approve ? 'Records can then be filed under it. A decision is final.' : 'The provider would have to propose a new plan. A decision is final.',
+      ],
+      confirm: approve ? 'Approve treatment' : 'Reject treatment',
+      danger: !approve,
+    });
+    if (sure) await run(approve ? 'Approve treatment' : 'Reject treatment', () => ctx.contracts.send('records', 'decideTreatment', [treatment.id, approve]));
+  };
+  // A decided plan is decrypted (and the read audited) only when someone asks to see it again.
+  const showPlanLater = (treatment: (typeof view.treatments.nodes)[number]) => {
+    const cell = h('div', {});
+    cell.append(
+      button('Show plan', async () => {
+        try {
+          const { patient: answer } = await request(TreatmentPlans, { patient });
+          const plan = answer.treatments.nodes.find((item) => item.id === treatment.id)?.plan;
+          cell.replaceChildren(planCell(plan, treatment.planHash, who(treatment.provider)));
+        } catch (error) {
+          cell.append(h('p', { class: 'denied', role: 'alert' }, `The plan could not be loaded: ${(error as Error).message}`));
+        }
+      }, { 'data-show-plan': treatment.id }),
+    );
+    return cell;
+  };
   const treatments = section(
     'Treatments',
     table(
-      ['Proposed by', 'Plan hash', 'Proposed', 'Status', ''],
+      'Treatment plans',
+      ['Proposed by', 'Plan', 'Proposed', 'Status', 'Decision'],
       view.treatments.nodes.map((treatment) => [
         who(treatment.provider),
-        short(treatment.planHash),
+        treatment.status === 'PROPOSED' ? planCell(plans.get(treatment.id), treatment.planHash, who(treatment.provider)) : showPlanLater(treatment),
         formatTime(treatment.proposedAt as string),
-        h('span', { 'data-treatment-status': treatment.status }, treatment.status.toLowerCase()),
+        h('span', { 'data-treatment-status': treatment.status }, TREATMENT_STATUS[treatment.status] ?? treatment.status),
         treatment.status === 'PROPOSED'
           ? h(
               'span',
               { class: 'actions' },
-              button('Approve', () => run('Approve treatment', () => ctx.contracts.send('records', 'decideTreatment', [treatment.id, true])), { 'data-approve': treatment.id }),
-              button('Reject', () => run('Reject treatment', () => ctx.contracts.send('records', 'decideTreatment', [treatment.id, false]))),
+              button('Approve…', () => decide(treatment, true), { 'data-approve': treatment.id }),
+              button('Reject…', () => decide(treatment, false), { 'data-reject': treatment.id, class: 'danger-outline' }),
             )
           : formatTime(treatment.decidedAt as string | null),
       ]),
-      'No treatment plans.',
+      'No treatment plans. A provider proposes one for you to approve.',
     ),
   );
 
   const emergencies = section(
     'Emergency accesses',
     table(
-      ['Provider', 'Reason', 'Opened', 'Until', ''],
-      view.emergencyAccesses.nodes.map((access) => [
-        who(access.provider),
-        access.reason,
-        formatTime(access.openedAt as string),
-        formatTime((access.closedAt ?? access.expiresAt) as string),
-        !access.closedAt && new Date(access.expiresAt as string) > new Date()
-          ? button('Close', () => run('Close emergency access', () => ctx.contracts.send('consents', 'closeEmergencyAccess', [patient, access.provider])))
-          : 'closed',
-      ]),
+      'Emergency accesses',
+      ['Provider', 'Reason', 'Opened', 'Until', 'Actions'],
+      view.emergencyAccesses.nodes.map((access) =>
+        emergencyCells(
+          who(access.provider),
+          access,
+          openEmergencies.includes(access)
+            ? button(
+                'Close',
+                async () => {
+                  const sure = await confirmAction({ title: 'Close this emergency access?', body: [`${who(access.provider)} will no longer read ${actingAsGuardian ? `${patientName}'s` : 'your'} records under it.`], confirm: 'Close emergency access' });
+                  if (sure) await run('Close emergency access', () => ctx.contracts.send('consents', 'closeEmergencyAccess', [patient, access.provider]));
+                },
+                { 'data-close-emergency': access.provider },
+              )
+            : 'Closed',
+        ),
+      ),
       'No emergency access was ever opened.',
     ),
   );
+  emergencies.id = 'emergency-accesses';
 
+  // The audit trail names records by their category where the view knows it.
+  const recordNames = new Map<string, string>(view.records.nodes.map((record) => [record.id, `${categoryLabel(record.category)}, ${formatTime(record.createdAt as string | null)}`]));
+  for (const treatment of view.treatments.nodes) recordNames.set(treatment.id, `Treatment plan of ${formatTime(treatment.proposedAt as string)}`);
   const audit = section(
     'Who read what',
     table(
+      'Who read what',
       ['When', 'Who', 'Record', 'Purpose', 'Decision', 'Anchored in batch'],
-      view.auditTrail.nodes.map((entry) => [formatTime(entry.at as string), who(entry.actor), short(entry.recordId), entry.purpose, entry.decision, entry.anchor?.batchId ?? 'pending']),
+      view.auditTrail.nodes.map((entry) => [formatTime(entry.at as string), who(entry.actor), recordNames.get(entry.recordId) ?? h('code', { title: entry.recordId }, short(entry.recordId)), purposeLabel(entry.purpose), decisionLabel(entry.decision), entry.anchor?.batchId ?? 'Pending']),
       'Nobody has read these records yet.',
     ),
   );
 
-  return h('div', { class: 'view', 'data-view': actingAsGuardian ? 'guardian' : 'patient' }, h('h2', { class: 'view-title' }, title), records, consents, guardians, treatments, emergencies, audit);
+  return h('div', { class: 'view', 'data-view': actingAsGuardian ? 'guardian' : 'patient' }, h('h2', { class: 'view-title' }, title), banner, records, consents, guardians, treatments, emergencies, audit);
 }
-

@@ -1,12 +1,13 @@
 import { graphql } from '../gql';
-import { request } from '../lib/api';
-import { waitForIndex, type AppContext } from '../lib/app-context';
-import { CATEGORIES, EMERGENCY_REASONS, PURPOSES, fhirTemplate, hashText, random32, scope32 } from '../lib/codes';
-import { sendTransaction } from '../lib/contracts';
-import { formatTime, h, section, short, table } from '../lib/dom';
+import { ApiError, request } from '../lib/api';
+import { runTransaction, type AppContext } from '../lib/app-context';
+import { CATEGORIES, EMERGENCY_REASONS, accessLabel, categoryLabel, fhirTemplate, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
+import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
 import { notice } from '../lib/notices';
-import { field, form, input, select, button } from './forms';
-import { integrityBadge, openRecord } from './patient-view';
+import { patientNames } from '../lib/people';
+import { button, field, form, input, select, showFieldProblems } from './forms';
+import { emergencyCells, isOpen } from './emergency';
+import { integrityBadge, openRecordUnderRow } from './record-detail';
 
 const ProviderOverview = graphql(`
   query ProviderOverview($me: String!) {
@@ -63,85 +64,134 @@ const PatientRecords = graphql(`
   }
 `);
 
-const PrepareRecord = graphql(`
-  mutation PrepareRecord($input: PrepareRecordInput!) {
-    prepareRecord(input: $input) {
-      recordId
-      commitment
+/** The transaction the API prepared, as the wallet sends it. */
+graphql(`
+  fragment PreparedCall on PreparedTransaction {
+    to
+    data
+  }
+`);
+
+const PrepareTreatment = graphql(`
+  mutation PrepareTreatment($input: PrepareTreatmentInput!) {
+    prepareTreatment(input: $input) {
       transaction {
-        to
-        data
-        chainId
+        ...PreparedCall
       }
     }
   }
 `);
 
+const PrepareRecord = graphql(`
+  mutation PrepareRecord($input: PrepareRecordInput!) {
+    prepareRecord(input: $input) {
+      recordId
+      transaction {
+        ...PreparedCall
+      }
+    }
+  }
+`);
+
+/** An emergency access the provider opened last: the view re-renders after it, with that patient's reads ready. */
+let justOpened: string | null = null;
+
 /**
- * The provider's view: patients who consented, their records by category, adding a record (the API
- * validates, encrypts and stores it; the provider anchors it with a wallet transaction), proposing a
- * treatment plan, and opening emergency access.
+ * The provider's view: patients who consented (one row each, named where a consent covers their
+ * profile), their records in the categories she may read, adding a record (the API validates,
+ * encrypts and stores it; the provider anchors it with a wallet transaction), proposing a treatment
+ * plan (stored encrypted by the API, its hash proposed on-chain), and break-glass emergency access.
  */
 export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> {
-  const { patient: mine } = await request(ProviderOverview, { me: ctx.me });
+  const [{ patient: mine }, windowSeconds] = await Promise.all([
+    request(ProviderOverview, { me: ctx.me }),
+    ctx.contracts.read('consents', 'emergencyWindow', []).then(Number, () => null),
+  ]);
   const consents = mine.consentsReceived.nodes;
-  const patients = [...new Set(consents.map((consent) => consent.patient))];
-  const run = async (label: string, send: () => Promise<import('../lib/contracts').PendingTransaction>) => {
-    try {
-      // The notice turns to "confirmed" once the index has the change and the view shows it.
-      await sendTransaction(label, send, async (blockNumber) => {
-        await waitForIndex(blockNumber);
-        await ctx.refresh();
-      });
-    } catch {
-      // The notice says what went wrong and what to do.
-    }
-  };
+  const openEmergencies = mine.emergencyAccessesOpened.nodes.filter((access) => isOpen(access));
+  const emergencyPatients = new Set(openEmergencies.map((access) => access.patient));
+  const patients = [...new Set([...consents.map((consent) => consent.patient), ...emergencyPatients])];
+  const names = await patientNames([...patients, ...mine.treatmentsProposed.nodes.map((treatment) => treatment.patient)]);
+  const nameOf = (address: string) => names.get(address.toLowerCase()) ?? null;
+  // The patients table shows each full address with a copy button; elsewhere the name, or the short form.
+  const labelOf = (address: string) => (nameOf(address) ? `${nameOf(address)} (${short(address)})` : short(address));
+  const run = (label: string, send: () => ReturnType<AppContext['contracts']['send']>) => runTransaction(ctx, label, send);
 
+  /** What the provider may do for a patient: the categories of her read and write consents, `*` for all. */
+  const allowed = (patient: string, access: 'canRead' | 'canWrite'): string[] => {
+    if (access === 'canRead' && emergencyPatients.has(patient)) return ['*'];
+    return [...new Set(consents.filter((consent) => consent.patient === patient && consent[access]).map((consent) => consent.scope))];
+  };
+  const categoriesFor = (patient: string, access: 'canRead' | 'canWrite'): string[] => {
+    const scopes = allowed(patient, access);
+    return scopes.includes('*') ? [...CATEGORIES] : scopes;
+  };
+  const patientPicker = (name: string, among: string[], selected?: string) =>
+    select(name, among.length ? among.map((address): [string, string] => [address, labelOf(address)]) : [['', 'No patient has consented yet']], selected);
+
+  // Records: the patient, a category she may read (or all of them), and the purpose of the read.
   const recordsBox = h('div', { class: 'records-box' });
-  const contentBox = h('div', { class: 'record-content' });
-  const purposes = PURPOSES.filter(([code]) => code === 'TREAT' || code === 'ETREAT').map(([code, label]): [string, string] => [code, `${code}: ${label}`]);
+  const browsePatient = patientPicker('patient', patients, justOpened ?? undefined);
+  const browseCategory = select('category', []);
+  const purpose = select('purpose', [['TREAT', purposeLabel('TREAT')], ['ETREAT', `${purposeLabel('ETREAT')} (under emergency access)`]]);
+  const syncBrowse = (readAs?: 'TREAT' | 'ETREAT') => {
+    const patient = browsePatient.value;
+    const categories = categoriesFor(patient, 'canRead');
+    browseCategory.replaceChildren(
+      h('option', { value: '' }, allowed(patient, 'canRead').includes('*') ? 'Every category' : `Every category I may read (${categories.length})`),
+      ...categories.map((category) => h('option', { value: category }, categoryLabel(category))),
+    );
+    // Emergency access opens reads for emergency treatment; a consent counts for its own purpose.
+    const treatConsent = consents.some((consent) => consent.patient === patient && consent.canRead && consent.purpose === 'TREAT');
+    purpose.value = readAs ?? (emergencyPatients.has(patient) && !treatConsent ? 'ETREAT' : 'TREAT');
+  };
+  browsePatient.addEventListener('change', () => syncBrowse());
+  // Right after break-glass, the reads it opened are ready: that patient, as emergency treatment.
+  syncBrowse(justOpened && emergencyPatients.has(justOpened) ? 'ETREAT' : undefined);
+  justOpened = null;
+  const recordHeaders = ['Category', 'Version', 'Anchored', 'Integrity', ''];
   const browse = form(
     'browse-records',
-    [
-      field('Patient', patientPicker('patient', patients)),
-      field('Category', select('category', [['', 'every category'], ...CATEGORIES.map((c): [string, string] => [c, c])])),
-      // A consent counts for its own purpose: emergency access is read as ETREAT.
-      field('Purpose of reading', select('purpose', purposes)),
-    ],
+    [field('Patient', browsePatient), field('Category', browseCategory), field('Purpose of reading', purpose)],
     'Show records',
     async (values) => {
-      const patient = String(values.get('patient')).trim();
-      const category = String(values.get('category')) || null;
-      const purpose = String(values.get('purpose') || 'TREAT');
+      const patient = String(values.get('patient'));
+      const chosen = String(values.get('category'));
+      const readAs = String(values.get('purpose') || 'TREAT');
+      // "Every category" is every category she holds a consent for: one list per category, unless a consent covers all.
+      const queries: Array<string | null> = chosen ? [chosen] : allowed(patient, 'canRead').includes('*') ? [null] : categoriesFor(patient, 'canRead');
       const rows = h('tbody');
       const more = h('div', { class: 'more' });
-      const loadPage = async (after: string | null) => {
+      const loadPage = async (category: string | null, after: string | null): Promise<number> => {
         const { records } = await request(PatientRecords, { patient, category, after });
         for (const record of records.nodes) {
-          rows.append(
-            h(
-              'tr',
-              {},
-              h('td', {}, record.category),
-              h('td', {}, record.version),
-              h('td', {}, formatTime(record.createdAt as string | null)),
-              h('td', {}, integrityBadge(record.integrity)),
-              h('td', {}, button('Open', () => openRecord(record.id, purpose, contentBox), { 'data-open-record': record.id })),
-            ),
-          );
+          const row: HTMLTableRowElement = tableRow(recordHeaders, [
+            categoryLabel(record.category),
+            record.version,
+            formatTime(record.createdAt as string | null),
+            integrityBadge(record.integrity),
+            button('Open', () => openRecordUnderRow(ctx, row, record.id, readAs), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
+          ]);
+          rows.append(row);
         }
-        more.replaceChildren(records.pageInfo.hasNextPage ? button('More records', async () => {
-          await loadPage(records.pageInfo.endCursor ?? null);
-        }) : '');
+        if (records.pageInfo.hasNextPage) {
+          const next = button(`More ${category ? categoryLabel(category).toLowerCase() : 'records'}`, async () => {
+            next.remove();
+            await loadPage(category, records.pageInfo.endCursor ?? null);
+          });
+          more.append(next);
+        }
         return records.nodes.length;
       };
+      recordsBox.replaceChildren(h('p', { class: 'muted', role: 'status' }, 'Loading records…'));
       try {
-        const count = await loadPage(null);
+        if (!patient) throw new Error('Choose a patient: a patient must grant you a consent first.');
+        const counts = await Promise.all(queries.map((category) => loadPage(category, null)));
+        const total = counts.reduce((sum, count) => sum + count, 0);
         recordsBox.replaceChildren(
-          count === 0
-            ? h('p', { class: 'muted' }, 'No records in this category.')
-            : h('table', {}, h('thead', {}, h('tr', {}, ...['Category', 'Version', 'Anchored', 'Integrity', ''].map((title) => h('th', {}, title)))), rows),
+          total === 0
+            ? h('p', { class: 'muted empty' }, `No records of ${labelOf(patient)} in ${chosen ? categoryLabel(chosen).toLowerCase() : 'the categories you may read'}.`)
+            : h('table', { class: 'cards-on-phone' }, h('caption', { class: 'visually-hidden' }, `Records of ${labelOf(patient)}`), h('thead', {}, h('tr', {}, ...recordHeaders.map((title) => h('th', { scope: 'col' }, title || h('span', { class: 'visually-hidden' }, 'Actions'))))), rows),
           more,
         );
       } catch (error) {
@@ -149,19 +199,44 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
       }
     },
   );
+  const browseFor = (patient: string, readAs?: 'TREAT' | 'ETREAT') => {
+    browsePatient.value = patient;
+    syncBrowse(readAs);
+    browse.requestSubmit();
+    browse.scrollIntoView({ block: 'start' });
+  };
 
+  // One row per patient, named where a consent covers their profile.
+  const patientRows = patients.map((patient) => [
+    person(nameOf(patient), patient),
+    h(
+      'ul',
+      { class: 'plain' },
+      ...consents.filter((consent) => consent.patient === patient).map((consent) => h('li', {}, `${categoryLabel(consent.scope)}: ${accessLabel(consent.canRead, consent.canWrite).toLowerCase()}, ${purposeLabel(consent.purpose).toLowerCase()}, until ${formatTime(consent.expiresAt as string | null)}`)),
+      emergencyPatients.has(patient) ? h('li', { class: 'emergency' }, 'Emergency access open') : null,
+    ),
+    button('Show records', () => browseFor(patient), { 'data-browse': patient }),
+  ]);
+
+  // Adding a record: only patients and categories she holds a write consent for.
+  const writers = patients.filter((patient) => categoriesFor(patient, 'canWrite').length > 0);
   const content = h('textarea', { name: 'content', rows: 12, spellcheck: 'false' });
-  const categoryPicker = select('category', CATEGORIES.filter((c) => c !== 'Patient'));
-  const addPatient = patientPicker('patient', patients);
+  const addPatient = patientPicker('patient', writers);
+  const categoryPicker = select('category', []);
   const fillTemplate = () => {
     content.value = JSON.stringify(fhirTemplate(categoryPicker.value, addPatient.value || 'example'), null, 2);
   };
+  const syncAdd = () => {
+    const categories = categoriesFor(addPatient.value, 'canWrite').filter((category) => category !== 'Patient');
+    categoryPicker.replaceChildren(...categories.map((category) => h('option', { value: category }, categoryLabel(category))));
+    fillTemplate();
+  };
   categoryPicker.addEventListener('change', fillTemplate);
-  addPatient.addEventListener('change', fillTemplate);
-  fillTemplate();
+  addPatient.addEventListener('change', syncAdd);
+  syncAdd();
   // Records can be filed under a treatment the patient (or a guardian) approved.
   const approved = mine.treatmentsProposed.nodes.filter((treatment) => treatment.status === 'APPROVED');
-  const treatmentPicker = select('treatmentId', [['', 'none'], ...approved.map((treatment): [string, string] => [treatment.id, `${short(treatment.id)} for ${short(treatment.patient)}`])]);
+  const treatmentPicker = select('treatmentId', [['', 'None'], ...approved.map((treatment): [string, string] => [treatment.id, `Approved for ${labelOf(treatment.patient)} on ${formatTime(treatment.proposedAt as string)}`])]);
   const addRecord = form(
     'add-record',
     [field('Patient', addPatient), field('Category', categoryPicker), field('FHIR R4 resource (JSON)', content), field('Approved treatment (optional)', treatmentPicker)],
@@ -171,42 +246,78 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
       try {
         resource = JSON.parse(String(values.get('content')));
       } catch (error) {
-        notice('error', `The content is not JSON (${(error as Error).message}); fix it and submit again.`);
+        showFieldProblems(addRecord, [{ field: 'input.content', message: `is not JSON (${(error as Error).message}); fix it and submit again.` }]);
         return;
       }
       let prepared;
       const status = notice('pending', 'Add record: the API validates, encrypts and stores it…');
       try {
         ({ prepareRecord: prepared } = await request(PrepareRecord, {
-          input: { patient: String(values.get('patient')).trim(), category: String(values.get('category')), content: resource, treatmentId: String(values.get('treatmentId') || '') || null },
+          input: { patient: String(values.get('patient')), category: String(values.get('category')), content: resource, treatmentId: String(values.get('treatmentId') || '') || null },
         }));
         status.dismiss();
       } catch (error) {
-        status.update('error', `The record was not stored: ${(error as Error).message}`);
+        // Problems the API places on a field show under that field; anything else in a notice.
+        if (error instanceof ApiError && showFieldProblems(addRecord, error.fields)) status.dismiss();
+        else status.update('error', `The record was not stored: ${(error as Error).message}`);
         return;
       }
-      await run(`Anchor record ${short(prepared.recordId)}`, () =>
-        ctx.contracts.sendPrepared(prepared.transaction.to, prepared.transaction.data),
-      );
+      await run(`Anchor record ${short(prepared.recordId)}`, () => ctx.contracts.sendPrepared(prepared.transaction.to, prepared.transaction.data));
     },
   );
 
   const proposeTreatment = form(
     'propose-treatment',
-    [field('Patient', patientPicker('patient', patients)), field('Plan', h('textarea', { name: 'plan', rows: 3, required: true }, 'Asthma management: inhaled corticosteroid, review in 4 weeks.'))],
+    [field('Patient', patientPicker('patient', patients)), field('Plan', h('textarea', { name: 'plan', rows: 3, required: true, maxlength: 4000 }, 'Asthma management: inhaled corticosteroid, review in 4 weeks.'), 'The patient and their guardians read this text before deciding; it is stored encrypted and its hash goes on-chain.')],
     'Propose treatment',
     async (values) => {
-      const plan = String(values.get('plan'));
-      await run('Propose treatment', () => ctx.contracts.send('records', 'proposeTreatment', [random32(), String(values.get('patient')).trim(), hashText(plan)]));
+      const status = notice('pending', 'Propose treatment: the API stores the plan encrypted…');
+      let prepared;
+      try {
+        ({ prepareTreatment: prepared } = await request(PrepareTreatment, { input: { patient: String(values.get('patient')), plan: String(values.get('plan')) } }));
+        status.dismiss();
+      } catch (error) {
+        if (error instanceof ApiError && showFieldProblems(proposeTreatment, error.fields)) status.dismiss();
+        else status.update('error', `The plan was not stored: ${(error as Error).message}`);
+        return;
+      }
+      await run('Propose treatment', () => ctx.contracts.sendPrepared(prepared.transaction.to, prepared.transaction.data));
     },
   );
 
+  // Break-glass: a reason, a visible warning of how long it lasts and that it is logged, and a confirmation.
+  const hours = windowSeconds ? Math.round(windowSeconds / 3600) : null;
+  const duration = hours ? `${hours} hours` : 'the configured emergency window';
+  const emergencyPatient = input('patient', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}', class: 'address-input', autocomplete: 'off', spellcheck: 'false', list: 'known-patients' });
+  const knownPatients = h('datalist', { id: 'known-patients' }, ...patients.map((address) => h('option', { value: address }, labelOf(address))));
+  const reason = select('reason', [['', 'Choose the emergency…'], ...EMERGENCY_REASONS.map((code): [string, string] => [code, reasonLabel(code)])]);
+  reason.required = true;
   const emergency = form(
     'emergency-access',
-    [field('Patient address', input('patient', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}' })), field('Reason', select('reason', EMERGENCY_REASONS))],
-    'Open emergency access',
+    [
+      h('p', { class: 'banner banner-warning', 'data-emergency-warning': '' }, `Break-glass opens read access to every record of the patient for ${duration}, without their consent. It is recorded on-chain with your address and reason, the patient sees it at once, and every record you read is in their audit trail. Use it only in an emergency.`),
+      field('Patient address', emergencyPatient),
+      knownPatients,
+      field('Reason', reason),
+      field('I confirm this is an emergency', input('confirm', { type: 'checkbox', required: true })),
+    ],
+    'Open emergency access…',
     async (values) => {
-      await run('Open emergency access', () => ctx.contracts.send('consents', 'openEmergencyAccess', [String(values.get('patient')).trim(), scope32(String(values.get('reason')))]));
+      const patient = String(values.get('patient')).trim().toLowerCase();
+      const code = String(values.get('reason'));
+      const sure = await confirmAction({
+        title: 'Open emergency access?',
+        body: [
+          h('p', {}, 'Patient: ', nameOf(patient) ?? '', ' ', h('code', { class: 'address-full' }, patient)),
+          `Reason: ${reasonLabel(code)}. Access lasts ${duration}; it is logged on-chain and shown to the patient.`,
+        ],
+        confirm: 'Open emergency access',
+        danger: true,
+      });
+      if (!sure) return;
+      justOpened = patient;
+      const opened = await run('Open emergency access', () => ctx.contracts.send('consents', 'openEmergencyAccess', [patient, scope32(code)]));
+      if (!opened) justOpened = null;
     },
   );
 
@@ -214,42 +325,30 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
     'div',
     { class: 'view', 'data-view': 'provider' },
     h('h2', { class: 'view-title' }, 'Provider'),
-    section(
-      'Patients who consented',
-      table(
-        ['Patient', 'Category', 'Purpose', 'Access', 'Expires'],
-        consents.map((consent) => [short(consent.patient), consent.scope, consent.purpose, [consent.canRead && 'read', consent.canWrite && 'write'].filter(Boolean).join(' + '), formatTime(consent.expiresAt as string | null)]),
-        'No patient has given you a consent yet.',
-      ),
-    ),
-    section('Records by category', browse, recordsBox, contentBox),
-    section('Add a record', addRecord),
+    section('Patients who consented', table('Patients who consented to you', ['Patient', 'Consents', ''], patientRows, 'No patient has given you a consent yet. Patients grant consents from their own view.')),
+    section('Records by category', browse, recordsBox),
+    section('Add a record', writers.length ? addRecord : h('p', { class: 'muted empty' }, 'No patient has given you a write consent yet.')),
     section(
       'Treatment plans',
       table(
+        'Treatment plans you proposed',
         ['Patient', 'Proposed', 'Status'],
-        mine.treatmentsProposed.nodes.map((treatment) => [short(treatment.patient), formatTime(treatment.proposedAt as string), h('span', { 'data-treatment-status': treatment.status }, treatment.status.toLowerCase())]),
+        mine.treatmentsProposed.nodes.map((treatment) => [labelOf(treatment.patient), formatTime(treatment.proposedAt as string), h('span', { 'data-treatment-status': treatment.status }, treatment.status[0] + treatment.status.slice(1).toLowerCase())]),
         'None proposed yet.',
       ),
-      proposeTreatment,
+      patients.length ? proposeTreatment : null,
     ),
     section(
       'Emergency access',
       table(
-        ['Patient', 'Reason', 'Opened', 'Until'],
-        mine.emergencyAccessesOpened.nodes.map((access) => [short(access.patient), access.reason, formatTime(access.openedAt as string), formatTime((access.closedAt ?? access.expiresAt) as string)]),
+        'Emergency accesses you opened',
+        ['Patient', 'Reason', 'Opened', 'Until', ''],
+        mine.emergencyAccessesOpened.nodes.map((access) =>
+          emergencyCells(labelOf(access.patient), access, openEmergencies.includes(access) ? button('Read records (emergency)', () => browseFor(access.patient, 'ETREAT'), { 'data-emergency-read': access.patient }) : 'Closed'),
+        ),
         'You have not opened emergency access.',
       ),
       emergency,
     ),
   );
-}
-
-/** A text input with the consenting patients as suggestions (any address can be typed). */
-function patientPicker(name: string, patients: string[]): HTMLInputElement {
-  const id = `patients-${name}-${Math.random().toString(36).slice(2, 8)}`;
-  const list = h('datalist', { id }, ...patients.map((address) => h('option', { value: address })));
-  const element = input(name, { list: id, required: true, placeholder: '0x…', pattern: '0x[0-9a-fA-F]{40}', value: patients[0] ?? '' });
-  queueMicrotask(() => element.after(list));
-  return element;
 }

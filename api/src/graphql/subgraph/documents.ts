@@ -51,7 +51,10 @@ export const ConsentsDocument = operation<Operations.ConsentsQuery, Operations.C
 export const GuardianLinksDocument = operation<Operations.GuardianLinksQuery, Operations.GuardianLinksQueryVariables>('GuardianLinks');
 export const TreatmentsDocument = operation<Operations.TreatmentsQuery, Operations.TreatmentsQueryVariables>('Treatments');
 export const EmergencyAccessesDocument = operation<Operations.EmergencyAccessesQuery, Operations.EmergencyAccessesQueryVariables>('EmergencyAccesses');
-export const DailyActivityDocument = operation<Operations.DailyActivityQuery, Operations.DailyActivityQueryVariables>('DailyActivity');
+export const ActivityTotalsDocument = operation<Operations.ActivityTotalsQuery, Operations.ActivityTotalsQueryVariables>('ActivityTotals');
+export const ActivityByCategoryDocument = operation<Operations.ActivityByCategoryQuery, Operations.ActivityByCategoryQueryVariables>('ActivityByCategory');
+export const ActivityByPurposeDocument = operation<Operations.ActivityByPurposeQuery, Operations.ActivityByPurposeQueryVariables>('ActivityByPurpose');
+export const ActivityEventsDocument = operation<Operations.ActivityEventsQuery, Operations.ActivityEventsQueryVariables>('ActivityEvents');
 export const AuditBatchesDocument = operation<Operations.AuditBatchesQuery, Operations.AuditBatchesQueryVariables>('AuditBatches');
 
 export type RecordFields = Operations.RecordFieldsFragment;

@@ -9,14 +9,20 @@ export enum ActivityMetric {
   CONSENTS_REVOKED = 'CONSENTS_REVOKED',
   EMERGENCY_ACCESSES_OPENED = 'EMERGENCY_ACCESSES_OPENED',
 }
-registerEnumType(ActivityMetric, { name: 'ActivityMetric', description: 'What a daily activity count counts.' });
+registerEnumType(ActivityMetric, { name: 'ActivityMetric', description: 'What an activity count counts.' });
+
+export enum ActivityInterval {
+  HOUR = 'HOUR',
+  DAY = 'DAY',
+}
+registerEnumType(ActivityInterval, { name: 'ActivityInterval', description: 'The length of one bucket of an activity series: a UTC hour or a UTC day.' });
 
 export enum ActivityGrouping {
   TOTAL = 'TOTAL',
   CATEGORY = 'CATEGORY',
   PURPOSE = 'PURPOSE',
 }
-registerEnumType(ActivityGrouping, { name: 'ActivityGrouping', description: 'One series per day, or per day and category, or per day and purpose.' });
+registerEnumType(ActivityGrouping, { name: 'ActivityGrouping', description: 'One series in all, or one per category (consents: scope), or one per purpose of use.' });
 
 export enum ConsentGraphNodeKind {
   PATIENT = 'PATIENT',
@@ -25,16 +31,19 @@ export enum ConsentGraphNodeKind {
 }
 registerEnumType(ConsentGraphNodeKind, { name: 'ConsentGraphNodeKind' });
 
-@InputType({ description: 'Which counts, over which days, as of which block.' })
+@InputType({ description: 'Which counts, in hourly or daily buckets, over which time range, as of which block.' })
 export class ActivityInput {
   @Field(() => ActivityMetric)
   metric!: ActivityMetric;
 
-  @Field(() => Date, { description: 'First day (UTC) included.' })
-  from!: Date;
+  @Field(() => ActivityInterval, { defaultValue: ActivityInterval.DAY, description: 'Bucket length: HOUR (at most 744 buckets, 31 days, per query) or DAY (at most 366).' })
+  interval!: ActivityInterval;
 
-  @Field(() => Date, { description: 'Last day (UTC) included; at most 366 days after `from`.' })
-  to!: Date;
+  @Field(() => Date, { nullable: true, description: 'Required: the range starts with the bucket that holds this time (UTC).' })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Required: the range ends with the bucket that holds this time; not before `from`.' })
+  to?: Date | null;
 
   @Field(() => ActivityGrouping, { defaultValue: ActivityGrouping.TOTAL })
   groupBy!: ActivityGrouping;
@@ -43,33 +52,50 @@ export class ActivityInput {
   block?: number | null;
 }
 
-@ObjectType({ description: 'A count for one day (and category or purpose).' })
+@ObjectType({ description: 'The count of one bucket (an hour or a day), for one category or purpose when grouped.' })
 export class ActivityPoint {
-  @Field(() => Date, { description: 'Start of the UTC day.' })
+  @Field(() => Date, { description: 'Start of the bucket (UTC).' })
+  start!: Date;
+
+  @Field(() => Date, { description: 'Start of the bucket (UTC).', deprecationReason: 'Use `start`: a bucket is an hour or a day.' })
   day!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The category (consents: scope) when grouped by CATEGORY.' })
   category!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The purpose of use when grouped by PURPOSE.' })
   purpose!: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'The count; null when suppressed for k-anonymity.' })
+  @Field(() => Int, { nullable: true, description: 'Events in the bucket; null when suppressed for k-anonymity.' })
   count!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Events from the first one up to the end of the bucket (a running total); null when suppressed.' })
+  runningTotal!: number | null;
 
   @Field({ description: 'True when the count is below k and hidden from researchers.' })
   suppressed!: boolean;
 }
 
-@ObjectType({ description: 'Counts over time from the subgraph.' })
+@ObjectType({
+  description:
+    "Counts over time from graph-node's activity timeseries, as of one block. Buckets that had ended by that block " +
+    "come from graph-node's hourly and daily aggregations; the bucket still open at that block is counted from the " +
+    "timeseries' own data points as of the block, because graph-node computes its current bucket only at its latest block.",
+})
 export class ActivitySeries {
   @Field(() => Int, { description: 'The block the answer is as of.' })
   block!: number;
 
+  @Field(() => Date, { description: "That block's time: buckets after it are empty, the bucket holding it is still open." })
+  at!: Date;
+
+  @Field(() => ActivityInterval)
+  interval!: ActivityInterval;
+
   @Field(() => Int, { description: 'The k of k-anonymity applied (1: none, for analysts).' })
   k!: number;
 
-  @Field(() => [ActivityPoint])
+  @Field(() => [ActivityPoint], { description: 'Buckets that hold events, oldest first; an hour or day without events has no point.' })
   points!: ActivityPoint[];
 }
 

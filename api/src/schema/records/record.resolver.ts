@@ -6,20 +6,25 @@ import { RecordRegistry__factory } from '../../../../typechain-types';
 import { addressArg, bytes32Arg, scopeCode } from '../../chain/codes';
 import type { Context } from '../../graphql/context';
 import { badInput, notFound } from '../../graphql/errors';
-import { BadInputError } from '../../errors';
+import { BadInputError, ConflictError } from '../../errors';
 import { page, pageArgs } from '../../graphql/pagination';
 import type { IntegrityReport } from '../../records/integrity';
+import type { VersionIntegrity as VersionStatus } from '../../records/record-integrity.batch';
+import { RecordRegistryCommitments } from '../../records/record-registry.chain';
 import { RecordsPageDocument } from '../../graphql/subgraph/documents';
 import { Account, MemberKind, ProviderProfile, accountOf } from '../providers/account.type';
 import { selects } from '../../graphql/selection';
 import {
+  AmendRecordInput,
   ErasedRecord,
   Integrity,
+  PreparedAmendment,
   PreparedRecord,
   PrepareRecordInput,
   Record,
   RecordConnection,
   RecordVersion,
+  VersionIntegrity,
 } from './record.type';
 import { loadRecord, recordOf } from './record.read';
 
@@ -33,7 +38,7 @@ const INTEGRITY: { [status in IntegrityReport['status']]: Integrity } = {
   erased: Integrity.ERASED,
 };
 
-/** Runs a data-layer call whose bad-input errors name fields relative to `prefix` (e.g. `input.content…`). */
+/** Runs a data-layer call whose bad-input and conflict errors name fields relative to `prefix` (e.g. `input.content…`). */
 async function withFieldPrefix<T>(prefix: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -41,9 +46,16 @@ async function withFieldPrefix<T>(prefix: string, run: () => Promise<T>): Promis
     if (error instanceof BadInputError) {
       throw new BadInputError(error.issues.map((issue) => ({ field: `${prefix}.${issue.field}`, message: issue.message })));
     }
+    if (error instanceof ConflictError && error.field) throw new ConflictError(error.message, `${prefix}.${error.field}`);
     throw error;
   }
 }
+
+const VERSION_INTEGRITY: { [status in VersionStatus]: VersionIntegrity } = {
+  verified: VersionIntegrity.VERIFIED,
+  tampered: VersionIntegrity.TAMPERED,
+  erased: VersionIntegrity.ERASED,
+};
 
 @ArgsType()
 export class RecordPageArgs {
@@ -136,6 +148,7 @@ export class RecordResolver {
       blockNumber: Number(version.blockNumber),
       at: new Date(Number(version.timestamp) * 1000),
       transactionHash: version.transactionHash,
+      recordId: record.id,
     }));
   }
 
@@ -188,6 +201,50 @@ export class RecordResolver {
     };
   }
 
+  @Mutation(() => PreparedAmendment, {
+    description:
+      "Validates the new content of a record, encrypts it with a new data key and salt, stores it as the next version, and returns the amendRecord transaction for the writer to send. `currentCommitment` must be the record's current commitment on-chain.",
+  })
+  async amendRecord(@Arg('input', () => AmendRecordInput) input: AmendRecordInput, @Ctx() ctx: Context): Promise<PreparedAmendment> {
+    const recordId = bytes32Arg(input.recordId, 'input.recordId');
+    const currentCommitment = bytes32Arg(input.currentCommitment, 'input.currentCommitment');
+    const record = await loadRecord(ctx, recordId);
+    if (!record) throw notFound(`No record ${input.recordId}.`);
+    const { deployment, chainId, provider } = ctx.services.chain;
+    const category = scopeCode(record.category, 'category');
+    // The chain decides what the current version is; the index may lag behind it.
+    const onChain = await new RecordRegistryCommitments(deployment.contracts.RecordRegistry.address, provider).checkCommitment({
+      recordId,
+      patient: record.patient,
+      category,
+      commitment: currentCommitment,
+    });
+    if (onChain.erased) throw new ConflictError(`Record ${recordId} is erased and cannot be amended.`, 'input.recordId');
+    if (onChain.version === 0) {
+      throw new ConflictError(`Record ${recordId} is not anchored yet: send its anchorRecord transaction before amending it.`, 'input.recordId');
+    }
+    if (!onChain.current) {
+      throw new ConflictError(
+        `input.currentCommitment is not the current commitment of record ${recordId} (the chain is at version ${onChain.version}): reload the record and amend its newest version.`,
+        'input.currentCommitment',
+      );
+    }
+    const amended = await withFieldPrefix('input', () =>
+      ctx.services.records.amend({ recordId, author: ctx.viewer!, content: input.content, currentCommitment }),
+    );
+    return {
+      recordId,
+      version: amended.version,
+      commitment: amended.commitment,
+      previousCommitment: currentCommitment,
+      transaction: {
+        to: deployment.contracts.RecordRegistry.address,
+        data: registry.encodeFunctionData('amendRecord', [recordId, record.patient, category, currentCommitment, amended.commitment]),
+        chainId,
+      },
+    };
+  }
+
   @Mutation(() => ErasedRecord, {
     description: "Destroys a record's off-chain content (crypto-shredding) and returns the eraseRecord transaction to send.",
   })
@@ -205,5 +262,14 @@ export class RecordResolver {
         chainId,
       },
     };
+  }
+}
+
+@Resolver(() => RecordVersion)
+export class RecordVersionResolver {
+  @FieldResolver(() => VersionIntegrity, { description: "Whether this version's stored content matches the commitment the chain recorded for it." })
+  async integrity(@Root() version: Readonly<RecordVersion>, @Ctx() ctx: Context): Promise<VersionIntegrity> {
+    const status = await ctx.loaders.versionIntegrity.load({ recordId: version.recordId, version: version.version, commitment: version.commitment });
+    return VERSION_INTEGRITY[status];
   }
 }

@@ -42,7 +42,25 @@ export class RecordVersion {
 
   @Field(() => String)
   transactionHash!: string;
+
+  /** Not in the schema: the record it belongs to. */
+  recordId!: string;
 }
+
+export enum VersionIntegrity {
+  VERIFIED = 'VERIFIED',
+  TAMPERED = 'TAMPERED',
+  ERASED = 'ERASED',
+}
+registerEnumType(VersionIntegrity, {
+  name: 'VersionIntegrity',
+  description: "How a version's stored content compares with the commitment the chain recorded for that version.",
+  valuesConfig: {
+    VERIFIED: { description: "The decrypted content and salt hash to this version's on-chain commitment." },
+    TAMPERED: { description: 'The stored version is missing, altered, or hashes to another commitment.' },
+    ERASED: { description: 'The record was erased: its keys are destroyed and nothing is left to check.' },
+  },
+});
 
 /** A health record: the chain's facts about it merged with its encrypted document in MongoDB. */
 @ObjectType({ description: 'A health record. Its content is medical data: reading it is audit-logged first.' })
@@ -120,6 +138,24 @@ export class PreparedRecord {
   transaction!: PreparedTransaction;
 }
 
+@ObjectType({ description: 'A new version stored encrypted and ready to be anchored as an amendment.' })
+export class PreparedAmendment {
+  @Field(() => ID)
+  recordId!: string;
+
+  @Field(() => Int, { description: 'The version the transaction anchors.' })
+  version!: number;
+
+  @Field(() => String, { description: 'The new version\'s commitment.' })
+  commitment!: string;
+
+  @Field(() => String, { description: 'The commitment it replaces (the record\'s current one).' })
+  previousCommitment!: string;
+
+  @Field(() => PreparedTransaction, { description: 'RecordRegistry.amendRecord(...) for the writer to send.' })
+  transaction!: PreparedTransaction;
+}
+
 @ObjectType({ description: 'A record whose off-chain content was destroyed; the chain still needs the erase transaction.' })
 export class ErasedRecord {
   @Field(() => ID)
@@ -142,6 +178,18 @@ export class PrepareRecordInput {
 
   @Field(() => String, { nullable: true, description: 'An approved treatment of the patient to file it under.' })
   treatmentId?: string | null;
+}
+
+@InputType({ description: "A new version of an existing record: validated, encrypted with a new data key and salt, and stored." })
+export class AmendRecordInput {
+  @Field(() => String, { description: 'The record to amend.' })
+  recordId!: string;
+
+  @Field(() => String, { description: "The record's current on-chain commitment, as the writer last saw it (the version being amended)." })
+  currentCommitment!: string;
+
+  @Field(() => GraphQLJSON, { description: "The new content: a FHIR R4 resource of the record's resource type." })
+  content!: unknown;
 }
 
 export { Account };

@@ -1,0 +1,103 @@
+/**
+ * Amending a record in the web client on the whole stack (the demo's data): a provider with a write
+ * consent and the patient each amend a record from its view, with their own wallet transaction, and
+ * see the version history grow, every version verified against its own on-chain commitment. An
+ * amendment based on a version someone else has replaced is refused with what to do.
+ */
+import type { Page } from 'playwright-core';
+import { demoWallets } from '../../stack/demo-accounts';
+import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
+import { screenshot } from './support/browser';
+import { startBrowserStack, type BrowserStack } from './support/stack';
+
+jest.setTimeout(240_000);
+
+const people = Object.fromEntries(demoWallets().map((account) => [account.name, account]));
+let running: BrowserStack;
+const actors: Actor[] = [];
+
+beforeAll(async () => {
+  running = await startBrowserStack();
+}, 600_000);
+
+afterAll(async () => {
+  for (const actor of actors) await actor.close().catch(() => undefined);
+  await running?.stop();
+}, 120_000);
+
+async function as(name: string): Promise<Actor> {
+  const person = people[name]!;
+  const { stack, browser } = running;
+  const actor = await signInAs(browser, { webUrl: stack.urls.web, rpcUrl: stack.urls.rpc, chainId: stack.chainId, index: person.index, name, viewport: 'desktop' });
+  actors.push(actor);
+  return actor;
+}
+
+/** The integrity badges of the opened record's versions, oldest first. */
+async function versionBadges(page: Page, recordId: string): Promise<string[]> {
+  return page.locator(`[data-versions="${recordId}"] [data-integrity]`).evaluateAll((badges) => badges.map((badge) => badge.getAttribute('data-integrity') ?? ''));
+}
+
+/** Edits the opened record's content in its amend form and submits it. */
+async function amend(page: Page, change: (content: Record<string, unknown>) => void): Promise<void> {
+  const textarea = page.locator('form[name="amend-record"] textarea[name="content"]');
+  const content = JSON.parse(await textarea.inputValue()) as Record<string, unknown>;
+  change(content);
+  await textarea.fill(JSON.stringify(content, null, 2));
+  await page.locator('form[name="amend-record"] button[type="submit"]').click();
+}
+
+describe('record amendments in the web client', () => {
+  let provider: Actor;
+  let recordId: string;
+
+  test('a provider with a write consent amends a record from its view and sees the version history', async () => {
+    provider = await as('Dr. Eva Novak');
+    const page = provider.page;
+    await page.waitForSelector('[data-view="provider"]');
+    const browse = page.locator('form[name="browse-records"]');
+    await browse.locator('select[name="patient"]').selectOption(people['Alice Martin']!.address.toLowerCase());
+    await browse.locator('select[name="category"]').selectOption('Observation');
+    await browse.locator('button[type="submit"]').click();
+    const open = page.locator('[data-open-record]').first();
+    await open.waitFor();
+    recordId = (await open.getAttribute('data-open-record'))!;
+    await open.click();
+    await page.locator(`[data-versions="${recordId}"]`).waitFor();
+    expect(await versionBadges(page, recordId)).toEqual(['VERIFIED']);
+
+    await amend(page, (content) => {
+      content.note = [{ text: 'Corrected by the practice.' }];
+    });
+    await waitForConfirmed(page, 'to version 2');
+    await page.waitForFunction((id) => document.querySelectorAll(`[data-versions="${id}"] [data-integrity]`).length === 2, recordId);
+    expect(await versionBadges(page, recordId)).toEqual(['VERIFIED', 'VERIFIED']);
+    // The raw JSON sits in a closed disclosure: read its text, not what is rendered.
+    expect(JSON.parse((await page.locator(`pre.content[data-record="${recordId}"]`).textContent())!)).toMatchObject({ note: [{ text: 'Corrected by the practice.' }] });
+    await screenshot(page, 'amend-01-provider-amended');
+  });
+
+  test('the patient amends the same record from their view, and the provider’s outdated form is refused', async () => {
+    const patient = await as('Alice Martin');
+    const page = patient.page;
+    await openTab(page, 'patient', 'patient');
+    await page.click(`[data-open-record="${recordId}"]`);
+    await page.locator(`[data-versions="${recordId}"]`).waitFor();
+    expect(await versionBadges(page, recordId)).toEqual(['VERIFIED', 'VERIFIED']);
+    await amend(page, (content) => {
+      content.note = [{ text: 'Corrected by the practice; seen by me.' }];
+    });
+    await waitForConfirmed(page, 'to version 3');
+    await page.waitForFunction((id) => document.querySelectorAll(`[data-versions="${id}"] [data-integrity]`).length === 3, recordId);
+    expect(await versionBadges(page, recordId)).toEqual(['VERIFIED', 'VERIFIED', 'VERIFIED']);
+    await screenshot(page, 'amend-02-patient-amended');
+
+    // The provider's form still amends version 2: the API refuses it and says what to do.
+    await amend(provider.page, (content) => {
+      content.note = [{ text: 'A second correction.' }];
+    });
+    const refusal = provider.page.locator('.notice[data-kind="error"]', { hasText: 'The new version was not stored' });
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toMatch(/reload the record and amend its newest version/);
+  });
+});

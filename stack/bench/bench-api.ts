@@ -13,7 +13,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { JsonRpcProvider, Wallet, encodeBytes32String, toUtf8Bytes, zeroPadBytes } from 'ethers';
 import { print } from 'graphql';
@@ -25,7 +24,7 @@ import { startEmbeddedChain } from '../chain';
 import { spawnWithReadyLine, type ManagedChild } from '../child-process';
 import { startScratchGraphNode } from '../graph-node';
 import { runLoad, type LoadResult } from './load';
-import { REPO_ROOT, freePort, hardhatKey, processTreeCpuSeconds, subgraphBuildFor } from './stack-parts';
+import { REPO_ROOT, freePort, hardhatKey, processTreeCpuSeconds, scratchApiEnvironment, subgraphBuildFor } from './stack-parts';
 
 const RECORDS = 50;
 const log = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);
@@ -100,19 +99,9 @@ async function main(): Promise<void> {
     stops.push(() => mongo.stop());
     const apiPort = await freePort();
     const api = await tsNodeChild('API', 'api-process.ts', [], {
+      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port: apiPort }),
       NODE_ENV: 'production',
       PORT: String(apiPort),
-      RPC_URL: chain.url,
-      SUBGRAPH_URL: node.queryUrl,
-      MONGODB_URI: mongo.uri,
-      DEPLOYMENTS_FILE: deploymentFile,
-      DATA_DIR: path.join(folder, 'data'),
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      MASTER_KEY: randomBytes(32).toString('hex'),
-      AUDITOR_PRIVATE_KEY: hardhatKey(2),
-      RELAYER_PRIVATE_KEY: hardhatKey(9),
-      PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
-      AUDIT_ANCHOR_INTERVAL_MS: '0',
       API_WORKERS: String(workers),
       // BENCH_API_NODE_ARGS: extra Node flags for the API process, e.g. --cpu-prof to profile it.
       // A larger young generation (Node's standard tuning for allocation-heavy servers) means fewer

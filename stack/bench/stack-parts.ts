@@ -1,8 +1,9 @@
 /**
  * Pieces the API's end-to-end tests and its benchmark both need to stand up a stack: Hardhat's test
- * keys, free ports, and a copy of the subgraph build pointed at a fresh deployment.
+ * keys, free ports, the API's environment, and a copy of the subgraph build pointed at a fresh deployment.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HDNodeWallet, Mnemonic } from 'ethers';
@@ -19,6 +20,26 @@ export function hardhatKey(index: number): string {
 }
 
 export { freePort } from '../free-port';
+
+/**
+ * The API's environment (what `loadServerConfig` reads) for a throw-away stack on the embedded chain:
+ * its URLs, fresh secrets, Hardhat's auditor and relayer keys, and no periodic audit anchoring.
+ */
+export function scratchApiEnvironment(parts: { rpcUrl: string; subgraphUrl: string; mongodbUri: string; deploymentFile: string; dataDir: string; port: number }): Record<string, string> {
+  return {
+    RPC_URL: parts.rpcUrl,
+    SUBGRAPH_URL: parts.subgraphUrl,
+    MONGODB_URI: parts.mongodbUri,
+    DEPLOYMENTS_FILE: parts.deploymentFile,
+    DATA_DIR: parts.dataDir,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    MASTER_KEY: randomBytes(32).toString('hex'),
+    AUDITOR_PRIVATE_KEY: hardhatKey(2),
+    RELAYER_PRIVATE_KEY: hardhatKey(9),
+    PUBLIC_URL: `http://127.0.0.1:${parts.port}`,
+    AUDIT_ANCHOR_INTERVAL_MS: '0',
+  };
+}
 
 /**
  * A copy of `graph build`'s output whose data sources point at this test's deployment (addresses and

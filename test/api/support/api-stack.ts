@@ -7,12 +7,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import hre from 'hardhat';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/database/embedded-mongo';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
-import { freePort, hardhatKey, subgraphBuildFor } from '../../../stack/bench/stack-parts';
+import { freePort, hardhatKey, scratchApiEnvironment, subgraphBuildFor } from '../../../stack/bench/stack-parts';
 import { startChainServer } from '../../fixtures/chain-server';
 import { deploySystem, type System } from '../../fixtures/deploy';
 import { startTestGraphNode } from '../../fixtures/graph-node';
@@ -56,18 +55,8 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
 
     const port = await freePort();
     const config = loadServerConfig({
-      RPC_URL: chain.url,
-      SUBGRAPH_URL: node.queryUrl,
-      MONGODB_URI: mongo.uri,
-      DEPLOYMENTS_FILE: deploymentFile,
-      DATA_DIR: path.join(folder, 'data'),
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      MASTER_KEY: randomBytes(32).toString('hex'),
-      AUDITOR_PRIVATE_KEY: hardhatKey(2),
-      RELAYER_PRIVATE_KEY: hardhatKey(9),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port }),
       ALLOWED_ORIGINS: 'http://127.0.0.1:5173',
-      AUDIT_ANCHOR_INTERVAL_MS: '0',
       AUTH_RATE_LIMIT: '1000',
       MUTATION_RATE_LIMIT: '1000',
       ...options.env,

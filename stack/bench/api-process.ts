@@ -1,63 +1,53 @@
 /**
- * The API as its own process for the benchmark: settings from the environment (`loadServerConfig`),
- * `createServer`, listen on PORT. With API_WORKERS=n (n > 1) it runs n instances of the stateless
- * server with node:cluster on the one port, as a deployment runs one per core. Prints
- * `{"event":"ready","url":...}` once every instance listens, and exits when stdin closes.
+ * The API as its own process for the benchmark, until the production entry (compiled) runs it:
+ * settings from the environment (`loadServerConfig`), `createServer`, listen on PORT. Prints
+ * `{"event":"ready","url":...,"pid":N,"startupMs":M}` once it listens, and exits when stdin closes.
  */
-import cluster from 'node:cluster';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { createServer } from '../../api/src/app/server';
 import { loadServerConfig } from '../../api/src/server-config';
 
-const workers = Math.max(1, Number(process.env.API_WORKERS ?? 1));
-const port = Number(process.env.PORT);
-
-async function serve(): Promise<string> {
+async function main(): Promise<void> {
   const server = await createServer(loadServerConfig());
-  const { url } = await server.listen(port, '127.0.0.1');
+  const { url } = await server.listen(Number(process.env.PORT), '127.0.0.1');
+  process.stdout.write(`${JSON.stringify({ event: 'ready', url, pid: process.pid, startupMs: Math.round(process.uptime() * 1000) })}\n`);
   const stop = () => {
     setTimeout(() => process.exit(0), 3000).unref();
     server.close().finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
-  process.on('disconnect', stop);
-  return url;
-}
-
-function stopOnStdinClose(stop: () => void): void {
   process.stdin.on('end', stop);
   process.stdin.on('close', stop);
   process.stdin.resume();
+  if (process.env.BENCH_API_PROFILE_DIR) profileOnSignal(process.env.BENCH_API_PROFILE_DIR);
 }
 
-async function main(): Promise<void> {
-  if (workers === 1) {
-    const url = await serve();
-    process.stdout.write(`${JSON.stringify({ event: 'ready', url, pid: process.pid })}\n`);
-    stopOnStdinClose(() => process.kill(process.pid, 'SIGTERM'));
-    return;
-  }
-  if (cluster.isPrimary) {
-    let listening = 0;
-    cluster.on('listening', () => {
-      listening += 1;
-      if (listening === workers) {
-        process.stdout.write(`${JSON.stringify({ event: 'ready', url: `http://127.0.0.1:${port}`, pid: process.pid, workers })}\n`);
+/**
+ * BENCH_API_PROFILE_DIR: the first SIGUSR2 starts V8's CPU profiler, the next writes the profile
+ * (open it in Chrome DevTools), so the profile covers the measured load only, not start-up or seeding.
+ */
+function profileOnSignal(folder: string): void {
+  const session = new Session();
+  session.connect();
+  let running = false;
+  process.on('SIGUSR2', () => {
+    void (async () => {
+      if (!running) {
+        running = true;
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 200 });
+        await session.post('Profiler.start');
+        return;
       }
-    });
-    cluster.on('exit', (worker, code) => {
-      if (code !== 0) process.stderr.write(`API worker ${worker.process.pid} exited with ${code}\n`);
-    });
-    for (let i = 0; i < workers; i += 1) cluster.fork();
-    stopOnStdinClose(() => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
-      setTimeout(() => process.exit(0), 3500).unref();
-      cluster.on('exit', () => {
-        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      });
-    });
-    return;
-  }
-  await serve();
+      running = false;
+      const { profile } = await session.post('Profiler.stop');
+      const file = path.join(folder, `api-${process.pid}-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      process.stdout.write(`${JSON.stringify({ event: 'profile', file })}\n`);
+    })();
+  });
 }
 
 main().catch((error: unknown) => {

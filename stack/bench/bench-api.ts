@@ -1,95 +1,103 @@
 /**
- * `npm run bench:api -- --json`: a signed-in provider reads a patient's records page (50 records with
- * their authors' directory profiles) through the API at 32 concurrent connections on loopback, and the
- * same 50 records are read straight from graph-node in the same run. Prints one JSON object:
- * { requestsPerSecond, p50Ms, p99Ms, subgraphOnlyRequestsPerSecond, ... }.
+ * `npm run bench:api -- --json`: a signed-in provider reads records pages through the API, and the
+ * subgraph query each page sends is sent straight to graph-node, in one run, with the same load
+ * generator and concurrency. Prints one JSON object last:
+ * { requestsPerSecond, p50Ms, p99Ms, graphNodeOnlyRequestsPerSecond, apiCpuMsPerRequest,
+ *   txToApiP50Ms, txToApiP95Ms, engine: "graph-node", graphNodeVersion, ... }.
+ *
+ * The data: the demo as `npm start` seeds it, plus 50 patients with 100 Observation records each (by default),
+ * written by the demo's general practitioner under the patients' consents (bench-population.ts). A
+ * page is 50 records of one patient with their decrypted content (purpose TREAT), integrity and author:
+ * the full read path, with the chain's permission decisions and an audit entry per record read. The
+ * load cycles through the patients' pages; graph-node alone gets the same queries in turn.
  *
  * Every part runs as its own process, as in a deployment: anvil, graph-node (gnd dev) on PostgreSQL,
  * FerretDB, the API, and this process as the load generator. Setting up (deploying, seeding,
- * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 32),
- * --workers <n> (API instances on the port through node:cluster, default 1); environment:
- * BENCH_API_QUERY (another operation to send the API), BENCH_API_NODE_ARGS (Node flags of the API).
+ * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 16),
+ * --samples <n> (consent grants timed from receipt to API answer, default 20), --patients <n> (default
+ * 50) and --records-per-patient <n> (default 100, at least a page) for smaller runs; environment:
+ * BENCH_API_NODE_ARGS (Node flags of the API process), BENCH_API_PROFILE_DIR (a CPU profile of the API
+ * over the measured load, written there).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { JsonRpcProvider, Wallet, encodeBytes32String, toUtf8Bytes, zeroPadBytes } from 'ethers';
+import { JsonRpcProvider, encodeBytes32String, toUtf8Bytes, zeroPadBytes } from 'ethers';
 import { print } from 'graphql';
 import { deployHealthRecords } from '../../contracts/deploy/deploy';
+import { attachHealthRecords } from '../../contracts/deployment/deployment';
 import { RecordsPageDocument } from '../../api/src/graphql/subgraph/documents';
 import { ApiClient } from '../api-client';
 import { startEmbeddedMongo } from '../database/embedded-mongo';
+import { testWallet } from '../demo-accounts';
 import { startEmbeddedChain } from '../chain';
 import { spawnWithReadyLine, type ManagedChild } from '../child-process';
 import { startScratchGraphNode } from '../graph-node';
+import { gndBinary } from '../graph-node/gnd-process';
+import { seedBenchPopulation } from './bench-population';
 import { runLoad, type LoadResult } from './load';
-import { REPO_ROOT, freePort, hardhatKey, processTreeCpuSeconds, scratchApiEnvironment, subgraphBuildFor } from './stack-parts';
+import { REPO_ROOT, freePort, processTreeCpuSeconds, scratchApiEnvironment, subgraphBuildFor } from './stack-parts';
 
-const RECORDS = 50;
+const PAGE = 50;
 const log = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);
 
 const API_QUERY = `query Page($patient: String!) {
-  records(patient: $patient, category: "Observation", first: ${RECORDS}) {
-    nodes { id category version commitment createdAt author { address status providerProfile { displayName organization } } }
+  records(patient: $patient, category: "Observation", first: ${PAGE}) {
+    nodes { id category version commitment createdAt integrity content(purpose: "TREAT") author { address status } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
 
-function observation(value: number) {
-  return {
-    resourceType: 'Observation',
-    status: 'final',
-    code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose [Mass/volume] in Blood' }] },
-    valueQuantity: { value, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
-  };
-}
+type ApiReady = { event: 'ready'; url: string; pid: number; startupMs?: number };
 
-function tsNodeChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<ManagedChild<{ event: 'ready'; url: string }>> {
-  return spawnWithReadyLine({
-    name,
+function apiProcess(env: NodeJS.ProcessEnv, nodeArgs: string[]): Promise<ManagedChild<ApiReady>> {
+  return spawnWithReadyLine<ApiReady>({
+    name: 'API',
     command: process.execPath,
-    args: [...nodeArgs, '-r', 'ts-node/register/transpile-only', path.join(__dirname, script), ...args],
+    args: [...nodeArgs, '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'api-process.ts')],
     cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', ...env },
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', ...env },
     timeoutMs: 120_000,
-    onOutput: (line) => log(`${name}: ${line}`),
+    onOutput: (line) => log(`API: ${line}`),
   });
 }
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const round2 = (value: number) => Number(value.toFixed(2));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' } },
+    options: {
+      json: { type: 'boolean' },
+      duration: { type: 'string' },
+      concurrency: { type: 'string' },
+      samples: { type: 'string' },
+      patients: { type: 'string' },
+      'records-per-patient': { type: 'string' },
+    },
   });
+  const patients = Number(values.patients ?? 50);
+  const recordsPerPatient = Number(values['records-per-patient'] ?? 100);
+  if (recordsPerPatient < PAGE) throw new Error(`--records-per-patient must be at least ${PAGE}, a full page.`);
   const durationMs = Number(values.duration ?? 8) * 1000;
-  const concurrency = Number(values.concurrency ?? 32);
-  const workers = Number(values.workers ?? 1);
+  const concurrency = Number(values.concurrency ?? 16);
+  const samples = Number(values.samples ?? 20);
   const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-api-'));
   const stops: (() => Promise<void>)[] = [];
   try {
     log('starting the chain');
     const chain = await startEmbeddedChain('127.0.0.1', 0);
     stops.push(() => chain.stop());
-    const provider = new JsonRpcProvider(chain.url, chain.chainId, { staticNetwork: true, cacheTimeout: -1 });
-    const wallet = (index: number) => new Wallet(hardhatKey(index), provider);
-    const [admin, registrar, auditor, patient, , doctor] = [0, 1, 2, 3, 4, 5].map(wallet) as Wallet[];
+    // No cached answers (cacheTimeout -1): the deploy sends transactions back to back, each needing its nonce.
+    const provider = new JsonRpcProvider(chain.url, chain.chainId, { staticNetwork: true, pollingInterval: 10, cacheTimeout: -1 });
+    const [admin, registrar, auditor] = [0, 1, 2].map((index) => testWallet(index, provider));
 
     log('deploying');
-    const { deployment, contracts } = await deployHealthRecords(admin!, { network: 'bench', registrar: registrar!.address, auditor: auditor!.address });
+    const { deployment } = await deployHealthRecords(admin!, { network: 'bench', registrar: registrar!.address, auditor: auditor!.address });
     const deploymentFile = path.join(folder, 'deployment.json');
     writeFileSync(deploymentFile, JSON.stringify(deployment));
-    await (await contracts.directory.connect(registrar!).verifyMember(doctor!.address, 1, `0x${'11'.repeat(32)}`)).wait();
-    const latest = (await provider.getBlock('latest'))!;
-    await (
-      await contracts.consents.connect(patient!).grantConsent({
-        patient: patient!.address,
-        grantee: doctor!.address,
-        scope: encodeBytes32String('Observation'),
-        access: 3,
-        purpose: zeroPadBytes(toUtf8Bytes('TREAT'), 16),
-        expiresAt: BigInt(latest.timestamp + 30 * 86_400),
-      })
-    ).wait();
 
     log('starting graph-node (gnd dev) on PostgreSQL, FerretDB and the API');
     const build = subgraphBuildFor(deployment, path.join(folder, 'subgraph'));
@@ -98,96 +106,113 @@ async function main(): Promise<void> {
     const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
     stops.push(() => mongo.stop());
     const apiPort = await freePort();
-    const api = await tsNodeChild('API', 'api-process.ts', [], {
-      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port: apiPort }),
-      NODE_ENV: 'production',
-      PORT: String(apiPort),
-      API_WORKERS: String(workers),
-      // BENCH_API_NODE_ARGS: extra Node flags for the API process, e.g. --cpu-prof to profile it.
-      // A larger young generation (Node's standard tuning for allocation-heavy servers) means fewer
-      // scavenges per request; deployments set it the same way, through NODE_OPTIONS.
-    }, ['--max-semi-space-size=64', ...(process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [])]);
+    const api = await apiProcess(
+      {
+        ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port: apiPort }),
+        // The demo's relayer (the scratch environment's account 9 is a demo provider here).
+        RELAYER_PRIVATE_KEY: testWallet(3).privateKey,
+        MUTATION_RATE_LIMIT: '1000000',
+        NODE_ENV: 'production',
+        PORT: String(apiPort),
+      },
+      process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    );
     stops.push(() => api.stop());
 
-    log(`seeding ${RECORDS} records`);
-    const client = await new ApiClient(api.ready.url).signIn(doctor!);
-    await client.graphql(`mutation { updateProviderProfile(input: { displayName: "Dr. Bench", organization: "Benchmark Hospital" }) { displayName } }`);
-    const doctorSender = doctor!.connect(provider);
-    for (let i = 0; i < RECORDS; i += 1) {
-      const answer = await client.graphql<{ prepareRecord: { transaction: { to: string; data: string } } }>(
-        `mutation ($input: PrepareRecordInput!) { prepareRecord(input: $input) { transaction { to data } } }`,
-        { input: { patient: patient!.address, category: 'Observation', content: observation(80 + i) } },
-      );
-      if (answer.errors) throw new Error(`prepareRecord failed: ${JSON.stringify(answer.errors)}`);
-      await (await doctorSender.sendTransaction(answer.data!.prepareRecord.transaction)).wait();
-    }
-    const head = await provider.getBlockNumber();
-    // The subgraph-only side sends the very operation the API sends for this page (its first read of a
-    // request, unpinned), so the comparison is the same data, with and without the API around it.
-    const subgraphQuery = JSON.stringify({
-      query: print(RecordsPageDocument),
-      variables: {
-        block: null,
-        where: { patient: patient!.address.toLowerCase(), category: encodeBytes32String('Observation') },
-        first: RECORDS + 1,
-      },
+    const population = await seedBenchPopulation({
+      rpcUrl: chain.url,
+      chainId: chain.chainId,
+      deployment,
+      apiOrigin: api.ready.url,
+      patients,
+      recordsPerPatient,
+      log,
     });
-    for (;;) {
-      const response = await fetch(node.queryUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: subgraphQuery });
-      const body = (await response.json()) as { data?: { _meta: { block: { number: number } }; records: unknown[] } };
-      if ((body.data?._meta.block.number ?? 0) >= head && body.data?.records.length === RECORDS) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    log('waiting for graph-node to index the chain');
+    await node.waitForBlock(await provider.getBlockNumber(), 600_000);
+
+    // graph-node alone gets the operation the API sends for each page (its first read of a request,
+    // unpinned), so the comparison is the same data, with and without the API around it.
+    const graphNodeBodies = population.patients.map((patient) =>
+      JSON.stringify({
+        query: print(RecordsPageDocument),
+        variables: { block: null, where: { patient: patient.toLowerCase(), category: encodeBytes32String('Observation') }, first: PAGE + 1 },
+      }),
+    );
+    const apiBodies = population.patients.map((patient) => JSON.stringify({ query: API_QUERY, variables: { patient } }));
+    log('checking every page');
+    for (const patient of population.patients) {
+      type Page = { records: { nodes: { integrity: string; content: unknown }[] } };
+      const page = await population.provider.data<Page>(API_QUERY, { patient });
+      const nodes = page.records.nodes;
+      if (nodes.length !== PAGE || nodes.some((record) => record.integrity !== 'VERIFIED' || !record.content)) {
+        throw new Error(`The API answered ${JSON.stringify(page).slice(0, 500)} for ${patient}'s page`);
+      }
     }
 
-    // BENCH_API_QUERY measures another operation over the same data (it gets the $patient variable),
-    // e.g. a one-record page, to tell the API's cost per request from its cost per record.
-    const apiQuery = process.env.BENCH_API_QUERY ?? API_QUERY;
-    const apiBody = JSON.stringify({ query: apiQuery, variables: { patient: patient!.address } });
-    const check = await client.graphql<{ records?: { nodes: unknown[] } }>(apiQuery, { patient: patient!.address });
-    if (check.errors || (apiQuery === API_QUERY && check.data?.records?.nodes.length !== RECORDS)) {
-      throw new Error(`The API answered ${JSON.stringify(check).slice(0, 500)}`);
-    }
     const accepts = (text: string) => !text.includes('"errors"');
-    const apiLoad = (ms: number) => runLoad({ url: `${api.ready.url}/graphql`, body: apiBody, headers: { cookie: client.cookie! }, concurrency, durationMs: ms, accept: accepts });
-    const subgraphLoad = (ms: number) => runLoad({ url: node.queryUrl, body: subgraphQuery, concurrency, durationMs: ms, accept: accepts });
+    const apiLoad = (ms: number) =>
+      runLoad({ url: `${api.ready.url}/graphql`, body: apiBodies, headers: { cookie: population.provider.cookie! }, concurrency, durationMs: ms, accept: accepts });
+    const graphNodeLoad = (ms: number) => runLoad({ url: node.queryUrl, body: graphNodeBodies, concurrency, durationMs: ms, accept: accepts });
 
     log('warming up');
-    await apiLoad(2000);
-    await subgraphLoad(2000);
-    // CPU time per request of each server, which unlike requests per second does not depend on how
-    // fast the host happens to be, or on what else shares its cores.
-    // CPU of process trees: the API's (with its workers), or graph-node's and PostgreSQL's together.
-    const cpuSeconds = (pids: number[]) => pids.reduce<number | null>((sum, pid) => {
-      const seconds = processTreeCpuSeconds(pid);
-      return sum === null || seconds === null ? null : sum + seconds;
-    }, 0);
-    const cpuMsPerRequest = async (pids: number[], load: () => Promise<LoadResult>): Promise<[LoadResult, number | null]> => {
+    await apiLoad(3000);
+    await graphNodeLoad(2000);
+    // CPU time (user + system, what process.cpuUsage() reports) per request of the API process, and of
+    // graph-node and its PostgreSQL together: unlike requests per second it hardly depends on what else
+    // shares the cores.
+    const cpuSeconds = (pids: number[]) =>
+      pids.reduce<number | null>((sum, pid) => {
+        const seconds = processTreeCpuSeconds(pid);
+        return sum === null || seconds === null ? null : sum + seconds;
+      }, 0);
+    const measured = async (pids: number[], load: () => Promise<LoadResult>): Promise<[LoadResult, number | null]> => {
       const before = cpuSeconds(pids);
       const result = await load();
       const after = cpuSeconds(pids);
       return [result, before === null || after === null ? null : Number((((after - before) * 1000) / result.requests).toFixed(3))];
     };
     log(`measuring the API (${concurrency} connections, ${durationMs / 1000} s)`);
-    const [viaApi, apiCpuMs] = await cpuMsPerRequest([api.pid], () => apiLoad(durationMs));
+    // BENCH_API_PROFILE_DIR: a CPU profile of the API process over this measurement only (api-process.ts).
+    const profiling = Boolean(process.env.BENCH_API_PROFILE_DIR);
+    if (profiling) process.kill(api.pid, 'SIGUSR2');
+    const databaseCpuBefore = processTreeCpuSeconds(mongo.pid);
+    const [viaApi, apiCpuMs] = await measured([api.pid], () => apiLoad(durationMs));
+    const databaseCpuAfter = processTreeCpuSeconds(mongo.pid);
+    if (profiling) process.kill(api.pid, 'SIGUSR2');
     log(`measuring graph-node alone (${concurrency} connections, ${durationMs / 1000} s)`);
-    const [subgraphOnly, subgraphCpuMs] = await cpuMsPerRequest(node.pids, () => subgraphLoad(durationMs));
+    const [graphNodeOnly, graphNodeCpuMs] = await measured(node.pids, () => graphNodeLoad(durationMs));
+
+    log(`${samples} consent grants, each from its receipt until the API answers with it`);
+    const txToApi = await txToApiLatencies({ chainUrl: chain.url, apiUrl: api.ready.url, provider, deployment, samples });
 
     const result = {
       requestsPerSecond: Math.round(viaApi.requestsPerSecond),
-      p50Ms: Number(viaApi.p50Ms.toFixed(2)),
-      p99Ms: Number(viaApi.p99Ms.toFixed(2)),
-      subgraphOnlyRequestsPerSecond: Math.round(subgraphOnly.requestsPerSecond),
-      subgraphOnlyP50Ms: Number(subgraphOnly.p50Ms.toFixed(2)),
-      subgraphOnlyP99Ms: Number(subgraphOnly.p99Ms.toFixed(2)),
-      /** CPU milliseconds per request of the API process(es) while measured. */
+      p50Ms: round2(viaApi.p50Ms),
+      p99Ms: round2(viaApi.p99Ms),
+      graphNodeOnlyRequestsPerSecond: Math.round(graphNodeOnly.requestsPerSecond),
+      graphNodeOnlyP50Ms: round2(graphNodeOnly.p50Ms),
+      graphNodeOnlyP99Ms: round2(graphNodeOnly.p99Ms),
+      apiToGraphNodeRatio: round2(viaApi.requestsPerSecond / graphNodeOnly.requestsPerSecond),
+      /** CPU milliseconds per request of the API process while measured. */
       apiCpuMsPerRequest: apiCpuMs,
+      /** CPU milliseconds per API request of FerretDB (the API's document database). */
+      databaseCpuMsPerRequest:
+        databaseCpuBefore === null || databaseCpuAfter === null ? null : Number((((databaseCpuAfter - databaseCpuBefore) * 1000) / viaApi.requests).toFixed(3)),
       /** CPU milliseconds per request of graph-node and its PostgreSQL while measured alone. */
-      subgraphOnlyCpuMsPerRequest: subgraphCpuMs,
-      records: RECORDS,
+      graphNodeOnlyCpuMsPerRequest: graphNodeCpuMs,
+      txToApiP50Ms: Math.round(percentile(txToApi, 50)),
+      txToApiP95Ms: Math.round(percentile(txToApi, 95)),
+      txToApiSamples: txToApi.length,
+      apiStartupMs: api.ready.startupMs ?? null,
+      engine: 'graph-node',
+      graphNodeVersion: execFileSync(gndBinary(), ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim(),
+      recordsPerPage: PAGE,
+      pages: population.patients.length,
+      records: patients * recordsPerPatient,
       concurrency,
-      apiWorkers: workers,
       durationSeconds: durationMs / 1000,
-      failures: viaApi.failures + subgraphOnly.failures,
+      failures: viaApi.failures + graphNodeOnly.failures,
       ...(viaApi.firstFailure ? { firstFailure: viaApi.firstFailure } : {}),
     };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -197,6 +222,50 @@ async function main(): Promise<void> {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/**
+ * With the chain idle: a patient grants a grantee a consent (a new scope each time); from the moment
+ * its receipt is there, the grantee asks the API for the consents it received until the new one is in
+ * the answer. Milliseconds, sorted.
+ */
+async function txToApiLatencies(options: {
+  chainUrl: string;
+  apiUrl: string;
+  provider: JsonRpcProvider;
+  deployment: Parameters<typeof attachHealthRecords>[0];
+  samples: number;
+}): Promise<number[]> {
+  const patient = testWallet(17, options.provider);
+  const grantee = testWallet(18, options.provider);
+  const client = await new ApiClient(options.apiUrl).signIn(grantee);
+  const consents = attachHealthRecords(options.deployment, patient).consents;
+  const query = `query Received($me: String!) { patient(address: $me) { consentsReceived(first: 100) { nodes { patient scope } } } }`;
+  type Received = { patient: { consentsReceived: { nodes: { patient: string; scope: string }[] } } };
+  const latest = (await options.provider.getBlock('latest'))!;
+  const latencies: number[] = [];
+  for (let i = 0; i < options.samples; i += 1) {
+    const scope = `Latency${i}`;
+    const sent = await consents.grantConsent({
+      patient: patient.address,
+      grantee: grantee.address,
+      scope: encodeBytes32String(scope),
+      access: 1,
+      purpose: zeroPadBytes(toUtf8Bytes('TREAT'), 16),
+      expiresAt: BigInt(latest.timestamp + 30 * 86_400),
+    });
+    await sent.wait();
+    const receiptAt = performance.now();
+    const deadline = receiptAt + 60_000;
+    for (;;) {
+      const answer = await client.data<Received>(query, { me: grantee.address });
+      if (answer.patient.consentsReceived.nodes.some((consent) => consent.scope === scope && consent.patient === patient.address.toLowerCase())) break;
+      if (performance.now() > deadline) throw new Error(`The API did not answer with consent ${scope} within 60 s of its receipt.`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    latencies.push(performance.now() - receiptAt);
+  }
+  return latencies.sort((a, b) => a - b);
 }
 
 main().catch((error: unknown) => {

@@ -2,8 +2,8 @@ import http from 'node:http';
 
 export interface LoadOptions {
   url: string;
-  /** The JSON body posted by every request. */
-  body: string;
+  /** The JSON body posted by every request, or bodies posted in turn (a mix of pages). */
+  body: string | readonly string[];
   headers?: Record<string, string>;
   /** Connections kept open, each with one request in flight. */
   concurrency: number;
@@ -34,7 +34,8 @@ function percentile(sorted: number[], p: number): number {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const target = new URL(options.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency, maxFreeSockets: options.concurrency });
-  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)), ...options.headers };
+  const bodies = typeof options.body === 'string' ? [options.body] : options.body;
+  let sentCount = 0;
   const latencies: number[] = [];
   let failures = 0;
   let firstFailure: string | undefined;
@@ -43,6 +44,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const once = () =>
     new Promise<void>((resolve) => {
+      const body = bodies[sentCount++ % bodies.length]!;
+      const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...options.headers };
       const sent = process.hrtime.bigint();
       const req = http.request(target, { method: 'POST', agent, headers }, (res) => {
         const chunks: Buffer[] = [];
@@ -63,7 +66,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         firstFailure ??= error.message;
         resolve();
       });
-      req.end(options.body);
+      req.end(body);
     });
 
   await Promise.all(

@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 import type { AccessDecisions } from '../chain/access-decisions';
 import { ConflictError } from '../errors';
 import type { Loaders, SubgraphRecordVersion } from '../graphql/loaders';
-import type { RecordRead } from '../records/record.service';
+import type { RecordDoc } from '../records/record.model';
+import type { RecordDocuments, RecordRead } from '../records/record.service';
 import type { ApiServices } from '../graphql/services';
 import type { PinnedSubgraph } from '../graphql/subgraph/subgraph-client';
 import { AccountsByIdDocument, AuditBatchesDocument, RecordVersionsDocument, RecordsByIdDocument } from '../graphql/subgraph/documents';
@@ -23,6 +24,15 @@ export function createLoaders(
 ): Loaders {
   const { profiles, records, integrity, auditBatches, directoryProfiles } = services;
   const options = { maxBatchSize: MAX_BATCH };
+  // The request's stored record documents: its content reads and integrity checks of the same records
+  // share one query of the store (fresh for every request: tampering shows on the next request).
+  const recordDocument = new DataLoader((ids: readonly string[]) => records.documents(ids), options);
+  const documents: RecordDocuments = async (ids) => {
+    const docs = await recordDocument.loadMany(ids);
+    const failed = docs.find((doc) => doc instanceof Error);
+    if (failed) throw failed;
+    return docs as (RecordDoc | null)[];
+  };
   return {
     recordById: new DataLoader(async (ids) => {
       const data = await subgraph.query(RecordsByIdDocument, { ids: [...ids] });
@@ -53,6 +63,7 @@ export function createLoaders(
         return records.readEach(
           requests.map((request) => ({ ...request, reader: viewer })),
           (request) => access.mayReadForPurpose(request.patient, request.category, request.purpose),
+          documents,
         ) as Promise<(RecordRead | Error)[]>;
       },
       { ...options, cacheKeyFn: (request) => `${request.recordId}|${request.purpose}` },
@@ -64,15 +75,16 @@ export function createLoaders(
         return records.readEach(
           requests.map((request) => ({ recordId: request.recordId, reader: viewer, purpose: 'TREAT' })),
           (request) => providers.get(request.recordId) === viewer || access.canActFor(request.patient),
+          documents,
         ) as Promise<(RecordRead | Error)[]>;
       },
       { ...options, cacheKeyFn: (request) => request.recordId },
     ),
-    integrity: new DataLoader((items) => integrity.check(items), {
+    integrity: new DataLoader((items) => integrity.check(items, documents), {
       ...options,
       cacheKeyFn: (item) => `${item.recordId}|${item.chain.version}|${item.chain.commitment}|${item.chain.erased}`,
     }),
-    versionIntegrity: new DataLoader((items) => integrity.checkVersions(items), {
+    versionIntegrity: new DataLoader((items) => integrity.checkVersions(items, documents), {
       ...options,
       cacheKeyFn: (item) => `${item.recordId}|${item.version}|${item.commitment}`,
     }),

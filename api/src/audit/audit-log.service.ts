@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { normalizeAddress, normalizeBytes32, translateWriteError } from '../database/validation';
 import { BadInputError } from '../errors';
+import { TurnBatch } from './turn-batch';
 import { AUDIT_DECISIONS, PURPOSE_PATTERN, type AuditDecision, type AuditEntry } from './audit-entry.model';
 
 /** What the caller states about one read of record contents; id and time are added here. */
@@ -20,7 +21,21 @@ export const MAX_TRAIL_PAGE = 100;
 
 /** The append-only access audit log. Entries are never updated except to assign their batch. */
 export class AuditLogService {
-  constructor(private readonly entries: Model<AuditEntry>) {}
+  /** Entries appended during one event-loop turn (concurrent requests' pages) go in one insert. */
+  private readonly writes: TurnBatch<AuditEntry, AuditEntry>;
+
+  constructor(private readonly entries: Model<AuditEntry>) {
+    this.writes = new TurnBatch(async (documents) => {
+      try {
+        // `validate` checked and normalized every field the schema constrains, so the entries go in as
+        // they are (no mongoose documents built and validated a second time).
+        await this.entries.collection.insertMany(documents.map((document) => ({ ...document })), { ordered: true });
+      } catch (error) {
+        throw translateWriteError(error, 'An audit entry id collided; retry the request.');
+      }
+      return documents;
+    });
+  }
 
   private validate(input: AuditEntryInput, index: number): Omit<AuditEntry, 'entryId' | 'at' | 'batchId'> {
     const field = (name: string) => `entries[${index}].${name}`;
@@ -42,8 +57,9 @@ export class AuditLogService {
   }
 
   /**
-   * Appends entries in one write and resolves only once the database acknowledged them (majority
-   * write concern where the server has replicas). Throws, writing nothing, if any entry is invalid.
+   * Appends entries and resolves only once the database acknowledged them (majority write concern where
+   * the server has replicas). Throws, writing nothing, if any entry is invalid. Entries of calls made
+   * during the same event-loop turn share one insert; if it fails, every one of those calls throws.
    */
   async append(inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
     if (inputs.length === 0) return [];
@@ -54,12 +70,7 @@ export class AuditLogService {
       at,
       batchId: null,
     }));
-    try {
-      await this.entries.insertMany(documents, { ordered: true, lean: false });
-    } catch (error) {
-      throw translateWriteError(error, 'An audit entry id collided; retry the request.');
-    }
-    return documents;
+    return this.writes.add(documents);
   }
 
   /** One entry by id, or null. */

@@ -1,17 +1,9 @@
 import type { Model } from 'mongoose';
-import { computeCommitment, splitPreimage } from './commitment';
 import { judgeIntegrity, type IntegrityReport } from './integrity';
 import type { MasterKey } from './master-key';
-import { ContentAuthenticationError, openContent, versionContext } from './record-crypto';
 import type { RecordDoc } from './record.model';
-
-/** Lean queries return BSON Binary values for Buffer fields; crypto needs Buffers. */
-function asBuffer(value: unknown): Buffer {
-  if (Buffer.isBuffer(value)) return value;
-  const binary = value as { buffer?: Uint8Array; value?: () => Uint8Array };
-  if (binary.buffer instanceof Uint8Array) return Buffer.from(binary.buffer.buffer, binary.buffer.byteOffset, binary.buffer.byteLength);
-  throw new Error('A stored record field that should hold bytes holds something else.');
-}
+import type { RecordDocuments } from './record.service';
+import { VersionOpener } from './version-opener';
 
 /** What the chain holds for a record, as indexed at the request's block (version 0: not anchored). */
 export interface IndexedRecordFacts {
@@ -31,32 +23,6 @@ export interface IndexedVersionFacts {
 export type VersionIntegrity = 'verified' | 'tampered' | 'erased';
 
 /**
- * Recomputes keccak256(salt || canonical content) from a stored version: null when the ciphertext
- * fails authentication, undefined when the version holds no content any more (erased).
- */
-function recomputedCommitment(masterKey: MasterKey, recordId: string, stored: RecordDoc['versions'][number]): string | null | undefined {
-  const key = stored.wrappedKey;
-  if (!stored.ciphertext || !stored.iv || !stored.tag || !key) return undefined;
-  try {
-    const preimage = openContent(
-      masterKey,
-      {
-        iv: asBuffer(stored.iv),
-        ciphertext: asBuffer(stored.ciphertext),
-        tag: asBuffer(stored.tag),
-        wrappedKey: { keyId: key.keyId, iv: asBuffer(key.iv), ciphertext: asBuffer(key.ciphertext), tag: asBuffer(key.tag) },
-      },
-      versionContext(recordId, stored.version),
-    );
-    const { salt, canonical } = splitPreimage(preimage);
-    return computeCommitment(salt, canonical);
-  } catch (error) {
-    if (!(error instanceof ContentAuthenticationError)) throw error;
-    return null;
-  }
-}
-
-/**
  * The integrity check of many records at once, for lists: one database query for all of them, and the
  * chain's facts passed in (from the subgraph record the request already loaded, at the request's
  * block), so a page of fifty records costs no extra round trip per record. The data layer's
@@ -68,20 +34,23 @@ export class RecordIntegrityChecker {
     private readonly masterKey: MasterKey,
   ) {}
 
-  private async documents(recordIds: readonly string[]): Promise<Map<string, RecordDoc>> {
-    const docs = await this.records.find({ recordId: { $in: [...new Set(recordIds)] } }).lean<RecordDoc[]>();
+  private async documents(recordIds: readonly string[], load?: RecordDocuments): Promise<Map<string, RecordDoc>> {
+    const docs = load
+      ? (await load(recordIds)).filter((doc): doc is RecordDoc => doc !== null)
+      : await this.records.find({ recordId: { $in: [...new Set(recordIds)] } }).lean<RecordDoc[]>();
     return new Map(docs.map((doc) => [doc.recordId, doc]));
   }
 
-  async check(items: readonly IndexedRecordFacts[]): Promise<IntegrityReport[]> {
-    const byId = await this.documents(items.map((item) => item.recordId));
+  /** `documents`: the request's loader of stored documents, shared with its content reads (one query per page). */
+  async check(items: readonly IndexedRecordFacts[], documents?: RecordDocuments): Promise<IntegrityReport[]> {
+    const byId = await this.documents(items.map((item) => item.recordId), documents);
     return items.map(({ recordId, chain }) => {
       const doc = byId.get(recordId);
       if (!doc) {
         return { status: 'tampered', version: 0, chainVersion: chain.version, reason: 'no stored content for this record' };
       }
       const latest = doc.versions[doc.versions.length - 1]!;
-      const recomputed = doc.status === 'erased' ? undefined : recomputedCommitment(this.masterKey, recordId, latest);
+      const recomputed = doc.status === 'erased' ? undefined : VersionOpener.of(this.masterKey).commitment(recordId, latest);
       if (recomputed === undefined) {
         return { status: 'erased', version: doc.currentVersion, chainVersion: chain.version, reason: 'the record was erased (its keys are destroyed)' };
       }
@@ -100,14 +69,14 @@ export class RecordIntegrityChecker {
    * when the decrypted content and salt hash to it, erased once the keys are destroyed, tampered
    * otherwise (altered ciphertext, another commitment, or no stored version at all).
    */
-  async checkVersions(items: readonly IndexedVersionFacts[]): Promise<VersionIntegrity[]> {
-    const byId = await this.documents(items.map((item) => item.recordId));
+  async checkVersions(items: readonly IndexedVersionFacts[], documents?: RecordDocuments): Promise<VersionIntegrity[]> {
+    const byId = await this.documents(items.map((item) => item.recordId), documents);
     return items.map(({ recordId, version, commitment }) => {
       const doc = byId.get(recordId);
       if (doc?.status === 'erased') return 'erased';
       const stored = doc?.versions.find((candidate) => candidate.version === version);
       if (!stored) return 'tampered';
-      const recomputed = recomputedCommitment(this.masterKey, recordId, stored);
+      const recomputed = VersionOpener.of(this.masterKey).commitment(recordId, stored);
       if (recomputed === undefined) return 'erased';
       const expected = commitment.toLowerCase();
       return recomputed === expected && stored.commitment.toLowerCase() === expected ? 'verified' : 'tampered';

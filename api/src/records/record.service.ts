@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Model } from 'mongoose';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { AuditDecision } from '../audit/audit-entry.model';
+import { TurnBatch } from '../audit/turn-batch';
 import { withLease } from '../database/lease';
 import { normalizeAddress, normalizeBytes32, translateWriteError } from '../database/validation';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
@@ -10,7 +11,8 @@ import { categoryCode, commitmentPreimage, computeCommitment, newSalt, splitPrei
 import { validateFhirResource, type FhirResource } from './fhir-validator';
 import { judgeIntegrity, type ChainCommitments, type IntegrityReport } from './integrity';
 import type { MasterKey } from './master-key';
-import { ContentAuthenticationError, openContent, sealContent, versionContext } from './record-crypto';
+import { ContentAuthenticationError, sealContent, versionContext } from './record-crypto';
+import { VersionOpener } from './version-opener';
 import type { RecordDoc, RecordStatus, RecordVersion } from './record.model';
 
 /** What a writer gets back: exactly what the RecordRegistry transaction needs. */
@@ -52,6 +54,12 @@ export interface ReadRequest {
   reader: string;
   purpose: string;
 }
+
+/**
+ * Record documents as stored (contents encrypted) by id, in the order asked, null where none: what
+ * `RecordService.documents` answers. Reads that share one (a request's DataLoader) query the store once.
+ */
+export type RecordDocuments = (recordIds: readonly string[]) => Promise<(RecordDoc | null)[]>;
 
 /**
  * Decides whether a read may happen (e.g. the patient themself, or a chain consent view). It runs
@@ -251,6 +259,19 @@ export class RecordService {
     return docs.map(summaryOf);
   }
 
+  /** Documents asked for during one event-loop turn (concurrent requests' pages) come from one query. */
+  private readonly stored = new TurnBatch<string, RecordDoc | null>(async (recordIds) => {
+    const docs = await this.records.find({ recordId: { $in: [...new Set(recordIds)] } }).lean<RecordDoc[]>();
+    const byId = new Map(docs.map((doc) => [doc.recordId, doc]));
+    return recordIds.map((id) => byId.get(id) ?? null);
+  });
+
+  /**
+   * The stored documents (contents encrypted) of many records, in the order asked, null where none: read
+   * from the store after the call (requests asking during the same event-loop turn share one query).
+   */
+  documents: RecordDocuments = (recordIds) => this.stored.add(recordIds);
+
   /**
    * Reads records' contents, all or nothing: like `readEach`, but throws the first item's error
    * (ForbiddenError for a denied read, NotFoundError for an unknown record).
@@ -271,18 +292,22 @@ export class RecordService {
    * are written in a single insert before any content is decrypted; if that write fails, the call
    * throws and nothing is returned. A denied read comes back as a ForbiddenError (after being logged),
    * an unknown record as a NotFoundError (nothing to log), an erased record with content null.
+   * `documents` loads the stored documents (a request passes its DataLoader, which the integrity check
+   * of the same records shares, so a page queries the store once).
    */
   async readEach(
     requests: readonly { recordId: string; reader: string; purpose: string }[],
     authorize: ReadAuthorizer,
+    documents: RecordDocuments = this.documents,
   ): Promise<(RecordRead | ForbiddenError | NotFoundError)[]> {
     const normalized = requests.map((request, index) => ({
       recordId: normalizeBytes32(request.recordId, `requests[${index}].recordId`),
       reader: normalizeAddress(request.reader, `requests[${index}].reader`),
       purpose: request.purpose,
     }));
-    const docs = await this.records.find({ recordId: { $in: [...new Set(normalized.map((r) => r.recordId))] } }).lean<RecordDoc[]>();
-    const byId = new Map(docs.map((doc) => [doc.recordId, doc]));
+    const loaded = await documents(normalized.map((request) => request.recordId));
+    const byId = new Map<string, RecordDoc>();
+    for (const doc of loaded) if (doc) byId.set(doc.recordId, doc);
 
     type Decided = { doc: RecordDoc; readRequest: ReadRequest; decision: AuditDecision };
     const decided = await Promise.all(
@@ -334,10 +359,11 @@ export class RecordService {
     return result!;
   }
 
-  private decrypt(recordId: string, version: SealedVersion): { content: FhirResource; commitment: string } {
-    const preimage = openContent(this.masterKey, buffersOf(version), versionContext(recordId, version.version));
-    const { salt, canonical } = splitPreimage(preimage);
-    return { content: parseCanonical(canonical) as FhirResource, commitment: computeCommitment(salt, canonical) };
+  /** Decrypts a version (once per loaded document; see VersionOpener) and recomputes its commitment. */
+  private decrypt(recordId: string, version: SealedVersion): { content: FhirResource; commitment: string | null } {
+    const opener = VersionOpener.of(this.masterKey);
+    const { canonical } = splitPreimage(opener.preimage(recordId, version)!);
+    return { content: parseCanonical(canonical) as FhirResource, commitment: opener.commitment(recordId, version) ?? null };
   }
 
   /**

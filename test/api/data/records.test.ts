@@ -2,6 +2,7 @@ import { keccak256 } from 'ethers';
 import { BadInputError, ConflictError, FhirValidationError, ForbiddenError, NotFoundError } from '../../../api/src/errors';
 import { canonicalBytes } from '../../../api/src/records/canonical-json';
 import { computeCommitment } from '../../../api/src/records/commitment';
+import { RecordIntegrityChecker } from '../../../api/src/records/record-integrity.batch';
 import type { RecordDoc } from '../../../api/src/records/record.model';
 import { fhir } from '../../fixtures/fhir';
 import { START_TIMEOUT_MS, startTestDatabase, type TestDatabase } from './support/test-database';
@@ -143,6 +144,35 @@ describe('records', () => {
       db.layer.records.readOne({ recordId: receipt.recordId, reader: PROVIDER, purpose: 'treat me' }, allowAll),
     ).rejects.toMatchObject({ field: 'entries[0].purpose' });
     expect(await db.layer.models.AuditEntry.countDocuments({ recordId: receipt.recordId })).toBe(0);
+  });
+
+  it('judges a record afresh once its stored bytes change, though the same bytes were checked before', async () => {
+    const checker = new RecordIntegrityChecker(db.layer.models.Record, db.layer.masterKey);
+    const receipt = await db.layer.records.create({ patient: PATIENT, author: PROVIDER, content: fhir.observationGlucose() });
+    const facts = { recordId: receipt.recordId, chain: { commitment: receipt.commitment, version: 1, erased: false } };
+    expect((await checker.check([facts]))[0]!.status).toBe('verified');
+    expect((await checker.check([facts]))[0]!.status).toBe('verified');
+    const stored = await rawRecord(receipt.recordId);
+    const bytes = Buffer.from(stored!.versions[0]!.ciphertext!.buffer);
+    bytes[3] = bytes[3]! ^ 0x01;
+    await db.layer.models.Record.collection.updateOne({ recordId: receipt.recordId }, { $set: { 'versions.0.ciphertext': bytes } });
+    expect((await checker.check([facts]))[0]).toMatchObject({ status: 'tampered', reason: expect.stringContaining('ciphertext') });
+    await expect(db.layer.records.readOne({ recordId: receipt.recordId, reader: PATIENT, purpose: 'TREAT' }, allowAll)).rejects.toThrow(/failed authentication/);
+  });
+
+  it('reads the documents of concurrent reads with one query, each read decrypting only what it asked for', async () => {
+    const [a, b] = await Promise.all([fhir.observationGlucose(), fhir.conditionAsthma()].map((content) => db.layer.records.create({ patient: PATIENT, author: PROVIDER, content })));
+    const finds = jest.spyOn(db.layer.models.Record, 'find');
+    try {
+      const [readA, readB] = await Promise.all(
+        [a!, b!].map((receipt) => db.layer.records.readOne({ recordId: receipt.recordId, reader: PATIENT, purpose: 'TREAT' }, allowAll)),
+      );
+      expect(finds).toHaveBeenCalledTimes(1);
+      expect(readA.content).toEqual(fhir.observationGlucose());
+      expect(readB.content).toEqual(fhir.conditionAsthma());
+    } finally {
+      finds.mockRestore();
+    }
   });
 
   it('erases by destroying data keys, IVs, tags and ciphertexts; the record then reads as erased', async () => {

@@ -44,6 +44,7 @@ const API = [
   ['schema/audit (the audit trail)', '^api/src/schema/audit/'],
   ['schema/analytics', '^api/src/schema/analytics/'],
   ['app (the composition root)', '^api/src/app/'],
+  ['main (the API process entry point)', '^api/src/main\\.ts$'],
 ];
 
 /** One rule per layer: it imports nothing from the layers listed after it. */

@@ -15,6 +15,7 @@ export default tseslint.config(
       'subgraph/generated/**',
       'subgraph/build/**',
       'web/dist/**',
+      'dist/**',
       'web/src/gql/**',
     ],
   },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deploymentPath } from '../contracts/deployment/deployment';
 import type { StackChain } from './chain';
@@ -7,7 +8,7 @@ import type { StackConfig } from './stack-config';
 
 /**
  * The API's environment (the variables `loadServerConfig` reads): the stack's own URLs, the test
- * auditor and relayer keys on the embedded chain, and a session secret made fresh for this run.
+ * auditor and relayer keys on the embedded chain, and the session secret kept in the data folder.
  */
 export function apiEnvironmentFor(options: {
   config: StackConfig;
@@ -27,7 +28,7 @@ export function apiEnvironmentFor(options: {
     // Browsers reach the API through the web server, on the web client's origin: SIWE binds to it.
     PUBLIC_URL: options.webOrigin,
     ALLOWED_ORIGINS: options.webOrigin,
-    SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    SESSION_SECRET: process.env.SESSION_SECRET ?? keptSessionSecret(path.join(config.dataDir, 'stack')),
   };
   if (chain.embedded) {
     env.AUDITOR_PRIVATE_KEY = testWallet(2).privateKey;
@@ -36,3 +37,20 @@ export function apiEnvironmentFor(options: {
   return env;
 }
 
+
+/**
+ * The secret that signs session cookies, generated once and kept in `<stateDir>/session-secret` (mode
+ * 0600), so signed-in users stay signed in when the API or the whole stack restarts (the sessions
+ * themselves are in the database). SESSION_SECRET in the environment wins over it.
+ */
+export function keptSessionSecret(stateDir: string): string {
+  const file = path.join(stateDir, 'session-secret');
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length >= 32) return kept;
+  }
+  mkdirSync(stateDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

@@ -1,11 +1,14 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { killOnExit } from './graph-node/child';
 
 /** A child process of the stack that announces readiness with one JSON line on stdout. */
 export interface ManagedChild<Ready> {
   ready: Ready;
   pid: number;
+  /** Resolves when the child exits, stopped or not, with how it ended and its last output lines. */
+  exited: Promise<string>;
   /** Ends the child (stdin closed, then SIGTERM, then SIGKILL after `graceMs`) and waits for its exit. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -20,6 +23,11 @@ export interface SpawnOptions {
   timeoutMs: number;
   /** Receives every output line that is not the ready line (e.g. to write a log file). */
   onOutput?: (line: string) => void;
+  /**
+   * Reads readiness from a stdout line, for a program that prints no `{"event":"ready"}` line of its
+   * own (anvil's "Listening on ..."); returns undefined for other lines.
+   */
+  readyFrom?: (line: string) => unknown;
 }
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -57,9 +65,10 @@ export async function spawnWithReadyLine<Ready extends { event: string }>(option
     ready = await new Promise<Ready>((resolve, reject) => {
       const timer = setTimeout(() => reject(failure(`was not ready within ${options.timeoutMs / 1000} s`)), options.timeoutMs);
       stdoutLines.on('line', (line) => {
-        if (line.startsWith('{"event":"ready"')) {
+        const announced = options.readyFrom ? options.readyFrom(line) : line.startsWith('{"event":"ready"') ? JSON.parse(line) : undefined;
+        if (announced) {
           clearTimeout(timer);
-          resolve(JSON.parse(line) as Ready);
+          resolve(announced as Ready);
         } else {
           remember(line);
         }
@@ -79,10 +88,12 @@ export async function spawnWithReadyLine<Ready extends { event: string }>(option
     throw error;
   }
 
+  killOnExit(child);
   let stopping: Promise<void> | undefined;
   return {
     ready,
     pid: child.pid!,
+    exited: exited(child).then(() => `${child.signalCode ?? `exit code ${child.exitCode}`}${tail.length ? `; its last output:\n  ${tail.slice(-10).join('\n  ')}` : ''}`),
     stop(graceMs = 5_000) {
       stopping ??= (async () => {
         const done = exited(child);

@@ -5,10 +5,11 @@ import type { Deployment } from '../contracts/deployment/deployment';
 import { REPO_ROOT } from '../api/src/config';
 import { startEmbeddedMongo } from './database/embedded-mongo';
 import { startLocalGraphNode, type LocalGraphNode } from './graph-node';
-import { createServer } from '../api/src/app/server';
 import { loadServerConfig } from '../api/src/server-config';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
 import { apiEnvironmentFor } from './api-environment';
+import { buildApiIfChanged } from './api-build';
+import { startApiProcess, type ApiProcess } from './api-process';
 import { currentBlock, indexFolderName, waitUntilIndexed } from './chain-status';
 import { bindToChain, dataFolder, deleteStackState } from './data-folder';
 import { seedDemo } from './demo-seed';
@@ -46,6 +47,10 @@ export interface RunningStack {
   databasePid?: number;
   /** PID of graph-node now, when the stack runs it. */
   graphNodePid?: number;
+  /** PID of the API process now. */
+  apiPid: number;
+  /** How long the API process now running took from its start to listening (its ready line). */
+  apiStartupMs: number;
   stop(): Promise<void>;
 }
 
@@ -203,19 +208,26 @@ export async function startStack({
     });
 
     const graphqlUrl = `${apiOrigin}/graphql`;
-    await progress.step('API', async (detail) => {
-      const apiConfig = loadServerConfig(apiEnvironmentFor({ config, chain, subgraphUrl, mongodbUri, webOrigin }));
-      // The launcher owns this process's signals and stops the API itself, in order. Apollo Server
-      // installs SIGINT/SIGTERM handlers of its own (stop, then re-raise the signal) unless told not
-      // to; those are removed so one Ctrl-C runs one orderly shutdown.
-      const before = new Set([...process.listeners('SIGINT'), ...process.listeners('SIGTERM')]);
-      const api = await createServer(apiConfig);
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        for (const listener of process.listeners(signal)) if (!before.has(listener)) process.removeListener(signal, listener);
-      }
-      stops.push({ name: 'the API', stop: () => api.close() });
-      const { url } = await api.listen(apiPort, config.host);
-      detail(`${url}/graphql (browsers use ${webOrigin}/graphql: SIWE is bound to that origin)`);
+    let api: { current(): ApiProcess; stop(): Promise<void> } | undefined;
+    await progress.step('API (node dist/api/src/main.js)', async (detail) => {
+      const built = await buildApiIfChanged({ stampDir, log: detail, reuse: reuseBuilds });
+      if (!built) detail(reuseBuilds ? 'using the existing build in dist/' : 'dist/ unchanged since the last build');
+      const env = apiEnvironmentFor({ config, chain, subgraphUrl, mongodbUri, webOrigin });
+      // Checked here too, so a bad setting fails the start with the API's own message at once.
+      loadServerConfig(env);
+      const start = () => startApiProcess({ env, host: config.host, port: apiPort, onOutput: (line) => progress.info(`[api] ${line.replace(/^\[api\] /, '')}`) });
+      const first = await start();
+      api = supervise({
+        name: 'the API process',
+        first,
+        restart: start,
+        log: (line) => progress.info(`[supervisor] ${line}`),
+        onGiveUp: (message) => onCrash(message),
+        onRestarted: (current) => progress.info(`[supervisor] the API process started in ${current.startupMs} ms`),
+      });
+      pidsOf.push(() => [api!.current().pid]);
+      stops.push({ name: 'the API', stop: api.stop });
+      detail(`${first.url}/graphql (pid ${first.pid}, ready ${first.startupMs} ms after its start; browsers use ${webOrigin}/graphql: SIWE is bound to that origin)`);
     });
 
     await progress.step('Web client', async (detail) => {
@@ -280,6 +292,12 @@ export async function startStack({
       },
       get databasePid() {
         return database?.current().pid;
+      },
+      get apiPid() {
+        return api!.current().pid;
+      },
+      get apiStartupMs() {
+        return api!.current().startupMs;
       },
       stop: stopAll,
     };

@@ -1,7 +1,12 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-/** The repository root: api/src/config.ts lives two folders below it. */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The repository root: api/src/config.ts lives two folders below it, and its compiled copy
+ * (`npm run build:api`) two folders below dist/, which has no package.json.
+ */
+const twoUp = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = existsSync(path.join(twoUp, 'package.json')) ? twoUp : path.dirname(twoUp);
 
 /** Settings of the off-chain data layer, read from the environment. */
 export interface DataConfig {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Provider, Signer } from 'ethers';
@@ -56,7 +57,9 @@ export function attachHealthRecords(deployment: Deployment, runner: Signer | Pro
   };
 }
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root, from contracts/deployment or from its compiled copy in dist/ (no package.json there). */
+const twoUp = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = existsSync(path.join(twoUp, 'package.json')) ? twoUp : path.dirname(twoUp);
 
 export function deploymentPath(network: string, root = REPO_ROOT): string {
   return path.join(root, 'deployments', `${network}.json`);

@@ -16,8 +16,9 @@
  * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 16),
  * --samples <n> (consent grants timed from receipt to API answer, default 20), --patients <n> (default
  * 50) and --records-per-patient <n> (default 100, at least a page) for smaller runs; environment:
- * BENCH_API_NODE_ARGS (Node flags of the API process), BENCH_API_PROFILE_DIR (a CPU profile of the API
- * over the measured load, written there).
+ * BENCH_API_NODE_OPTIONS (Node flags of the API process, e.g. `--cpu-prof --cpu-prof-dir=prof`).
+ * The API runs as production runs it: compiled (`npm run build:api`, which this script runs first),
+ * `node dist/api/src/main.js`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,12 +34,12 @@ import { ApiClient } from '../api-client';
 import { startEmbeddedMongo } from '../database/embedded-mongo';
 import { testWallet } from '../demo-accounts';
 import { startEmbeddedChain } from '../chain';
-import { spawnWithReadyLine, type ManagedChild } from '../child-process';
+import { startApiProcess } from '../api-process';
 import { startScratchGraphNode } from '../graph-node';
 import { gndBinary } from '../graph-node/gnd-process';
 import { seedBenchPopulation } from './bench-population';
 import { runLoad, type LoadResult } from './load';
-import { REPO_ROOT, freePort, processTreeCpuSeconds, scratchApiEnvironment, subgraphBuildFor } from './stack-parts';
+import { freePort, processTreeCpuSeconds, scratchApiEnvironment, subgraphBuildFor } from './stack-parts';
 
 const PAGE = 50;
 const log = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);
@@ -49,20 +50,6 @@ const API_QUERY = `query Page($patient: String!) {
     pageInfo { hasNextPage endCursor }
   }
 }`;
-
-type ApiReady = { event: 'ready'; url: string; pid: number; startupMs?: number };
-
-function apiProcess(env: NodeJS.ProcessEnv, nodeArgs: string[]): Promise<ManagedChild<ApiReady>> {
-  return spawnWithReadyLine<ApiReady>({
-    name: 'API',
-    command: process.execPath,
-    args: [...nodeArgs, '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'api-process.ts')],
-    cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', ...env },
-    timeoutMs: 120_000,
-    onOutput: (line) => log(`API: ${line}`),
-  });
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round2 = (value: number) => Number(value.toFixed(2));
@@ -106,24 +93,30 @@ async function main(): Promise<void> {
     const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
     stops.push(() => mongo.stop());
     const apiPort = await freePort();
-    const api = await apiProcess(
-      {
+    // The API as production runs it: the compiled build (`npm run bench:api` runs `npm run build:api`
+    // first), `node dist/api/src/main.js`, as its own process.
+    const api = await startApiProcess({
+      env: {
+        ...process.env,
         ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port: apiPort }),
         // The demo's relayer (the scratch environment's account 9 is a demo provider here).
         RELAYER_PRIVATE_KEY: testWallet(3).privateKey,
         MUTATION_RATE_LIMIT: '1000000',
         NODE_ENV: 'production',
-        PORT: String(apiPort),
+        // BENCH_API_NODE_OPTIONS: Node flags of the API process, e.g. --cpu-prof --cpu-prof-dir=prof.
+        NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS ?? '',
       },
-      process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
-    );
+      host: '127.0.0.1',
+      port: apiPort,
+      onOutput: (line) => log(`API: ${line}`),
+    });
     stops.push(() => api.stop());
 
     const population = await seedBenchPopulation({
       rpcUrl: chain.url,
       chainId: chain.chainId,
       deployment,
-      apiOrigin: api.ready.url,
+      apiOrigin: api.url,
       patients,
       recordsPerPatient,
       log,
@@ -152,7 +145,7 @@ async function main(): Promise<void> {
 
     const accepts = (text: string) => !text.includes('"errors"');
     const apiLoad = (ms: number) =>
-      runLoad({ url: `${api.ready.url}/graphql`, body: apiBodies, headers: { cookie: population.provider.cookie! }, concurrency, durationMs: ms, accept: accepts });
+      runLoad({ url: `${api.url}/graphql`, body: apiBodies, headers: { cookie: population.provider.cookie! }, concurrency, durationMs: ms, accept: accepts });
     const graphNodeLoad = (ms: number) => runLoad({ url: node.queryUrl, body: graphNodeBodies, concurrency, durationMs: ms, accept: accepts });
 
     log('warming up');
@@ -173,18 +166,14 @@ async function main(): Promise<void> {
       return [result, before === null || after === null ? null : Number((((after - before) * 1000) / result.requests).toFixed(3))];
     };
     log(`measuring the API (${concurrency} connections, ${durationMs / 1000} s)`);
-    // BENCH_API_PROFILE_DIR: a CPU profile of the API process over this measurement only (api-process.ts).
-    const profiling = Boolean(process.env.BENCH_API_PROFILE_DIR);
-    if (profiling) process.kill(api.pid, 'SIGUSR2');
     const databaseCpuBefore = processTreeCpuSeconds(mongo.pid);
     const [viaApi, apiCpuMs] = await measured([api.pid], () => apiLoad(durationMs));
     const databaseCpuAfter = processTreeCpuSeconds(mongo.pid);
-    if (profiling) process.kill(api.pid, 'SIGUSR2');
     log(`measuring graph-node alone (${concurrency} connections, ${durationMs / 1000} s)`);
     const [graphNodeOnly, graphNodeCpuMs] = await measured(node.pids, () => graphNodeLoad(durationMs));
 
     log(`${samples} consent grants, each from its receipt until the API answers with it`);
-    const txToApi = await txToApiLatencies({ chainUrl: chain.url, apiUrl: api.ready.url, provider, deployment, samples });
+    const txToApi = await txToApiLatencies({ chainUrl: chain.url, apiUrl: api.url, graphNodeUrl: node.queryUrl, provider, deployment, samples });
 
     const result = {
       requestsPerSecond: Math.round(viaApi.requestsPerSecond),
@@ -201,10 +190,14 @@ async function main(): Promise<void> {
         databaseCpuBefore === null || databaseCpuAfter === null ? null : Number((((databaseCpuAfter - databaseCpuBefore) * 1000) / viaApi.requests).toFixed(3)),
       /** CPU milliseconds per request of graph-node and its PostgreSQL while measured alone. */
       graphNodeOnlyCpuMsPerRequest: graphNodeCpuMs,
-      txToApiP50Ms: Math.round(percentile(txToApi, 50)),
-      txToApiP95Ms: Math.round(percentile(txToApi, 95)),
-      txToApiSamples: txToApi.length,
-      apiStartupMs: api.ready.startupMs ?? null,
+      txToApiP50Ms: Math.round(percentile(txToApi.api, 50)),
+      txToApiP95Ms: Math.round(percentile(txToApi.api, 95)),
+      /** The same grants, from the receipt until graph-node itself answers with them. */
+      txToGraphNodeP50Ms: Math.round(percentile(txToApi.graphNode, 50)),
+      txToGraphNodeP95Ms: Math.round(percentile(txToApi.graphNode, 95)),
+      txToApiSamples: txToApi.api.length,
+      /** The API process's start-up: from its start to listening, as its ready line says. */
+      apiStartupMs: api.startupMs,
       engine: 'graph-node',
       graphNodeVersion: execFileSync(gndBinary(), ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim(),
       recordsPerPage: PAGE,
@@ -227,15 +220,16 @@ async function main(): Promise<void> {
 /**
  * With the chain idle: a patient grants a grantee a consent (a new scope each time); from the moment
  * its receipt is there, the grantee asks the API for the consents it received until the new one is in
- * the answer. Milliseconds, sorted.
+ * the answer, and graph-node is asked for it directly at the same time. Milliseconds, sorted.
  */
 async function txToApiLatencies(options: {
   chainUrl: string;
   apiUrl: string;
   provider: JsonRpcProvider;
   deployment: Parameters<typeof attachHealthRecords>[0];
+  graphNodeUrl: string;
   samples: number;
-}): Promise<number[]> {
+}): Promise<{ api: number[]; graphNode: number[] }> {
   const patient = testWallet(17, options.provider);
   const grantee = testWallet(18, options.provider);
   const client = await new ApiClient(options.apiUrl).signIn(grantee);
@@ -244,6 +238,7 @@ async function txToApiLatencies(options: {
   type Received = { patient: { consentsReceived: { nodes: { patient: string; scope: string }[] } } };
   const latest = (await options.provider.getBlock('latest'))!;
   const latencies: number[] = [];
+  const graphNode: number[] = [];
   for (let i = 0; i < options.samples; i += 1) {
     const scope = `Latency${i}`;
     const sent = await consents.grantConsent({
@@ -257,15 +252,33 @@ async function txToApiLatencies(options: {
     await sent.wait();
     const receiptAt = performance.now();
     const deadline = receiptAt + 60_000;
-    for (;;) {
-      const answer = await client.data<Received>(query, { me: grantee.address });
-      if (answer.patient.consentsReceived.nodes.some((consent) => consent.scope === scope && consent.patient === patient.address.toLowerCase())) break;
-      if (performance.now() > deadline) throw new Error(`The API did not answer with consent ${scope} within 60 s of its receipt.`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    latencies.push(performance.now() - receiptAt);
+    // graph-node itself is asked at the same time, to tell the indexer's share from the API's.
+    const seenBy = async (ask: () => Promise<boolean>): Promise<number> => {
+      while (!(await ask())) {
+        if (performance.now() > deadline) throw new Error(`Consent ${scope} was not answered within 60 s of its receipt.`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return performance.now() - receiptAt;
+    };
+    const [viaApi, viaGraphNode] = await Promise.all([
+      seenBy(async () => {
+        const answer = await client.data<Received>(query, { me: grantee.address });
+        return answer.patient.consentsReceived.nodes.some((consent) => consent.scope === scope && consent.patient === patient.address.toLowerCase());
+      }),
+      seenBy(async () => {
+        const response = await fetch(options.graphNodeUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: `{ consents(where: { scopeName: "${scope}" }) { id } }` }),
+        });
+        const body = (await response.json()) as { data?: { consents: unknown[] } };
+        return (body.data?.consents.length ?? 0) > 0;
+      }),
+    ]);
+    latencies.push(viaApi);
+    graphNode.push(viaGraphNode);
   }
-  return latencies.sort((a, b) => a - b);
+  return { api: latencies.sort((a, b) => a - b), graphNode: graphNode.sort((a, b) => a - b) };
 }
 
 main().catch((error: unknown) => {

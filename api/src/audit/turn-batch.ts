@@ -1,12 +1,18 @@
+type Group<In, Out> = { items: In[]; callers: { from: number; count: number; resolve: (outs: Out[]) => void; reject: (error: unknown) => void }[] };
+
 /**
- * Items that callers hand in during one event-loop turn, processed in one call after all of them did
- * (setImmediate), the way LatestBlock shares one block-number call: concurrent requests that each need
- * a database round trip (their page's audit entries, their page's record documents) share one. Every
+ * Items that concurrent callers hand in, processed together: concurrent requests that each need a
+ * database round trip (their page's audit entries, their page's record documents) share one. A call
+ * waits for the end of the event-loop turn it was made in (setImmediate, as LatestBlock does for block
+ * numbers), and while one round trip is in flight the calls made meanwhile gather for the next: on a
+ * loaded store, many requests share each round trip; on an idle one, nobody waits for anybody. Every
  * caller's items are sent after the caller handed them in, and every caller gets its own outcomes (one
- * per item, in its order) or the batch's error. At most `maxItems` items go in one call.
+ * per item, in its order) or the round trip's error. At most `maxItems` items go in one round trip.
  */
 export class TurnBatch<In, Out> {
-  private pending: { items: In[]; callers: { from: number; count: number; resolve: (outs: Out[]) => void; reject: (error: unknown) => void }[] } | undefined;
+  private gathering: Group<In, Out> | undefined;
+  private readonly ready: Group<In, Out>[] = [];
+  private inFlight = false;
 
   constructor(
     private readonly process: (items: In[]) => Promise<Out[]>,
@@ -15,27 +21,39 @@ export class TurnBatch<In, Out> {
 
   add(items: readonly In[]): Promise<Out[]> {
     if (items.length === 0) return Promise.resolve([]);
-    let group = this.pending;
-    if (!group || group.items.length + items.length > this.maxItems) {
-      const fresh: NonNullable<typeof group> = { items: [], callers: [] };
-      group = fresh;
-      this.pending = fresh;
-      setImmediate(() => {
-        if (this.pending === fresh) this.pending = undefined;
-        this.process(fresh.items).then(
-          (outs) => {
-            for (const caller of fresh.callers) caller.resolve(outs.slice(caller.from, caller.from + caller.count));
-          },
-          (error: unknown) => {
-            for (const caller of fresh.callers) caller.reject(error);
-          },
-        );
-      });
+    if (this.gathering && this.gathering.items.length + items.length > this.maxItems) {
+      this.ready.push(this.gathering);
+      this.gathering = undefined;
     }
-    const target = group;
+    if (!this.gathering) {
+      this.gathering = { items: [], callers: [] };
+      setImmediate(() => this.next());
+    }
+    const group = this.gathering;
     return new Promise<Out[]>((resolve, reject) => {
-      target.callers.push({ from: target.items.length, count: items.length, resolve, reject });
-      target.items.push(...items);
+      group.callers.push({ from: group.items.length, count: items.length, resolve, reject });
+      group.items.push(...items);
     });
+  }
+
+  private next(): void {
+    if (this.inFlight) return;
+    const group = this.ready.shift() ?? this.gathering;
+    if (!group) return;
+    if (group === this.gathering) this.gathering = undefined;
+    this.inFlight = true;
+    this.process(group.items)
+      .then(
+        (outs) => {
+          for (const caller of group.callers) caller.resolve(outs.slice(caller.from, caller.from + caller.count));
+        },
+        (error: unknown) => {
+          for (const caller of group.callers) caller.reject(error);
+        },
+      )
+      .finally(() => {
+        this.inFlight = false;
+        this.next();
+      });
   }
 }

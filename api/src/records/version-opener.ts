@@ -40,6 +40,7 @@ type Opened = { preimage: Buffer } | { error: unknown };
  */
 export class VersionOpener {
   private readonly opened = new WeakMap<RecordVersion, Opened>();
+  private readonly recomputed = new WeakMap<RecordVersion, string | null | undefined>();
   private readonly commitments: LRUCache<string, string>;
 
   private constructor(
@@ -86,6 +87,14 @@ export class VersionOpener {
    * fails authentication, undefined when the version holds no content any more (erased).
    */
   commitment(recordId: string, stored: RecordVersion): string | null | undefined {
+    // Asked for by the integrity check and by the content read of the same loaded version.
+    if (this.recomputed.has(stored)) return this.recomputed.get(stored);
+    const commitment = this.recompute(recordId, stored);
+    this.recomputed.set(stored, commitment);
+    return commitment;
+  }
+
+  private recompute(recordId: string, stored: RecordVersion): string | null | undefined {
     const sealed = sealedOf(stored);
     if (!sealed) return undefined;
     const { wrappedKey } = sealed;

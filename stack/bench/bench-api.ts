@@ -112,6 +112,8 @@ async function main(): Promise<void> {
     });
     stops.push(() => api.stop());
 
+    // The demo seed reads through the API, which needs the subgraph deployed and at the chain's head.
+    await node.waitForBlock(await provider.getBlockNumber(), 600_000);
     const population = await seedBenchPopulation({
       rpcUrl: chain.url,
       chainId: chain.chainId,

@@ -16,7 +16,7 @@
  * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 16),
  * --samples <n> (consent grants timed from receipt to API answer, default 20), --patients <n> (default
  * 50) and --records-per-patient <n> (default 100, at least a page) for smaller runs; environment:
- * BENCH_API_NODE_OPTIONS (Node flags of the API process, e.g. `--cpu-prof --cpu-prof-dir=prof`).
+ * BENCH_API_PROFILE_DIR (a folder: a CPU profile of the API process over the measured load is written there).
  * The API runs as production runs it: compiled (`npm run build:api`, which this script runs first),
  * `node dist/api/src/main.js`.
  */
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
     stops.push(() => mongo.stop());
     const apiPort = await freePort();
+    const profileDir = process.env.BENCH_API_PROFILE_DIR;
     // The API as production runs it: the compiled build (`npm run bench:api` runs `npm run build:api`
     // first), `node dist/api/src/main.js`, as its own process.
     const api = await startApiProcess({
@@ -103,8 +104,9 @@ async function main(): Promise<void> {
         RELAYER_PRIVATE_KEY: testWallet(3).privateKey,
         MUTATION_RATE_LIMIT: '1000000',
         NODE_ENV: 'production',
-        // BENCH_API_NODE_OPTIONS: Node flags of the API process, e.g. --cpu-prof --cpu-prof-dir=prof.
-        NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS ?? '',
+        // BENCH_API_PROFILE_DIR: a CPU profile of the API over the measured load (profile-on-signal.ts).
+        NODE_OPTIONS: profileDir ? `--require ts-node/register/transpile-only --require ${path.join(__dirname, 'profile-on-signal.ts')}` : '',
+        TS_NODE_TRANSPILE_ONLY: 'true',
       },
       host: '127.0.0.1',
       port: apiPort,
@@ -168,9 +170,11 @@ async function main(): Promise<void> {
       return [result, before === null || after === null ? null : Number((((after - before) * 1000) / result.requests).toFixed(3))];
     };
     log(`measuring the API (${concurrency} connections, ${durationMs / 1000} s)`);
+    if (profileDir) process.kill(api.pid, 'SIGUSR2');
     const databaseCpuBefore = processTreeCpuSeconds(mongo.pid);
     const [viaApi, apiCpuMs] = await measured([api.pid], () => apiLoad(durationMs));
     const databaseCpuAfter = processTreeCpuSeconds(mongo.pid);
+    if (profileDir) process.kill(api.pid, 'SIGUSR2');
     log(`measuring graph-node alone (${concurrency} connections, ${durationMs / 1000} s)`);
     const [graphNodeOnly, graphNodeCpuMs] = await measured(node.pids, () => graphNodeLoad(durationMs));
 

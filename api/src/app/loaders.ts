@@ -59,10 +59,22 @@ export function createLoaders(
     recordRead: new DataLoader(
       (requests) => {
         if (!viewer) throw new Error('recordRead needs a signed-in viewer; the permission rule should have refused.');
+        // One decision per patient, category and purpose of the page (its records mostly share one),
+        // instead of encoding the same codes again for every record.
+        const decisions = new Map<string, Promise<boolean>>();
+        const mayRead = (request: { patient: string; category: string; purpose: string }) => {
+          const key = `${request.patient}|${request.category}|${request.purpose}`;
+          let decision = decisions.get(key);
+          if (!decision) {
+            decision = access.mayReadForPurpose(request.patient, request.category, request.purpose);
+            decisions.set(key, decision);
+          }
+          return decision;
+        };
         // One outcome per read: a denied or unknown record fails its own field, not the whole page.
         return records.readEach(
           requests.map((request) => ({ ...request, reader: viewer })),
-          (request) => access.mayReadForPurpose(request.patient, request.category, request.purpose),
+          mayRead,
           documents,
         ) as Promise<(RecordRead | Error)[]>;
       },

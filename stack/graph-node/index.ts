@@ -7,7 +7,9 @@
 import path from 'node:path';
 import { startGraphNode, type GraphNode, type GraphNodeOptions } from './graph-node';
 import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
-import { supervise } from '../supervisor';
+import { blockHash, currentBlock } from '../chain-status';
+import { supervise, type Supervised } from '../supervisor';
+import { latestIndexedBlock } from './index-node';
 
 export { startGraphNode, type GraphNode } from './graph-node';
 export { createDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
@@ -37,26 +39,71 @@ export interface LocalGraphNodeOptions extends Omit<GraphNodeOptions, 'postgresU
 }
 
 export interface LocalGraphNode extends GraphNode {
-  /** The cluster this started, if it started one. */
-  postgres?: EmbeddedPostgres;
+  /** The cluster this started, if it started one (the current one, when it was restarted). */
+  readonly postgres?: EmbeddedPostgres;
   /** Every process this runs now (graph-node's current PID when it was restarted). */
   readonly pids: number[];
+  /**
+   * Checks the index against the chain: when graph-node has indexed a block the chain does not have
+   * (the chain restarted from a state file older than the index: anvil writes it every second), the
+   * index answers for transactions that no longer exist. It is then dropped and graph-node indexes
+   * the chain again from the start. Returns why it rebuilt, or undefined when the index matches.
+   * Needs `restart` (the supervised graph-node).
+   */
+  rebuildIfAheadOfChain(): Promise<string | undefined>;
 }
+
+/** How long graph-node gets to resume indexing by itself after its PostgreSQL restarted. */
+const RESUME_AFTER_POSTGRES_MS = 20_000;
 
 export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promise<LocalGraphNode> {
   let stopping = false;
-  let postgres: EmbeddedPostgres | undefined;
+  let postgres: Supervised<EmbeddedPostgres> | undefined;
+  let node: Supervised<GraphNode> | undefined;
   let adminUrl = options.postgresAdminUrl;
   if (!adminUrl) {
     if (!options.postgresFolder) throw new Error('startLocalGraphNode needs postgresAdminUrl or postgresFolder.');
-    postgres = await startPostgres({ folder: options.postgresFolder, port: options.postgresPort, portVariable: 'POSTGRES_PORT', durable: options.durable });
-    adminUrl = postgres.adminUrl;
-    void postgres.exited.then(() => {
-      if (!stopping) options.onCrash?.(`PostgreSQL for graph-node (pid ${postgres!.pid}) exited; see ${postgres!.logFile}.`);
-    });
+    const settings = { folder: options.postgresFolder, portVariable: 'POSTGRES_PORT', durable: options.durable };
+    const first = await startPostgres({ ...settings, port: options.postgresPort });
+    adminUrl = first.adminUrl;
+    if (options.restart) {
+      const { log } = options.restart;
+      postgres = supervise({
+        name: "PostgreSQL (graph-node's store)",
+        first,
+        // Same folder, port and password: graph-node's connection URL stays right.
+        restart: () => startPostgres({ ...settings, port: first.port }),
+        log,
+        onGiveUp: (message) => options.onCrash?.(message),
+        onRestarted: () => void resumeAfterPostgres(log),
+      });
+    } else {
+      postgres = { current: () => first, restartNow: () => first.stop(), stop: () => first.stop() };
+      void first.exited.then((how) => {
+        if (!stopping) options.onCrash?.(`PostgreSQL for graph-node (pid ${first.pid}) exited: ${how}`);
+      });
+    }
   }
   const admin = adminUrl;
-  let node: { current(): GraphNode; stop(): Promise<void> } | undefined;
+  /**
+   * graph-node retries a store it lost, but does not always recover on its own (its chain-head
+   * listener may stay broken: graphprotocol/graph-node#1279), and it may have exited meanwhile (its own
+   * supervisor restarts it). Once PostgreSQL is back, graph-node gets a while to index the chain head
+   * again; if it does not, it is restarted on its kept index.
+   */
+  const resumeAfterPostgres = async (log: (line: string) => void) => {
+    const head = await currentBlock(options.rpcUrl).catch(() => undefined);
+    const until = Date.now() + RESUME_AFTER_POSTGRES_MS;
+    while (!stopping && head !== undefined && Date.now() < until) {
+      const status = await node?.current().status().catch(() => null);
+      if (status && !status.fatalError && latestIndexedBlock(status) >= head) {
+        log(`graph-node resumed indexing on the restarted PostgreSQL by itself (block ${latestIndexedBlock(status)})`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    if (!stopping) await node?.restartNow(`it did not index the chain head within ${RESUME_AFTER_POSTGRES_MS / 1000} s of its PostgreSQL's restart`);
+  };
   const stop = async () => {
     stopping = true;
     await node?.stop();
@@ -66,24 +113,50 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
   try {
     const postgresUrl = await createDatabase(admin, options.database, { replace: options.freshDatabase });
     const first = await startGraphNode({ ...options, postgresUrl, onCrash: options.restart ? undefined : options.onCrash });
+    let dropIndex = false;
     node = options.restart
       ? supervise({
           name: 'graph-node',
           first,
-          restart: () => startGraphNode({ ...options, postgresUrl, ports: first.ports, onCrash: undefined }),
+          restart: async () => {
+            if (dropIndex) await createDatabase(admin, options.database, { replace: true });
+            dropIndex = false;
+            return startGraphNode({ ...options, postgresUrl, ports: first.ports, onCrash: undefined });
+          },
           log: options.restart.log,
           onGiveUp: (message) => options.onCrash?.(message),
         })
-      : { current: () => first, stop: () => first.stop() };
+      : { current: () => first, restartNow: () => first.stop(), stop: () => first.stop() };
     const current = node.current;
+    const cluster = postgres;
     return {
       ...first,
-      postgres,
+      get postgres() {
+        return cluster?.current();
+      },
       get pid() {
         return current().pid;
       },
       get pids() {
-        return [current().pid, ...(postgres ? [postgres.pid] : [])];
+        return [current().pid, ...(cluster ? [cluster.current().pid] : [])];
+      },
+      status: () => current().status(),
+      waitForBlock: (block, timeoutMs) => current().waitForBlock(block, timeoutMs),
+      async rebuildIfAheadOfChain() {
+        const status = await current().status();
+        const indexed = status?.chains[0]?.latestBlock;
+        if (!indexed) return undefined;
+        const number = Number(indexed.number);
+        const head = await currentBlock(options.rpcUrl);
+        const onChain = number <= head ? await blockHash(options.rpcUrl, number) : undefined;
+        if (onChain === indexed.hash) return undefined;
+        const reason =
+          onChain === undefined
+            ? `graph-node had indexed up to block ${number}, but the chain's head is block ${head}: the chain lost blocks ${head + 1}..${number} (its state file is written every second)`
+            : `graph-node's block ${number} (${indexed.hash}) is not the chain's (${onChain})`;
+        dropIndex = true;
+        await node!.restartNow(`${reason}; its index is dropped and the chain indexed again`);
+        return reason;
       },
       stop,
     };

@@ -44,6 +44,8 @@ export interface RunningStack {
   embedded: { chain: boolean; subgraph: boolean; mongodb: boolean };
   /** PIDs of the child processes the stack runs now (a restarted part's new PID replaces the old). */
   pids: number[];
+  /** The same, with each part's name ("the chain (anvil)", "graph-node", ...), in start order. */
+  parts: StackPart[];
   /** PID of the embedded FerretDB now, when the stack runs it. */
   databasePid?: number;
   /** PID of graph-node now, when the stack runs it. */
@@ -334,6 +336,9 @@ export async function startStack({
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },
       get pids() {
         return parts().map((part) => part.pid);
+      },
+      get parts() {
+        return parts();
       },
       get graphNodePid() {
         return 'pids' in subgraph ? subgraph.pid : undefined;

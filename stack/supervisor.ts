@@ -34,7 +34,7 @@ export interface Supervised<P extends SupervisedProcess> {
   current(): P;
   /**
    * Stops the running process and starts it again at once (no backoff), saying `reason`: for a part
-   * that runs but no longer works (graph-node after its PostgreSQL restarted). Counts as a restart.
+   * that runs but no longer works (graph-node after its PostgreSQL restarted). Not counted as a crash.
    * Resolves when the new process runs (or restarts ran out, or the part was stopped).
    */
   restartNow(reason: string): Promise<void>;
@@ -63,6 +63,8 @@ export function supervise<P extends SupervisedProcess>(options: SuperviseOptions
       if (Date.now() - since >= healthyMs) attempts = 0;
       const asked = requested;
       requested = undefined;
+      // A restart asked for is no crash: it does not use up the part's restarts.
+      if (asked) attempts = 0;
       options.log(asked ? `${options.name} (pid ${current.pid}) was stopped to be restarted: ${asked}` : `${options.name} (pid ${current.pid}) exited: ${how}`);
       // Releases what the dead process left behind (graph-node's IPFS probe server, pipes).
       await current.stop().catch(() => undefined);

@@ -9,7 +9,6 @@ import { startGraphNode, type GraphNode, type GraphNodeOptions } from './graph-n
 import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
 import { blockHash, currentBlock } from '../chain-status';
 import { supervise, type Supervised } from '../supervisor';
-import { latestIndexedBlock } from './index-node';
 
 export { startGraphNode, type GraphNode } from './graph-node';
 export { createDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
@@ -53,9 +52,6 @@ export interface LocalGraphNode extends GraphNode {
   rebuildIfAheadOfChain(): Promise<string | undefined>;
 }
 
-/** How long graph-node gets to resume indexing by itself after its PostgreSQL restarted. */
-const RESUME_AFTER_POSTGRES_MS = 20_000;
-
 export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promise<LocalGraphNode> {
   let stopping = false;
   let postgres: Supervised<EmbeddedPostgres> | undefined;
@@ -75,7 +71,7 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
         restart: () => startPostgres({ ...settings, port: first.port }),
         log,
         onGiveUp: (message) => options.onCrash?.(message),
-        onRestarted: () => void resumeAfterPostgres(log),
+        onRestarted: () => void resumeAfterPostgres(),
       });
     } else {
       postgres = { current: () => first, restartNow: () => first.stop(), stop: () => first.stop() };
@@ -86,23 +82,13 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
   }
   const admin = adminUrl;
   /**
-   * graph-node retries a store it lost, but does not always recover on its own (its chain-head
-   * listener may stay broken: graphprotocol/graph-node#1279), and it may have exited meanwhile (its own
-   * supervisor restarts it). Once PostgreSQL is back, graph-node gets a while to index the chain head
-   * again; if it does not, it is restarted on its kept index.
+   * graph-node does not resume indexing after its PostgreSQL restarted: measured with gnd 0.45, it
+   * keeps reporting the subgraph healthy and synced, follows the chain head, and indexes no further
+   * block (its subgraph runner stays on the lost connection; compare graphprotocol/graph-node#1279).
+   * That index would be silently stale, so graph-node is restarted on it as soon as PostgreSQL is back.
    */
-  const resumeAfterPostgres = async (log: (line: string) => void) => {
-    const head = await currentBlock(options.rpcUrl).catch(() => undefined);
-    const until = Date.now() + RESUME_AFTER_POSTGRES_MS;
-    while (!stopping && head !== undefined && Date.now() < until) {
-      const status = await node?.current().status().catch(() => null);
-      if (status && !status.fatalError && latestIndexedBlock(status) >= head) {
-        log(`graph-node resumed indexing on the restarted PostgreSQL by itself (block ${latestIndexedBlock(status)})`);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    if (!stopping) await node?.restartNow(`it did not index the chain head within ${RESUME_AFTER_POSTGRES_MS / 1000} s of its PostgreSQL's restart`);
+  const resumeAfterPostgres = async () => {
+    if (!stopping) await node?.restartNow('its PostgreSQL restarted, and graph-node does not resume indexing on a new connection by itself');
   };
   const stop = async () => {
     stopping = true;

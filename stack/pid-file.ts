@@ -44,7 +44,8 @@ export async function removePidFile(stateDir: string): Promise<void> {
   await rm(pidFile(stateDir), { force: true });
 }
 
-const alive = (pid: number) => {
+/** Whether a process with this PID exists (it may be another program: see commandLine). */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,6 +11,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../api/src/config';
+import { alive } from '../../stack/pid-file';
 import { testStackEnvironment } from './support/stack-env';
 
 jest.setTimeout(600_000);
@@ -48,15 +49,6 @@ async function launch(): Promise<Launcher> {
 function recordedParts(): Array<{ name: string; pid: number }> {
   return (JSON.parse(readFileSync(path.join(dataDir, 'stack', 'pids.json'), 'utf8')) as { parts: Array<{ name: string; pid: number }> }).parts;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-launcher-'));

@@ -4,7 +4,7 @@ import { chainUnavailable } from '../chain/availability';
 import { pingDatabase } from '../database/availability';
 import { withDeadline } from '../errors';
 import { ReadinessDocument } from '../graphql/subgraph/documents';
-import type { SubgraphClient } from '../graphql/subgraph/subgraph-client';
+import { SubgraphError, type SubgraphClient } from '../graphql/subgraph/subgraph-client';
 
 /**
  * `ok`: answering and current. `degraded`: answering, so the API can serve, but behind (graph-node lags
@@ -124,7 +124,7 @@ export function readinessCheck(options: ReadinessOptions): () => Promise<Readine
       return {
         status: 'down',
         latencyMs: elapsed(started),
-        problem: `graph-node is not answering at ${url}: ${message(error)}`,
+        problem: error instanceof SubgraphError && !error.unavailable ? `graph-node at ${url} refused the readiness query: ${error.message}` : `graph-node is not answering at ${url}: ${message(error)}`,
         action: 'Records, consents and analytics answer SERVICE_UNAVAILABLE until it is back. With `npm start` the launcher restarts graph-node: wait, or read its log (the launcher prints where it is); elsewhere check the graph-node at SUBGRAPH_URL.',
       };
     }

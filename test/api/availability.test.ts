@@ -1,0 +1,137 @@
+/**
+ * The API when a part it depends on goes away and comes back, with real processes: FerretDB killed with
+ * SIGKILL and started again on its port and data, graph-node stopped and started again on its ports.
+ * Meanwhile requests answer SERVICE_UNAVAILABLE naming the part (they return; none hangs), /readyz is
+ * 503 naming it, /healthz stays 200; once the part is back the same API process answers again.
+ */
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../stack/database/embedded-mongo';
+import { ApiClient, type GraphQLResponse } from '../../stack/api-client';
+import type { LocalGraphNode } from '../../stack/graph-node';
+import { startTestGraphNode } from '../fixtures/graph-node';
+import { startApiStack, type ApiStack } from './support/api-stack';
+
+jest.setTimeout(300_000);
+
+const PROFILE = 'mutation($input: PatientProfileInput!) { updatePatientProfile(input: $input) { displayName } }';
+const READ_PROFILE = 'query($address: String!) { patient(address: $address) { profile { displayName } } }';
+const RECORDS = 'query($patient: String!) { records(patient: $patient, first: 5) { nodes { id } } }';
+/** Generous: a request must come back with an answer, not hang; the figures printed say how fast. */
+const ANSWERED_WITHIN_MS = 20_000;
+
+interface ReadyBody {
+  ready: boolean;
+  status: string;
+  checks: Record<string, { status: string; problem?: string; action?: string }>;
+}
+
+let stack: ApiStack;
+let restartedMongo: EmbeddedMongo | undefined;
+let restartedNode: LocalGraphNode | undefined;
+
+beforeAll(async () => {
+  stack = await startApiStack();
+});
+afterAll(async () => {
+  await restartedNode?.stop();
+  await stack?.stop();
+  await restartedMongo?.stop();
+});
+
+async function readyz(): Promise<{ status: number; body: ReadyBody }> {
+  const response = await fetch(`${stack.url}/readyz`);
+  return { status: response.status, body: (await response.json()) as ReadyBody };
+}
+
+async function healthz(): Promise<number> {
+  return (await fetch(`${stack.url}/healthz`)).status;
+}
+
+/** Runs `ask` and says how long it took to answer. */
+async function timed<T>(ask: () => Promise<T>): Promise<{ answer: T; ms: number }> {
+  const started = Date.now();
+  const answer = await ask();
+  return { answer, ms: Date.now() - started };
+}
+
+/** Polls `check` until it holds; returns how long that took. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<number> {
+  const started = Date.now();
+  while (!(await check().catch(() => false))) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Date.now() - started;
+}
+
+const codeOf = (answer: GraphQLResponse) => answer.errors?.[0]?.extensions as { code?: string; service?: string } | undefined;
+
+test('FerretDB killed: SERVICE_UNAVAILABLE naming the database, readiness 503, liveness 200; back on its port: the same API answers again', async () => {
+  const { patient } = stack.system;
+  const alice = await new ApiClient(stack.url).signIn(patient);
+  await alice.data(PROFILE, { input: { displayName: 'Alice before the kill' } });
+  expect((await readyz()).status).toBe(200);
+
+  const port = Number(new URL(stack.mongo.uri).port);
+  process.kill(stack.mongo.pid, 'SIGKILL');
+  await stack.mongo.exited;
+
+  // The session cache (SESSION_CACHE_MS) may answer the first lookups; the database's answer is what counts.
+  const write = await timed(() => alice.graphql(PROFILE, { input: { displayName: 'Alice while the database is down' } }));
+  const read = await timed(() => alice.graphql(READ_PROFILE, { address: patient.address }));
+  const nonce = await timed(() => fetch(`${stack.url}/auth/nonce`).then(async (response) => ({ status: response.status, body: (await response.json()) as { error?: { code: string; service: string; message: string } } })));
+  for (const { answer } of [write, read]) {
+    expect(codeOf(answer)).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'database' });
+    expect(answer.status).toBe(503);
+    expect(answer.errors?.[0]?.message).toMatch(/database is not answering.*Retry shortly/);
+  }
+  expect(nonce.answer.status).toBe(503);
+  expect(nonce.answer.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', service: 'database' });
+  for (const { ms } of [write, read, nonce]) expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+
+  // Readiness answers from a result at most a second old: wait for the first one taken after the kill.
+  await until('/readyz 503', async () => (await readyz()).status === 503);
+  const ready = await timed(readyz);
+  expect(ready.answer.status).toBe(503);
+  expect(ready.answer.body).toMatchObject({ ready: false, status: 'down', checks: { database: { status: 'down' }, chain: { status: 'ok' }, graphNode: { status: 'ok' } } });
+  expect(ready.answer.body.checks.database!.problem).toContain('is not answering');
+  expect(ready.ms).toBeLessThan(ANSWERED_WITHIN_MS);
+  expect(await healthz()).toBe(200);
+
+  restartedMongo = await startEmbeddedMongo({ dataDir: stack.mongo.dataDir, port });
+  const recoveryMs = await until('the API answering from the restarted FerretDB', async () => {
+    const answer = await alice.graphql<{ updatePatientProfile: { displayName: string } }>(PROFILE, { input: { displayName: 'Alice after the restart' } });
+    return answer.data?.updatePatientProfile?.displayName === 'Alice after the restart';
+  });
+  await until('/readyz 200', async () => (await readyz()).status === 200);
+  // Sign-in works again, and what was written before the kill is still there.
+  const again = await new ApiClient(stack.url).signIn(patient);
+  expect(await again.data(READ_PROFILE, { address: patient.address })).toEqual({ patient: { profile: { displayName: 'Alice after the restart' } } });
+  console.log(`database down: profile write answered in ${write.ms} ms, read in ${read.ms} ms, /auth/nonce in ${nonce.ms} ms, /readyz in ${ready.ms} ms; back ${recoveryMs} ms after FerretDB restarted`);
+});
+
+test('graph-node stopped: records answer SERVICE_UNAVAILABLE naming graph-node, readiness 503; started again on its ports: the API answers again', async () => {
+  const { patient } = stack.system;
+  const alice = await new ApiClient(stack.url).signIn(patient);
+  await alice.data(RECORDS, { patient: patient.address });
+  const ports = stack.node.ports;
+
+  await stack.node.stop();
+  const records = await timed(() => alice.graphql(RECORDS, { patient: patient.address }));
+  expect(codeOf(records.answer)).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'graph-node' });
+  expect(records.answer.status).toBe(503);
+  expect(records.answer.errors?.[0]?.message).toContain(`graph-node is not answering: the subgraph at ${stack.config.subgraphUrl}`);
+  expect(records.ms).toBeLessThan(ANSWERED_WITHIN_MS);
+
+  await until('/readyz 503', async () => (await readyz()).status === 503);
+  const ready = await timed(readyz);
+  expect(ready.answer.status).toBe(503);
+  expect(ready.answer.body).toMatchObject({ ready: false, checks: { database: { status: 'ok' }, graphNode: { status: 'down' } } });
+  expect(ready.answer.body.checks.graphNode!.problem).toContain(`graph-node is not answering at ${stack.config.subgraphUrl}`);
+  expect(await healthz()).toBe(200);
+
+  restartedNode = await startTestGraphNode({ manifest: stack.subgraphManifest, rpcUrl: stack.chainUrl, ports });
+  const started = Date.now();
+  await until('graph-node answering records again', async () => !(await alice.graphql(RECORDS, { patient: patient.address })).errors);
+  await until('/readyz 200', async () => (await readyz()).status === 200);
+  console.log(`graph-node down: records answered SERVICE_UNAVAILABLE in ${records.ms} ms, /readyz in ${ready.ms} ms; back ${Date.now() - started} ms after graph-node restarted`);
+});

@@ -163,17 +163,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     app.disable('x-powered-by');
     app.use(cors(config.allowedOrigins));
     app.use(cookieParser(config.sessionSecret));
-    app.use(sessionMiddleware(siwe));
-    app.use(
-      siweRoutes({
-        siwe,
-        publicOrigin: config.publicOrigin,
-        chainId: chain.chainId,
-        secureCookies: new URL(config.publicOrigin).protocol === 'https:',
-        rateLimitPerMinute: config.authRateLimitPerMinute,
-      }),
-    );
-    // Liveness: this process serves HTTP. It asks no dependency, so a load balancer or a supervisor never
+    // Health before the session lookup, which needs the database. Liveness: this process serves HTTP. It asks no dependency, so a load balancer or a supervisor never
     // restarts a healthy API because its database is down.
     app.get('/healthz', (_req, res) => {
       res.json({ ok: true });
@@ -194,6 +184,16 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       if (!result.ready) res.set('retry-after', String(RETRY_AFTER_SECONDS));
       res.status(result.ready ? 200 : 503).json(result);
     });
+    app.use(sessionMiddleware(siwe));
+    app.use(
+      siweRoutes({
+        siwe,
+        publicOrigin: config.publicOrigin,
+        chainId: chain.chainId,
+        secureCookies: new URL(config.publicOrigin).protocol === 'https:',
+        rateLimitPerMinute: config.authRateLimitPerMinute,
+      }),
+    );
 
     const mutationLimiter = await mutationRateLimiter(
       limits.mutationsPerMinute,

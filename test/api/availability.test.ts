@@ -4,11 +4,15 @@
  * Meanwhile requests answer SERVICE_UNAVAILABLE naming the part (they return; none hangs), /readyz is
  * 503 naming it, /healthz stays 200; once the part is back the same API process answers again.
  */
+import net from 'node:net';
+import { connectChain } from '../../api/src/chain/chain';
+import { toGraphQLError } from '../../api/src/graphql/errors';
+import { SubgraphClient } from '../../api/src/graphql/subgraph/subgraph-client';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../stack/database/embedded-mongo';
 import { ApiClient, type GraphQLResponse } from '../../stack/api-client';
 import type { LocalGraphNode } from '../../stack/graph-node';
 import { startTestGraphNode } from '../fixtures/graph-node';
-import { startApiStack, type ApiStack } from './support/api-stack';
+import { freePort, hardhatKey, startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);
 
@@ -134,4 +138,46 @@ test('graph-node stopped: records answer SERVICE_UNAVAILABLE naming graph-node, 
   await until('graph-node answering records again', async () => !(await alice.graphql(RECORDS, { patient: patient.address })).errors);
   await until('/readyz 200', async () => (await readyz()).status === 200);
   console.log(`graph-node down: records answered SERVICE_UNAVAILABLE in ${records.ms} ms, /readyz in ${ready.ms} ms; back ${Date.now() - started} ms after graph-node restarted`);
+});
+
+describe('a dependency that accepts connections and never answers, or refuses them', () => {
+  let silent: net.Server;
+  const sockets: net.Socket[] = [];
+  let silentUrl: string;
+  beforeAll(async () => {
+    // A real TCP server that takes every connection and never writes a byte: a hung graph-node or RPC.
+    silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentUrl = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  test('a subgraph request ends at its timeout as SERVICE_UNAVAILABLE naming graph-node', async () => {
+    const client = new SubgraphClient(`${silentUrl}/subgraphs/name/health-records`, 500);
+    try {
+      const started = Date.now();
+      const error = await client.latestHead().catch((failure: unknown) => failure);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      expect(toGraphQLError(error).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'graph-node' });
+      expect((error as Error).message).toMatch(/graph-node is not answering: .* did not answer within 500 ms/);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a JSON-RPC call ends at its timeout, or at once when refused, as SERVICE_UNAVAILABLE naming the chain', async () => {
+    const refusedPort = await freePort();
+    for (const rpcUrl of [silentUrl, `http://127.0.0.1:${refusedPort}`]) {
+      const chain = connectChain({ rpcUrl, deployment: stack.system.deployment, relayerPrivateKey: hardhatKey(9), auditorPrivateKey: hardhatKey(2), chainTimeoutMs: 500 });
+      try {
+        const error = await chain.provider.getBlockNumber().catch((failure: unknown) => failure);
+        expect(toGraphQLError(error).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'chain' });
+      } finally {
+        chain.close();
+      }
+    }
+  });
 });

@@ -5,6 +5,7 @@
  * 503 naming it, /healthz stays 200; once the part is back the same API process answers again.
  */
 import net from 'node:net';
+import { createServer } from '../../api/src/app/server';
 import { connectChain } from '../../api/src/chain/chain';
 import { toGraphQLError } from '../../api/src/graphql/errors';
 import { SubgraphClient } from '../../api/src/graphql/subgraph/subgraph-client';
@@ -25,7 +26,7 @@ const ANSWERED_WITHIN_MS = 20_000;
 interface ReadyBody {
   ready: boolean;
   status: string;
-  checks: Record<string, { status: string; problem?: string; action?: string }>;
+  checks: Record<string, { status: string; problem?: string; action?: string; [detail: string]: unknown }>;
 }
 
 let stack: ApiStack;
@@ -68,6 +69,34 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
 }
 
 const codeOf = (answer: GraphQLResponse) => answer.errors?.[0]?.extensions as { code?: string; service?: string } | undefined;
+
+test('readiness reports each dependency; with graph-node\'s status URL also the deployment\'s health', async () => {
+  await stack.indexed();
+  const { status, body } = await readyz();
+  expect(status).toBe(200);
+  expect(body).toMatchObject({
+    ready: true,
+    status: 'ok',
+    checks: {
+      database: { status: 'ok', connection: 'connected' },
+      chain: { status: 'ok' },
+      graphNode: { status: 'ok', hasIndexingErrors: false, deployment: stack.node.deployment },
+    },
+  });
+  const { chain, graphNode } = body.checks as Record<string, Record<string, number>>;
+  expect(chain!.head! - graphNode!.indexedBlock!).toBe(graphNode!.lagBlocks);
+
+  const port = await freePort();
+  const withStatus = await createServer({ ...stack.config, subgraphStatusUrl: stack.node.indexNodeUrl, publicOrigin: `http://127.0.0.1:${port}` });
+  try {
+    const { url } = await withStatus.listen(port);
+    const answer = (await (await fetch(`${url}/readyz`)).json()) as ReadyBody;
+    expect(answer.checks.graphNode).toMatchObject({ status: 'ok', health: 'healthy', fatalError: null });
+    expect(typeof answer.checks.graphNode!.synced).toBe('boolean');
+  } finally {
+    await withStatus.close();
+  }
+});
 
 test('FerretDB killed: SERVICE_UNAVAILABLE naming the database, readiness 503, liveness 200; back on its port: the same API answers again', async () => {
   const { patient } = stack.system;

@@ -32,11 +32,14 @@ interface ReadyBody {
 let stack: ApiStack;
 let restartedMongo: EmbeddedMongo | undefined;
 let restartedNode: LocalGraphNode | undefined;
+/** A FerretDB this test stopped with SIGSTOP, resumed in afterAll if a test failed first. */
+let hung: number | undefined;
 
 beforeAll(async () => {
   stack = await startApiStack();
 });
 afterAll(async () => {
+  if (hung) process.kill(hung, 'SIGCONT');
   await restartedNode?.stop();
   await stack?.stop();
   await restartedMongo?.stop();
@@ -140,6 +143,27 @@ test('FerretDB killed: SERVICE_UNAVAILABLE naming the database, readiness 503, l
   const again = await new ApiClient(stack.url).signIn(patient);
   expect(await again.data(READ_PROFILE, { address: patient.address })).toEqual({ patient: { profile: { displayName: 'Alice after the restart' } } });
   console.log(`database down: profile write answered in ${write.ms} ms, read in ${read.ms} ms, /auth/nonce in ${nonce.ms} ms, /readyz in ${ready.ms} ms; back ${recoveryMs} ms after FerretDB restarted`);
+});
+
+test('FerretDB hung (SIGSTOP: connections stay open, nothing answers): requests still end as SERVICE_UNAVAILABLE; resumed: they succeed again', async () => {
+  const { patient } = stack.system;
+  const alice = await new ApiClient(stack.url).signIn(patient);
+  const mongo = restartedMongo ?? stack.mongo;
+  process.kill(mongo.pid, 'SIGSTOP');
+  hung = mongo.pid;
+  const write = await timed(() => alice.graphql(PROFILE, { input: { displayName: 'Alice while the database hangs' } }));
+  expect(codeOf(write.answer)).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'database' });
+  expect(write.ms).toBeLessThan(ANSWERED_WITHIN_MS);
+  await until('/readyz 503', async () => (await readyz()).status === 503);
+  const ready = await timed(readyz);
+  expect(ready.answer.body.checks.database).toMatchObject({ status: 'down' });
+
+  process.kill(mongo.pid, 'SIGCONT');
+  hung = undefined;
+  const started = Date.now();
+  await until('a profile write after SIGCONT', async () => !(await alice.graphql(PROFILE, { input: { displayName: 'Alice after the hang' } })).errors);
+  await until('/readyz 200', async () => (await readyz()).status === 200);
+  console.log(`database hung: profile write answered SERVICE_UNAVAILABLE in ${write.ms} ms, /readyz in ${ready.ms} ms; back ${Date.now() - started} ms after SIGCONT`);
 });
 
 test('graph-node stopped: records answer SERVICE_UNAVAILABLE naming graph-node, readiness 503; started again on its ports: the API answers again', async () => {

@@ -70,7 +70,8 @@ export type Dependency = 'database' | 'chain' | 'graph-node';
 
 /**
  * A part the API depends on is not answering (the database, the chain's JSON-RPC, graph-node): nothing
- * is wrong with the request, and the same request succeeds once the part is back.
+ * is wrong with the request, and the same request succeeds once the part is back. The message is for
+ * clients (which part, retry); what failed, with addresses, is the `cause` (and /readyz's `problem`).
  */
 export class ServiceUnavailableError extends Error {
   readonly code = 'SERVICE_UNAVAILABLE' as const;

@@ -118,10 +118,11 @@ test('FerretDB killed: SERVICE_UNAVAILABLE naming the database, readiness 503, l
   for (const { answer } of [write, read]) {
     expect(codeOf(answer)).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'database' });
     expect(answer.status).toBe(503);
-    expect(answer.errors?.[0]?.message).toMatch(/database is not answering.*Retry shortly/);
+    // Which part and what to do; the addresses and the driver's error stay on the server (and in /readyz).
+    expect(answer.errors?.[0]?.message).toBe('The database is not answering; retry in a few seconds (the API reconnects by itself when it is back).');
   }
   expect(nonce.answer.status).toBe(503);
-  expect(nonce.answer.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', service: 'database' });
+  expect(nonce.answer.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', service: 'database', message: expect.stringContaining('The database is not answering') });
   for (const { ms } of [write, read, nonce]) expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
 
   // Readiness answers from a result at most a second old: wait for the first one taken after the kill.
@@ -176,14 +177,15 @@ test('graph-node stopped: records answer SERVICE_UNAVAILABLE naming graph-node, 
   const records = await timed(() => alice.graphql(RECORDS, { patient: patient.address }));
   expect(codeOf(records.answer)).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'graph-node' });
   expect(records.answer.status).toBe(503);
-  expect(records.answer.errors?.[0]?.message).toContain(`graph-node is not answering: the subgraph at ${stack.config.subgraphUrl}`);
+  expect(records.answer.errors?.[0]?.message).toMatch(/^graph-node .* is not answering; retry in a few seconds/);
+  expect(JSON.stringify(records.answer)).not.toContain('127.0.0.1');
   expect(records.ms).toBeLessThan(ANSWERED_WITHIN_MS);
 
   await until('/readyz 503', async () => (await readyz()).status === 503);
   const ready = await timed(readyz);
   expect(ready.answer.status).toBe(503);
   expect(ready.answer.body).toMatchObject({ ready: false, checks: { database: { status: 'ok' }, graphNode: { status: 'down' } } });
-  expect(ready.answer.body.checks.graphNode!.problem).toContain(`graph-node is not answering at ${stack.config.subgraphUrl}`);
+  expect(ready.answer.body.checks.graphNode!.problem).toMatch(new RegExp(`^graph-node is not answering at ${stack.config.subgraphUrl}: .*cannot be reached \\(connect ECONNREFUSED`));
   expect(await healthz()).toBe(200);
 
   restartedNode = await startTestGraphNode({ manifest: stack.subgraphManifest, rpcUrl: stack.chainUrl, ports });
@@ -215,7 +217,7 @@ describe('a dependency that accepts connections and never answers, or refuses th
       const error = await client.latestHead().catch((failure: unknown) => failure);
       expect(Date.now() - started).toBeGreaterThanOrEqual(450);
       expect(toGraphQLError(error).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'graph-node' });
-      expect((error as Error).message).toMatch(/graph-node is not answering: .* did not answer within 500 ms/);
+      expect((error as Error).message).toMatch(/did not answer within 500 ms/);
     } finally {
       client.close();
     }

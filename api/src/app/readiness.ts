@@ -1,8 +1,7 @@
 import type { Provider } from 'ethers';
 import type { Connection } from 'mongoose';
-import { chainUnavailable } from '../chain/availability';
 import { pingDatabase } from '../database/availability';
-import { withDeadline } from '../errors';
+import { ServiceUnavailableError, withDeadline } from '../errors';
 import { ReadinessDocument } from '../graphql/subgraph/documents';
 import { SubgraphError, type SubgraphClient } from '../graphql/subgraph/subgraph-client';
 
@@ -50,7 +49,11 @@ export interface ReadinessOptions {
 }
 
 const elapsed = (started: number) => Math.round(performance.now() - started);
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** What failed, for operators: the cause behind a SERVICE_UNAVAILABLE's message for clients. */
+const message = (error: unknown): string => {
+  const cause = error instanceof ServiceUnavailableError ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+};
 
 interface IndexingStatus {
   health: string;
@@ -108,7 +111,7 @@ export function readinessCheck(options: ReadinessOptions): () => Promise<Readine
       return {
         status: 'down',
         latencyMs: elapsed(started),
-        problem: `The chain's JSON-RPC endpoint is not answering: ${chainUnavailable(error)?.message ?? message(error)}`,
+        problem: `The chain's JSON-RPC endpoint is not answering: ${message(error)}`,
         action: 'Sign-in, authorization and transactions need it. Check the node at RPC_URL (`npm start` runs a local chain; its output says why it stopped).',
       };
     }

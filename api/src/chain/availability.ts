@@ -10,11 +10,7 @@ export function chainUnavailable(error: unknown): ServiceUnavailableError | unde
   for (const link of causeChain(error)) {
     const code = (link as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && (SOCKET_ERRORS.has(code) || ETHERS_UNREACHABLE.has(code))) {
-      return new ServiceUnavailableError(
-        'chain',
-        `The chain's JSON-RPC endpoint is not answering (${(link as Error).message}). Retry shortly; if it lasts, check that the node at RPC_URL runs (\`npm start\` runs a local chain).`,
-        { cause: error },
-      );
+      return new ServiceUnavailableError('chain', 'The blockchain node (JSON-RPC) is not answering; retry in a few seconds.', { cause: link });
     }
   }
   return undefined;

@@ -17,14 +17,15 @@ const UNREACHABLE_ERRORS = new Set([
 /** mongoose's own message when a command waited for a connection longer than bufferTimeoutMS. */
 const BUFFERING_TIMED_OUT = /buffering timed out after \d+ms/;
 
-const ADVICE = 'Retry shortly: the driver reconnects by itself when the database is back (`npm start` restarts its FerretDB; elsewhere check MONGODB_URI\'s server).';
+/** What clients are told: which part, and to retry (the details, addresses included, stay in `cause` and in /readyz). */
+const PUBLIC_MESSAGE = 'The database is not answering; retry in a few seconds (the API reconnects by itself when it is back).';
 
 /** The database as unavailable, when `error` (or what caused it) says the database is not answering. */
 export function databaseUnavailable(error: unknown): ServiceUnavailableError | undefined {
   for (const link of causeChain(error)) {
     if (!(link instanceof Error)) continue;
     if (UNREACHABLE_ERRORS.has(link.name) || BUFFERING_TIMED_OUT.test(link.message)) {
-      return new ServiceUnavailableError('database', `The database is not answering (${link.message}). ${ADVICE}`, { cause: error });
+      return new ServiceUnavailableError('database', PUBLIC_MESSAGE, { cause: link });
     }
   }
   return undefined;
@@ -44,9 +45,9 @@ export async function pingDatabase(connection: Connection, timeoutMs: number): P
   const started = performance.now();
   const state = String(mongoose.STATES[connection.readyState]);
   const db = connection.db;
-  if (!db) throw new ServiceUnavailableError('database', `The database connection is ${state} and has no database yet. ${ADVICE}`);
+  if (!db) throw new ServiceUnavailableError('database', PUBLIC_MESSAGE, { cause: new Error(`the connection is ${state} and has no database yet`) });
   try {
-    await withDeadline(db.admin().ping(), timeoutMs, () => new ServiceUnavailableError('database', `The database did not answer a ping within ${timeoutMs} ms (connection ${state}). ${ADVICE}`));
+    await withDeadline(db.admin().ping(), timeoutMs, () => new ServiceUnavailableError('database', PUBLIC_MESSAGE, { cause: new Error(`no answer to a ping within ${timeoutMs} ms (connection ${state})`) }));
   } catch (error) {
     throw error instanceof ServiceUnavailableError ? error : (databaseUnavailable(error) ?? error);
   }

@@ -63,7 +63,7 @@ export function badInput(field: string, message: string): GraphQLError {
 export function unavailableDependency(error: unknown): ServiceUnavailableError | undefined {
   if (error instanceof ServiceUnavailableError) return error;
   if (error instanceof SubgraphError) {
-    return error.unavailable ? new ServiceUnavailableError('graph-node', `${error.message} Retry shortly: \`npm start\` restarts its graph-node; elsewhere check the graph-node at SUBGRAPH_URL.`, { cause: error }) : undefined;
+    return error.unavailable ? new ServiceUnavailableError('graph-node', 'graph-node (the index of the chain) is not answering; retry in a few seconds.', { cause: error }) : undefined;
   }
   return databaseUnavailable(error) ?? chainUnavailable(error);
 }

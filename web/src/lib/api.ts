@@ -44,7 +44,6 @@ export function reportServiceUnavailable(): void {
 }
 
 const ADVICE: Record<string, string> = {
-  SERVICE_UNAVAILABLE: 'It comes back by itself: try again in a few seconds.',
   UNAUTHENTICATED: 'Your session has ended: sign in again.',
   FORBIDDEN: 'You may not do or see this. A patient can grant you a consent; a registrar verifies providers and researchers.',
   NOT_FOUND: 'It does not exist (any more); reload the page.',

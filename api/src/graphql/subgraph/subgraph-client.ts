@@ -76,7 +76,7 @@ export class SubgraphClient {
       const url = this.url.toString();
       const unreachable = (error: Error) => {
         const why = error.name === 'AbortError' || error.name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : `cannot be reached (${error.message})`;
-        reject(new SubgraphError(`graph-node is not answering: the subgraph at ${url} ${why}.`, { url, unavailable: true }));
+        reject(new SubgraphError(`The subgraph at ${url} ${why}.`, { url, unavailable: true }));
       };
       const req = transport.request(
         this.url,

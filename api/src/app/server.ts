@@ -163,8 +163,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     app.disable('x-powered-by');
     app.use(cors(config.allowedOrigins));
     app.use(cookieParser(config.sessionSecret));
-    // Health before the session lookup, which needs the database. Liveness: this process serves HTTP. It asks no dependency, so a load balancer or a supervisor never
-    // restarts a healthy API because its database is down.
+    // Health answers before the session lookup, which needs the database. Liveness: this process serves
+    // HTTP; it asks no dependency, so a supervisor never restarts a healthy API because its database is down.
     app.get('/healthz', (_req, res) => {
       res.json({ ok: true });
     });

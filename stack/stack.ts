@@ -261,7 +261,8 @@ export async function startStack({
     await progress.step('API (node dist/api/src/main.js)', async (detail) => {
       const built = await buildApiIfChanged({ stampDir, log: detail, reuse: reuseBuilds });
       if (!built) detail(reuseBuilds ? 'using the existing build in dist/' : 'dist/ unchanged since the last build');
-      const env = apiEnvironmentFor({ config, chain, subgraphUrl, mongodbUri, webOrigin });
+      const subgraphStatusUrl = 'indexNodeUrl' in subgraph ? subgraph.indexNodeUrl : undefined;
+      const env = apiEnvironmentFor({ config, chain, subgraphUrl, subgraphStatusUrl, mongodbUri, webOrigin });
       // Checked here too, so a bad setting fails the start with the API's own message at once.
       loadServerConfig(env);
       const start = () => startApiProcess({ env, host: config.host, port: apiPort, onOutput: (line) => progress.info(`[api] ${line.replace(/^\[api\] /, '')}`) });

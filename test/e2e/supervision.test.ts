@@ -172,6 +172,19 @@ async function expectEveryAcknowledgedWrite(): Promise<void> {
   }
 }
 
+/**
+ * The API answering again: `/readyz` ready (database, chain and graph-node answer) and a signed-in read
+ * that needs the database and the index.
+ */
+async function untilAnswering(): Promise<void> {
+  await until('the API answering again', async () => {
+    const readiness = await fetch(`${stack.urls.web}/readyz`);
+    if (!readiness.ok) return false;
+    await clients[0]!.data(PATIENT, { address: PATIENTS[0]!.address });
+    return true;
+  });
+}
+
 const pidOf = (name: string) => stack.parts.find((part) => part.name === name)?.pid;
 
 describe.each([
@@ -190,11 +203,7 @@ describe.each([
     const killedAt = Date.now();
     process.kill(killed!, 'SIGKILL');
     await until(`${part} restarted`, () => pidOf(part) !== undefined && pidOf(part) !== killed);
-    // The API answering again: a signed-in read that needs the database and the index.
-    await until('the API answering again', async () => {
-      await clients[0]!.data(PATIENT, { address: PATIENTS[0]!.address });
-      return true;
-    });
+    await untilAnswering();
     console.log(`recovery ${label}: ${Date.now() - killedAt} ms`);
     await until('writes acknowledged after the restart', () => stream.acknowledgedSoFar() >= before + 4);
     await stream.stop();
@@ -218,10 +227,7 @@ test('the chain killed with SIGKILL is restarted from its state file, and the in
   const killedAt = Date.now();
   process.kill(killed, 'SIGKILL');
   await until('the chain restarted', () => pidOf('the chain (anvil)') !== killed);
-  await until('the API answering again', async () => {
-    await clients[0]!.data(PATIENT, { address: PATIENTS[0]!.address });
-    return true;
-  });
+  await untilAnswering();
   console.log(`recovery chain: ${Date.now() - killedAt} ms`);
   expect(progress).toContainEqual(expect.stringMatching(new RegExp(`the chain \\(anvil\\) \\(pid ${killed}\\) exited: SIGKILL`)));
   await provider.send('evm_mine', []);

@@ -73,7 +73,8 @@ export async function buildApi(): Promise<number> {
  */
 export async function buildApiIfChanged(options: { stampDir: string; log: (line: string) => void; reuse?: boolean }): Promise<boolean> {
   if (options.reuse && existsSync(API_ENTRY)) return false;
-  const hash = await hashInputs(REPO_ROOT, API_INPUTS);
+  // This file too: it holds the compiler's settings.
+  const hash = await hashInputs(REPO_ROOT, [...API_INPUTS, 'stack/api-build.ts']);
   const stamp = new BuildStamp(path.join(options.stampDir, 'api.sha256'));
   if (existsSync(API_ENTRY) && (await stamp.matches(hash))) return false;
   const started = performance.now();

@@ -14,6 +14,8 @@ export function apiEnvironmentFor(options: {
   config: StackConfig;
   chain: StackChain;
   subgraphUrl: string;
+  /** graph-node's index-node status API, when the stack runs graph-node (then `/readyz` reports its health). */
+  subgraphStatusUrl?: string;
   mongodbUri: string;
   webOrigin: string;
 }): NodeJS.ProcessEnv {
@@ -22,6 +24,7 @@ export function apiEnvironmentFor(options: {
     ...process.env,
     RPC_URL: chain.url,
     SUBGRAPH_URL: options.subgraphUrl,
+    ...(options.subgraphStatusUrl ? { SUBGRAPH_STATUS_URL: options.subgraphStatusUrl } : {}),
     MONGODB_URI: options.mongodbUri,
     DEPLOYMENTS_FILE: deploymentPath(config.network),
     DATA_DIR: path.join(config.dataDir, 'stack'),

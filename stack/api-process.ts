@@ -24,6 +24,7 @@ export async function startApiProcess(options: { env: NodeJS.ProcessEnv; host: s
     cwd: REPO_ROOT,
     env: { ...options.env, API_PORT: String(options.port), HOST: options.host },
     timeoutMs: 120_000,
+    detached: true,
     onOutput: options.onOutput,
   });
   return { url: child.ready.url, pid: child.pid, startupMs: child.ready.startupMs, exited: child.exited, stop: () => child.stop(10_000) };

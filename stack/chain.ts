@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '../api/src/config';
+import { anvilBinary } from './anvil-binary';
 import { spawnWithReadyLine } from './child-process';
+import { TEST_MNEMONIC } from './demo-accounts';
 
 /** The chain the stack talks to: its own anvil, or an existing endpoint. */
 export interface StackChain {
@@ -15,27 +17,46 @@ export interface StackChain {
 }
 
 /**
- * Starts anvil as a child process on `host:port` (0: a free port). With `stateFile` its state is
- * loaded from that file when it exists, and written to it every second and when the chain stops;
- * without, the chain lives in memory only (benches, scripts).
+ * Starts anvil (from npm, `@foundry-rs/anvil`) as a child process on `host:port` (0: a free port), with
+ * chain id 31337 and Hardhat's well-known test accounts. With `stateFile` its state is loaded from that
+ * file when it exists, and written to it every second and when the chain stops (SIGTERM); without, the
+ * chain lives in memory only (benches, scripts). The launcher runs the binary itself (no wrapper), so
+ * the PID it records and supervises is anvil's.
  */
 export async function startEmbeddedChain(
   host: string,
   port: number,
   { stateFile, onOutput }: { stateFile?: string; onOutput?: (line: string) => void } = {},
-): Promise<StackChain> {
+): Promise<StackChain & { pid: number; exited: Promise<string> }> {
   if (stateFile) await mkdir(path.dirname(stateFile), { recursive: true });
   const child = await spawnWithReadyLine<{ event: 'ready'; url: string }>({
     name: 'The embedded chain (anvil)',
-    command: process.execPath,
-    args: ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'chain-process.ts'), host, String(port), ...(stateFile ? [stateFile] : [])],
+    command: anvilBinary(),
+    args: [
+      '--host', host,
+      '--port', String(port),
+      '--chain-id', '31337',
+      '--mnemonic', TEST_MNEMONIC,
+      '--accounts', '20',
+      '--balance', '10000',
+      '--hardfork', 'cancun',
+      // graph-node and the API read contract state at past blocks, also after a restart.
+      ...(stateFile ? ['--state', stateFile, '--state-interval', '1', '--preserve-historical-states'] : []),
+    ],
     cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     timeoutMs: 60_000,
-    onOutput,
+    detached: true,
+    readyFrom: (line) => {
+      const listening = /^Listening on (\S+):(\d+)$/.exec(line.trim());
+      return listening ? { event: 'ready', url: `http://${listening[1]}:${listening[2]}` } : undefined;
+    },
+    // anvil prints every request and block on stdout; only its errors are worth passing on.
+    onOutput: (line) => {
+      if (/error|panic/i.test(line)) onOutput?.(line);
+    },
   });
   const chainId = await readChainId(child.ready.url);
-  return { url: child.ready.url, chainId, embedded: true, pid: child.pid, stop: () => child.stop() };
+  return { url: child.ready.url, chainId, embedded: true, pid: child.pid, exited: child.exited, stop: () => child.stop() };
 }
 
 /** Connects to an existing chain and reads its chain id; the error says how to fix an unreachable URL. */

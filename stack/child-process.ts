@@ -28,6 +28,11 @@ export interface SpawnOptions {
    * own (anvil's "Listening on ..."); returns undefined for other lines.
    */
   readyFrom?: (line: string) => unknown;
+  /**
+   * Runs the child in a process group of its own, so a terminal's Ctrl-C reaches the launcher only,
+   * which then stops the child in order (else the child would exit first and be restarted).
+   */
+  detached?: boolean;
 }
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -46,6 +51,7 @@ export async function spawnWithReadyLine<Ready extends { event: string }>(option
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: options.detached,
   });
   const tail: string[] = [];
   const remember = (line: string) => {

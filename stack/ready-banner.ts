@@ -10,6 +10,7 @@ export function readyBanner(stack: RunningStack, options: { demo: boolean }): st
     '',
     ` Web client        ${stack.urls.web}`,
     ` GraphQL API       ${stack.urls.graphql}   (also ${stack.urls.web}/graphql; process ${stack.apiPid}, ready ${stack.apiStartupMs} ms after its start)`,
+    ` API readiness     ${stack.urls.web}/readyz   (database, chain, graph-node; /healthz: liveness)`,
     ` GraphQL explorer  ${stack.urls.web}/explorer.html   (API and subgraph; a browser opening the API's /graphql gets it too)`,
     ` Subgraph queries  ${stack.urls.subgraph}`,
     ...(stack.urls.subgraphStatus ? [` Indexing status   ${stack.urls.subgraphStatus}   (graph-node's index-node API)`] : []),

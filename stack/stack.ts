@@ -20,6 +20,7 @@ import type { StackConfig } from './stack-config';
 import { buildSubgraphIfChanged, SUBGRAPH_BUILD_DIR } from './subgraph-build';
 import { buildWebIfChanged, WEB_DIST_DIR } from './web-build';
 import { supervise } from './supervisor';
+import { removePidFile, stopLeftovers, writePidFile, type StackPart } from './pid-file';
 import { startWebServer } from './web-server';
 
 /** A running stack: where each part answers, and one `stop()` that ends every part it started. */
@@ -43,6 +44,8 @@ export interface RunningStack {
   embedded: { chain: boolean; subgraph: boolean; mongodb: boolean };
   /** PIDs of the child processes the stack runs now (a restarted part's new PID replaces the old). */
   pids: number[];
+  /** The same, with each part's name ("the chain (anvil)", "graph-node", ...), in start order. */
+  parts: StackPart[];
   /** PID of the embedded FerretDB now, when the stack runs it. */
   databasePid?: number;
   /** PID of graph-node now, when the stack runs it. */
@@ -86,12 +89,25 @@ export async function startStack({
 }: StartStackOptions): Promise<RunningStack> {
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
   /** The PIDs of each part the stack runs, as they are now (a restarted part has a new one). */
-  const pidsOf: Array<() => number[]> = [];
+  const pidsOf: Array<() => StackPart[]> = [];
+  const parts = () => pidsOf.flatMap((part) => part());
   const stateDir = path.join(config.dataDir, 'stack');
   // Builds write into the repository (subgraph/build, web/dist), so their stamps live with it too.
   const stampDir = path.join(REPO_ROOT, '.data', 'build-stamps');
 
+  let recorded = '';
+  const recordPids = async () => {
+    const now = JSON.stringify(parts());
+    if (now === recorded) return;
+    recorded = now;
+    await writePidFile(stateDir, parts());
+  };
+  // Supervisors restart parts with new PIDs; the file follows within a second.
+  const pidWatch = setInterval(() => void recordPids().catch(() => undefined), 1_000);
+  pidWatch.unref();
+
   const stopAll = async () => {
+    clearInterval(pidWatch);
     for (const part of stops.splice(0).reverse()) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const slow = new Promise<'slow'>((resolve) => {
@@ -106,9 +122,12 @@ export async function startStack({
         clearTimeout(timer);
       }
     }
+    if (recorded) await removePidFile(stateDir).catch(() => undefined);
   };
 
   try {
+    // Before the port checks: what a killed launcher left may hold the ports.
+    await stopLeftovers(stateDir, (line) => progress.info(`    ${line}`));
     // Ports given as 0 are picked now: the API must know the web client's origin before either starts.
     const webPort = config.webPort || (await freePort(config.host));
     const apiPort = config.apiPort || (await freePort(config.host));
@@ -126,15 +145,28 @@ export async function startStack({
       await rm(path.join(stateDir, 'ferretdb'), { recursive: true, force: true });
     }
 
+    let afterChainRestart = async (): Promise<void> => undefined;
     const chain: StackChain = await progress.step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: anvil', async (detail) => {
       if (config.rpcUrl) return connectChain(config.rpcUrl);
       if (config.chainPort) await assertPortFree(config.host, config.chainPort, 'CHAIN_PORT (or RPC_URL to use a running chain)');
-      const started = await startEmbeddedChain(config.host, config.chainPort, { stateFile: folder.chainState, onOutput: (line) => progress.info(`[chain] ${line}`) });
-      stops.push({ name: 'the chain', stop: started.stop });
-      detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid}, state ${folder.kept ? 'kept in' : 'kept from now on in'} ${folder.chainState})`);
-      return started;
+      const options = { stateFile: folder.chainState, onOutput: (line: string) => progress.info(`[chain] ${line}`) };
+      const started = await startEmbeddedChain(config.host, config.chainPort, options);
+      const port = Number(new URL(started.url).port);
+      const supervised = supervise({
+        name: 'the chain (anvil)',
+        first: started,
+        // Same port, same state file: anvil loads the state it last wrote.
+        restart: () => startEmbeddedChain(config.host, port, options),
+        log: (line) => progress.info(`[supervisor] ${line}`),
+        onGiveUp: (message) => onCrash(message),
+        onRestarted: () => void afterChainRestart(),
+      });
+      pidsOf.push(() => [{ name: 'the chain (anvil)', pid: supervised.current().pid, stopSignal: 'SIGTERM' }]);
+      stops.push({ name: 'the chain', stop: supervised.stop });
+      detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid}, state ${folder.kept ? 'kept in' : 'kept from now on in'} ${folder.chainState}; restarted if it dies)`);
+      return { ...started, stop: supervised.stop };
     });
-    if (chain.pid) pidsOf.push(() => [chain.pid!]);
+    await recordPids();
     await bindToChain(folder, chain);
 
     const deployment = await progress.step('Contracts', (detail) =>
@@ -175,10 +207,18 @@ export async function startStack({
           restart: { log: (line) => progress.info(`[supervisor] ${line}`) },
         });
         stops.push({ name: 'graph-node and its PostgreSQL', stop: () => node.stop() });
-        pidsOf.push(() => node.pids);
+        pidsOf.push(() => [
+          ...(node.postgres ? [{ name: "PostgreSQL (graph-node's store)", pid: node.postgres.pid, stopSignal: 'SIGINT' as const }] : []),
+          { name: 'graph-node', pid: node.pid, stopSignal: 'SIGINT' },
+        ]);
+        await recordPids();
         detail(`queries ${node.queryUrl}`);
         detail(`status  ${node.indexNodeUrl} (pid ${node.pid}, log ${node.logFile})`);
         if (node.postgres) detail(`PostgreSQL 127.0.0.1:${node.postgres.port} (pid ${node.postgres.pid}, files in ${path.dirname(node.postgres.logFile)})`);
+        if (chain.embedded && folder.kept) {
+          const rebuilt = await node.rebuildIfAheadOfChain();
+          if (rebuilt) detail(`WARNING: ${rebuilt}; the index was dropped and is being built again from the chain`);
+        }
         const head = await currentBlock(chain.url);
         await node.waitForBlock(head, 180_000);
         detail(`indexed up to block ${head}`);
@@ -186,6 +226,15 @@ export async function startStack({
       },
     );
     const subgraphUrl = subgraph.queryUrl;
+    afterChainRestart = async () => {
+      const head = await currentBlock(chain.url);
+      progress.info(`[supervisor] the chain resumed at block ${head} from ${folder.chainState}`);
+      if (!('rebuildIfAheadOfChain' in subgraph)) return;
+      const rebuilt = await subgraph.rebuildIfAheadOfChain();
+      if (rebuilt) {
+        progress.info(`[supervisor] WARNING: ${rebuilt}. The transactions of the lost blocks are gone from the chain; graph-node indexes the chain again from the start.`);
+      }
+    };
 
     let database: { current(): { pid: number }; stop(): Promise<void> } | undefined;
     const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
@@ -201,7 +250,7 @@ export async function startStack({
         log: (line) => progress.info(`[supervisor] ${line}`),
         onGiveUp: (message) => onCrash(message),
       });
-      pidsOf.push(() => [database!.current().pid]);
+      pidsOf.push(() => [{ name: 'FerretDB (the database)', pid: database!.current().pid, stopSignal: 'SIGTERM' }]);
       stops.push({ name: 'the database', stop: database.stop });
       detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), files)}; restarted if it dies)`);
       return `${mongo.uri.replace(/\/$/, '')}/health-records`;
@@ -212,7 +261,8 @@ export async function startStack({
     await progress.step('API (node dist/api/src/main.js)', async (detail) => {
       const built = await buildApiIfChanged({ stampDir, log: detail, reuse: reuseBuilds });
       if (!built) detail(reuseBuilds ? 'using the existing build in dist/' : 'dist/ unchanged since the last build');
-      const env = apiEnvironmentFor({ config, chain, subgraphUrl, mongodbUri, webOrigin });
+      const subgraphStatusUrl = 'indexNodeUrl' in subgraph ? subgraph.indexNodeUrl : undefined;
+      const env = apiEnvironmentFor({ config, chain, subgraphUrl, subgraphStatusUrl, mongodbUri, webOrigin });
       // Checked here too, so a bad setting fails the start with the API's own message at once.
       loadServerConfig(env);
       const start = () => startApiProcess({ env, host: config.host, port: apiPort, onOutput: (line) => progress.info(`[api] ${line.replace(/^\[api\] /, '')}`) });
@@ -225,7 +275,8 @@ export async function startStack({
         onGiveUp: (message) => onCrash(message),
         onRestarted: (current) => progress.info(`[supervisor] the API process started in ${current.startupMs} ms`),
       });
-      pidsOf.push(() => [api!.current().pid]);
+      pidsOf.push(() => [{ name: 'the API process', pid: api!.current().pid, stopSignal: 'SIGTERM' }]);
+      await recordPids();
       stops.push({ name: 'the API', stop: api.stop });
       detail(`${first.url}/graphql (pid ${first.pid}, ready ${first.startupMs} ms after its start; browsers use ${webOrigin}/graphql: SIWE is bound to that origin)`);
     });
@@ -285,7 +336,10 @@ export async function startStack({
       kept: folder.kept,
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },
       get pids() {
-        return pidsOf.flatMap((part) => part());
+        return parts().map((part) => part.pid);
+      },
+      get parts() {
+        return parts();
       },
       get graphNodePid() {
         return 'pids' in subgraph ? subgraph.pid : undefined;

@@ -2,6 +2,9 @@
  * `npm start`: the whole system on one machine with no configuration, or pointed at existing parts by
  * environment (RPC_URL, SUBGRAPH_URL, MONGODB_URI, ports: see stack-config.ts). `npm start -- --no-demo`
  * skips the demo data. Ctrl-C stops every process it started.
+ *
+ * STACK_REUSE_BUILDS=true uses subgraph/build, web/dist and dist/ as they are (the tests' launcher runs,
+ * whose `npm test` built them once beforehand, so no run rebuilds a folder another test reads).
  */
 import { consoleProgress } from './progress';
 import { loadStackConfig } from './stack-config';
@@ -15,7 +18,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) {
       process.stdout.write(`\n${signal} again: killing every part now.\n`);
-      // graph-node and PostgreSQL run in process groups of their own, so they do not outlive this.
+      // The parts run in process groups of their own, so a terminal's signal does not reach them.
       for (const pid of running.stack?.pids ?? []) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  // A part that dies (graph-node, its PostgreSQL) stops the whole stack, after saying why.
+  // A part the supervisors could not bring back stops the whole stack, after saying why.
   const onCrash = (message: string) => {
     if (stopping) return;
     if (!running.stack) {
@@ -45,7 +48,7 @@ async function main(): Promise<void> {
     process.stderr.write(`\n${message}\nStopping the stack.\n`);
     void shutdown('crash').then(() => process.exit(1));
   };
-  const stack = await startStack({ config, progress: consoleProgress(), onCrash });
+  const stack = await startStack({ config, progress: consoleProgress(), onCrash, reuseBuilds: process.env.STACK_REUSE_BUILDS === 'true' });
   running.stack = stack;
   if (stopping) {
     await stack.stop();

@@ -8,6 +8,9 @@ import path from 'node:path';
 const twoUp = path.resolve(__dirname, '..', '..');
 export const REPO_ROOT = existsSync(path.join(twoUp, 'package.json')) ? twoUp : path.dirname(twoUp);
 
+/** The database timeouts when DATABASE_TIMEOUT_MS and DATABASE_SOCKET_TIMEOUT_MS are unset. */
+export const DEFAULT_DATABASE_TIMEOUTS = { timeoutMs: 3_000, socketTimeoutMs: 10_000 };
+
 /** Settings of the off-chain data layer, read from the environment. */
 export interface DataConfig {
   /**
@@ -23,6 +26,10 @@ export interface DataConfig {
   expirySweepMs: number;
   /** Most entries in one audit batch (`AUDIT_BATCH_SIZE`, default 1024). */
   auditBatchSize: number;
+  /** How long a database command waits for a server or a connection before it fails (`DATABASE_TIMEOUT_MS`, default 3000). */
+  databaseTimeoutMs?: number;
+  /** How long a database command waits for an answer on an open connection (`DATABASE_SOCKET_TIMEOUT_MS`, default 10000). */
+  databaseSocketTimeoutMs?: number;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -47,5 +54,7 @@ export function loadDataConfig(env: NodeJS.ProcessEnv = process.env): DataConfig
     masterKey: env.MASTER_KEY?.trim() || undefined,
     expirySweepMs: positiveInteger(env, 'EXPIRY_SWEEP_MS', 60_000),
     auditBatchSize: positiveInteger(env, 'AUDIT_BATCH_SIZE', 1024),
+    databaseTimeoutMs: positiveInteger(env, 'DATABASE_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.timeoutMs),
+    databaseSocketTimeoutMs: positiveInteger(env, 'DATABASE_SOCKET_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.socketTimeoutMs),
   };
 }

@@ -64,3 +64,51 @@ export class ConflictError extends Error {
     this.name = 'ConflictError';
   }
 }
+
+/** The parts the API depends on, as readiness and SERVICE_UNAVAILABLE errors name them. */
+export type Dependency = 'database' | 'chain' | 'graph-node';
+
+/**
+ * A part the API depends on is not answering (the database, the chain's JSON-RPC, graph-node): nothing
+ * is wrong with the request, and the same request succeeds once the part is back. The message is for
+ * clients (which part, retry); what failed, with addresses, is the `cause` (and /readyz's `problem`).
+ */
+export class ServiceUnavailableError extends Error {
+  readonly code = 'SERVICE_UNAVAILABLE' as const;
+  constructor(
+    readonly service: Dependency,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** The error and the errors it was caused by, outermost first (bounded, in case of a cycle). */
+export function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && current !== null && chain.length < 8; current = (current as { cause?: unknown }).cause) {
+    chain.push(current);
+    if (typeof current !== 'object') break;
+  }
+  return chain;
+}
+
+/**
+ * `work`, or a rejection with `timedOut()` once `timeoutMs` has passed (the work itself is not
+ * cancelled: its own timeouts end it). For bounded health checks.
+ */
+export async function withDeadline<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(timedOut()), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -13,6 +13,17 @@ export interface ServerConfig {
   rpcUrl: string;
   /** GraphQL endpoint of the subgraph: graph-node's query URL for the subgraph (`SUBGRAPH_URL`). */
   subgraphUrl: string;
+  /**
+   * graph-node's index-node status API (`SUBGRAPH_STATUS_URL`, e.g. http://127.0.0.1:8030/graphql;
+   * optional): readiness then also reports the deployment's health, sync state and fatal error.
+   */
+  subgraphStatusUrl?: string;
+  /** How long one subgraph request may take before it fails as SERVICE_UNAVAILABLE (`SUBGRAPH_TIMEOUT_MS`, default 5000). */
+  subgraphTimeoutMs: number;
+  /** How long one JSON-RPC request may take before it fails (`CHAIN_TIMEOUT_MS`, default 5000). */
+  chainTimeoutMs: number;
+  /** Blocks graph-node may be behind the chain before readiness says `degraded` (`READINESS_LAG_BLOCKS`, default 50; still ready). */
+  readinessLagBlocks: number;
   /** Contract addresses and chain id (`DEPLOYMENTS_FILE`, default deployments/localhost.json). */
   deployment: Deployment;
   /** The file the deployment was read from. */
@@ -144,6 +155,11 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     'http://127.0.0.1:8000/subgraphs/name/health-records',
     problems,
   );
+  const statusUrl = env.SUBGRAPH_STATUS_URL?.trim();
+  const subgraphStatusUrl = statusUrl ? httpUrl(statusUrl, 'SUBGRAPH_STATUS_URL', 'http://127.0.0.1:8030/graphql', problems) || undefined : undefined;
+  const subgraphTimeoutMs = wholeNumber(env, 'SUBGRAPH_TIMEOUT_MS', 5_000, 100, problems);
+  const chainTimeoutMs = wholeNumber(env, 'CHAIN_TIMEOUT_MS', 5_000, 100, problems);
+  const readinessLagBlocks = wholeNumber(env, 'READINESS_LAG_BLOCKS', 50, 0, problems);
   const deploymentsFile = path.resolve(REPO_ROOT, env.DEPLOYMENTS_FILE?.trim() || 'deployments/localhost.json');
   const deployment = readDeploymentFile(deploymentsFile, problems);
 
@@ -189,6 +205,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   return {
     rpcUrl,
     subgraphUrl,
+    subgraphStatusUrl,
+    subgraphTimeoutMs,
+    chainTimeoutMs,
+    readinessLagBlocks,
     deployment,
     deploymentsFile,
     sessionSecret,

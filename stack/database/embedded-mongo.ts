@@ -79,7 +79,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
       '-parent-pid', String(process.pid),
       '-exit-on-stdin-close',
     ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+    // Its own process group: a terminal's Ctrl-C reaches the launcher, which stops FerretDB in order
+    // (it still dies with the launcher: it watches its stdin and its parent PID).
+    { stdio: ['pipe', 'pipe', 'pipe'], detached: true },
   );
 
   const stderrTail: string[] = [];

@@ -9,7 +9,7 @@ export interface IndexingStatus {
   health: 'healthy' | 'unhealthy' | 'failed';
   synced: boolean;
   fatalError: { message: string; block: { number: string } | null } | null;
-  chains: { latestBlock: { number: string } | null; chainHeadBlock: { number: string } | null }[];
+  chains: { latestBlock: { number: string; hash: string } | null; chainHeadBlock: { number: string } | null }[];
 }
 
 async function postJson<T>(url: string, body: unknown, timeoutMs = 5_000): Promise<T> {
@@ -27,7 +27,7 @@ async function postJson<T>(url: string, body: unknown, timeoutMs = 5_000): Promi
 export async function indexingStatus(indexNodeUrl: string, subgraphName: string): Promise<IndexingStatus | null> {
   const body = await postJson<{ data?: { indexingStatusForCurrentVersion: IndexingStatus | null }; errors?: { message: string }[] }>(indexNodeUrl, {
     query: `query($name: String!) { indexingStatusForCurrentVersion(subgraphName: $name) {
-      subgraph health synced fatalError { message block { number } } chains { latestBlock { number } chainHeadBlock { number } } } }`,
+      subgraph health synced fatalError { message block { number } } chains { latestBlock { number hash } chainHeadBlock { number } } } }`,
     variables: { name: subgraphName },
   });
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));

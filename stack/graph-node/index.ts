@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { startGraphNode, type GraphNode, type GraphNodeOptions } from './graph-node';
 import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
-import { supervise } from '../supervisor';
+import { blockHash, currentBlock } from '../chain-status';
+import { supervise, type Supervised } from '../supervisor';
 
 export { startGraphNode, type GraphNode } from './graph-node';
 export { createDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
@@ -37,26 +38,58 @@ export interface LocalGraphNodeOptions extends Omit<GraphNodeOptions, 'postgresU
 }
 
 export interface LocalGraphNode extends GraphNode {
-  /** The cluster this started, if it started one. */
-  postgres?: EmbeddedPostgres;
+  /** The cluster this started, if it started one (the current one, when it was restarted). */
+  readonly postgres?: EmbeddedPostgres;
   /** Every process this runs now (graph-node's current PID when it was restarted). */
   readonly pids: number[];
+  /**
+   * Checks the index against the chain: when graph-node has indexed a block the chain does not have
+   * (the chain restarted from a state file older than the index: anvil writes it every second), the
+   * index answers for transactions that no longer exist. It is then dropped and graph-node indexes
+   * the chain again from the start. Returns why it rebuilt, or undefined when the index matches.
+   * Needs `restart` (the supervised graph-node).
+   */
+  rebuildIfAheadOfChain(): Promise<string | undefined>;
 }
 
 export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promise<LocalGraphNode> {
   let stopping = false;
-  let postgres: EmbeddedPostgres | undefined;
+  let postgres: Supervised<EmbeddedPostgres> | undefined;
+  let node: Supervised<GraphNode> | undefined;
   let adminUrl = options.postgresAdminUrl;
   if (!adminUrl) {
     if (!options.postgresFolder) throw new Error('startLocalGraphNode needs postgresAdminUrl or postgresFolder.');
-    postgres = await startPostgres({ folder: options.postgresFolder, port: options.postgresPort, portVariable: 'POSTGRES_PORT', durable: options.durable });
-    adminUrl = postgres.adminUrl;
-    void postgres.exited.then(() => {
-      if (!stopping) options.onCrash?.(`PostgreSQL for graph-node (pid ${postgres!.pid}) exited; see ${postgres!.logFile}.`);
-    });
+    const settings = { folder: options.postgresFolder, portVariable: 'POSTGRES_PORT', durable: options.durable };
+    const first = await startPostgres({ ...settings, port: options.postgresPort });
+    adminUrl = first.adminUrl;
+    if (options.restart) {
+      const { log } = options.restart;
+      postgres = supervise({
+        name: "PostgreSQL (graph-node's store)",
+        first,
+        // Same folder, port and password: graph-node's connection URL stays right.
+        restart: () => startPostgres({ ...settings, port: first.port }),
+        log,
+        onGiveUp: (message) => options.onCrash?.(message),
+        onRestarted: () => void resumeAfterPostgres(),
+      });
+    } else {
+      postgres = { current: () => first, restartNow: () => first.stop(), stop: () => first.stop() };
+      void first.exited.then((how) => {
+        if (!stopping) options.onCrash?.(`PostgreSQL for graph-node (pid ${first.pid}) exited: ${how}`);
+      });
+    }
   }
   const admin = adminUrl;
-  let node: { current(): GraphNode; stop(): Promise<void> } | undefined;
+  /**
+   * graph-node does not resume indexing after its PostgreSQL restarted: measured with gnd 0.45, it
+   * keeps reporting the subgraph healthy and synced, follows the chain head, and indexes no further
+   * block (its subgraph runner stays on the lost connection; compare graphprotocol/graph-node#1279).
+   * That index would be silently stale, so graph-node is restarted on it as soon as PostgreSQL is back.
+   */
+  const resumeAfterPostgres = async () => {
+    if (!stopping) await node?.restartNow('its PostgreSQL restarted, and graph-node does not resume indexing on a new connection by itself');
+  };
   const stop = async () => {
     stopping = true;
     await node?.stop();
@@ -66,24 +99,50 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
   try {
     const postgresUrl = await createDatabase(admin, options.database, { replace: options.freshDatabase });
     const first = await startGraphNode({ ...options, postgresUrl, onCrash: options.restart ? undefined : options.onCrash });
+    let dropIndex = false;
     node = options.restart
       ? supervise({
           name: 'graph-node',
           first,
-          restart: () => startGraphNode({ ...options, postgresUrl, ports: first.ports, onCrash: undefined }),
+          restart: async () => {
+            if (dropIndex) await createDatabase(admin, options.database, { replace: true });
+            dropIndex = false;
+            return startGraphNode({ ...options, postgresUrl, ports: first.ports, onCrash: undefined });
+          },
           log: options.restart.log,
           onGiveUp: (message) => options.onCrash?.(message),
         })
-      : { current: () => first, stop: () => first.stop() };
+      : { current: () => first, restartNow: () => first.stop(), stop: () => first.stop() };
     const current = node.current;
+    const cluster = postgres;
     return {
       ...first,
-      postgres,
+      get postgres() {
+        return cluster?.current();
+      },
       get pid() {
         return current().pid;
       },
       get pids() {
-        return [current().pid, ...(postgres ? [postgres.pid] : [])];
+        return [current().pid, ...(cluster ? [cluster.current().pid] : [])];
+      },
+      status: () => current().status(),
+      waitForBlock: (block, timeoutMs) => current().waitForBlock(block, timeoutMs),
+      async rebuildIfAheadOfChain() {
+        const status = await current().status();
+        const indexed = status?.chains[0]?.latestBlock;
+        if (!indexed) return undefined;
+        const number = Number(indexed.number);
+        const head = await currentBlock(options.rpcUrl);
+        const onChain = number <= head ? await blockHash(options.rpcUrl, number) : undefined;
+        if (onChain === indexed.hash) return undefined;
+        const reason =
+          onChain === undefined
+            ? `graph-node had indexed up to block ${number}, but the chain's head is block ${head}: the chain lost blocks ${head + 1}..${number} (its state file is written every second)`
+            : `graph-node's block ${number} (${indexed.hash}) is not the chain's (${onChain})`;
+        dropIndex = true;
+        await node!.restartNow(`${reason}; its index is dropped and the chain indexed again`);
+        return reason;
       },
       stop,
     };

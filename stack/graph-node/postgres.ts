@@ -25,8 +25,8 @@ export interface EmbeddedPostgres {
   port: number;
   pid: number;
   logFile: string;
-  /** Resolves when the server has exited, stopped or not. */
-  exited: Promise<void>;
+  /** Resolves when the server has exited, stopped or not, with how it ended and its log's last lines. */
+  exited: Promise<string>;
   /** Fast shutdown (SIGINT), then SIGKILL after 15 s; resolves when the server has exited. */
   stop(): Promise<void>;
 }
@@ -195,7 +195,14 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Embe
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
-  return { adminUrl, port, pid: child.pid!, logFile, exited, stop: interruptOnce(child, 15_000) };
+  return {
+    adminUrl,
+    port,
+    pid: child.pid!,
+    logFile,
+    exited: exited.then(() => `${child.signalCode ?? `exit code ${child.exitCode}`}; the end of ${logFile}:\n  ${lastLines(logFile, 8).join('\n  ')}`),
+    stop: interruptOnce(child, 15_000),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The stack `npm start` runs keeps its data across restarts: the chain's state, graph-node's index and
- * FerretDB's documents stay in the data folder, so a second start resumes them (and seeds nothing),
+ * The stack `npm start` runs keeps its data across restarts: the chain's state, graph-node's index,
+ * FerretDB's documents and the session secret stay in the data folder, so a second start resumes them
+ * (seeds nothing, and a signed-in user stays signed in),
  * a folder made with another chain is refused, and `--fresh` starts over. Real processes throughout:
  * anvil, graph-node on the run's shared PostgreSQL (test/global-setup.ts), FerretDB, the API, the web
  * server.
@@ -82,6 +83,7 @@ describe('npm start on a kept data folder', () => {
       input: { displayName: 'Alice (before the restart)', email: 'alice@example.org' },
     });
     seen = await aliceSees(first.stack);
+    const signedIn = alice.cookie;
     expect(seen).toMatchObject({
       profile: { displayName: 'Alice (before the restart)' },
       records: { nodes: expect.arrayContaining([expect.objectContaining({ content: expect.objectContaining({ resourceType: expect.any(String) }) })]) },
@@ -98,6 +100,10 @@ describe('npm start on a kept data folder', () => {
     expect(second.stack.deployment).toEqual(deployment);
     expect(await blockHash(second.stack.urls.rpc, head)).toBe(headHash);
     expect(await aliceSees(second.stack)).toEqual(seen);
+    // The session secret is kept in the data folder and the sessions in the database: still signed in.
+    const sameSession = new ApiClient(second.stack.urls.web);
+    sameSession.cookie = signedIn;
+    expect(await sameSession.data('{ me { address } }')).toEqual({ me: { address: expect.stringMatching(new RegExp(`^${ALICE.address}$`, 'i')) } });
     process.stdout.write(`restart: fresh data folder ${(fresh.ms / 1000).toFixed(1)} s (deploy, index, demo seed); kept ${(second.ms / 1000).toFixed(1)} s\n`);
     await stop();
   });

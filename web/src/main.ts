@@ -1,6 +1,7 @@
 import './styles.css';
 import { graphql } from './gql';
-import { onSessionEnded, request, useGraphqlUrl } from './lib/api';
+import { onServiceUnavailable, onSessionEnded, request, useGraphqlUrl } from './lib/api';
+import { watchAvailability } from './lib/availability';
 import type { AppContext } from './lib/app-context';
 import { loadConfig, type ClientConfig } from './lib/config';
 import { contractsFor } from './lib/contracts';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     return;
   }
   useGraphqlUrl(config.graphqlUrl);
+  const availability = watchAvailability(config.graphqlUrl);
+  onServiceUnavailable(() => availability.check());
   onWalletChange(() => {
     notice('info', 'The wallet switched account or chain: sign in again.');
     void signOut(config).then(() => showSignedOut(config));

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -16,8 +16,9 @@ import { AuditAnchorContract } from '../audit/audit-anchor.chain';
 import { sessionMiddleware, sessionOf, siweRoutes } from '../auth/siwe.routes';
 import { SiweService } from '../auth/siwe.service';
 import { connectChain } from '../chain/chain';
+import { redacted } from '../database/connection';
 import type { Context } from '../graphql/context';
-import { createFormatError, type ErrorLogger } from '../graphql/errors';
+import { createFormatError, unavailableDependency, type ErrorLogger } from '../graphql/errors';
 import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, mutationRateLimiter, type QueryLimits } from '../graphql/limits';
 import type { ApiServices } from '../graphql/services';
 import { SubgraphClient } from '../graphql/subgraph/subgraph-client';
@@ -25,6 +26,7 @@ import type { ServerConfig } from '../server-config';
 import { createContext } from './context';
 import { createDataLayer } from './data-layer';
 import { explorerRoutes } from './explorer';
+import { readinessCheck } from './readiness';
 import { shieldSchema } from './permissions';
 import { buildApiSchema } from './schema';
 import { createServices } from './services';
@@ -56,6 +58,29 @@ export interface ApiServer {
   anchorAuditLog(): Promise<number>;
   /** Stops the HTTP server, Apollo, timers and the data layer (its sweep and connection). */
   close(): Promise<void>;
+}
+
+/** What 503 answers suggest as `Retry-After`: the launcher restarts a dead part within seconds. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * GraphQL answers with a SERVICE_UNAVAILABLE error go out as HTTP 503 with Retry-After, so load
+ * balancers, monitoring and retrying clients see the outage; the body is the usual GraphQL answer (the
+ * web client reads it whatever the status).
+ */
+function serviceUnavailableStatus(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          if (!response.body.singleResult.errors?.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          response.http.status = 503;
+          response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+        },
+      };
+    },
+  };
 }
 
 const consoleLogger: ErrorLogger = {
@@ -96,7 +121,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
 
   const layer = await createDataLayer(config.data, { onSweepError: (error) => logger.error('SIWE expiry sweep failed', error) });
   const chain = connectChain(config);
-  const subgraph = new SubgraphClient(config.subgraphUrl);
+  const subgraph = new SubgraphClient(config.subgraphUrl, config.subgraphTimeoutMs);
   const timers: (() => void)[] = [];
   try {
     const services = createServices({ config, layer, chain, subgraph, logger });
@@ -138,6 +163,27 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     app.disable('x-powered-by');
     app.use(cors(config.allowedOrigins));
     app.use(cookieParser(config.sessionSecret));
+    // Health answers before the session lookup, which needs the database. Liveness: this process serves
+    // HTTP; it asks no dependency, so a supervisor never restarts a healthy API because its database is down.
+    app.get('/healthz', (_req, res) => {
+      res.json({ ok: true });
+    });
+    // Readiness: whether the API can serve (README, "Health"): 200 when every dependency answers (some
+    // may be degraded), 503 naming what is down and what to do.
+    const readiness = readinessCheck({
+      connection: layer.database.connection,
+      databaseUri: redacted(layer.database.uri),
+      provider: chain.provider,
+      subgraph,
+      statusUrl: config.subgraphStatusUrl,
+      lagBlocks: config.readinessLagBlocks,
+    });
+    app.get('/readyz', async (_req, res) => {
+      const result = await readiness();
+      res.set('cache-control', 'no-store');
+      if (!result.ready) res.set('retry-after', String(RETRY_AFTER_SECONDS));
+      res.status(result.ready ? 200 : 503).json(result);
+    });
     app.use(sessionMiddleware(siwe));
     app.use(
       siweRoutes({
@@ -148,9 +194,6 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         rateLimitPerMinute: config.authRateLimitPerMinute,
       }),
     );
-    app.get('/healthz', (_req, res) => {
-      res.json({ ok: true });
-    });
 
     const mutationLimiter = await mutationRateLimiter(
       limits.mutationsPerMinute,
@@ -169,6 +212,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       validationRules: [depthLimit(limits.maxDepth), aliasLimit(limits.maxAliases)],
       plugins: [
         limitsPlugin(schema, limits, mutationLimiter),
+        serviceUnavailableStatus(),
         ApolloServerPluginDrainHttpServer({ httpServer }),
         // No HTTP caching of personal data, and no per-field hooks on the hot path: cache-control hints
         // would wrap every field resolver. Nothing is reported to Apollo's cloud.
@@ -187,9 +231,17 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       expressMiddleware(apollo, { context: async ({ res }) => createContext(services, sessionOf(res)) }),
     );
     // Body-size and JSON errors from express.json, without stack traces.
-    app.use((error: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+    app.use((error: { status?: number; type?: string; message?: string }, req: Request, res: Response, next: NextFunction) => {
       if (res.headersSent) {
         next(error);
+        return;
+      }
+      // A dependency down (e.g. the session lookup before /graphql or sign-in): 503, in the shape the route's clients read.
+      const unavailable = unavailableDependency(error);
+      if (unavailable) {
+        const body = { code: 'SERVICE_UNAVAILABLE', service: unavailable.service, message: unavailable.message };
+        res.set('retry-after', String(RETRY_AFTER_SECONDS));
+        res.status(503).json(req.path.startsWith('/graphql') ? { errors: [{ message: body.message, extensions: { code: body.code, service: body.service } }] } : { error: body });
         return;
       }
       if (error.status && error.status < 500) {

@@ -23,6 +23,8 @@ export interface ChainOptions {
   deployment: Deployment;
   relayerPrivateKey: string;
   auditorPrivateKey: string;
+  /** How long one JSON-RPC request may take before it fails (default 5000 ms). */
+  chainTimeoutMs?: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface ChainOptions {
  */
 export function connectChain(options: ChainOptions): Chain {
   const request = new FetchRequest(options.rpcUrl);
-  request.timeout = 15_000;
+  request.timeout = options.chainTimeoutMs ?? 5_000;
   const provider = new JsonRpcProvider(request, options.deployment.chainId, {
     staticNetwork: true,
     // ethers would answer an identical call from a 250 ms cache: an authorization view must never be stale.

@@ -1,10 +1,17 @@
 import mongoose, { type Connection } from 'mongoose';
-import { loadDataConfig, type DataConfig } from '../config';
+import { DEFAULT_DATABASE_TIMEOUTS, loadDataConfig, type DataConfig } from '../config';
 
 /** Database used when the connection string names none. */
 export const DEFAULT_DATABASE = 'health-records';
-/** How long the driver looks for a server before a connection (or a command) fails: longer than a replica set election. */
-const SERVER_SELECTION_TIMEOUT_MS = 15_000;
+/**
+ * How often the driver checks the server. Commands wait for the database at most DataConfig's
+ * `databaseTimeoutMs` for a server to select (none answers: FerretDB died, MongoDB is unreachable) or
+ * a new connection, and `databaseSocketTimeoutMs` for an answer on an open connection (a server that
+ * accepts but never answers). They are never buffered while the connection is down: they go to the
+ * driver, which fails them after the selection timeout and reconnects by itself, within a heartbeat,
+ * when the server is back on the same address.
+ */
+const HEARTBEAT_MS = 2_000;
 
 export interface DatabaseHandle {
   connection: Connection;
@@ -21,7 +28,7 @@ export function databaseNameOf(uri: string): string | undefined {
 }
 
 /** A connection string as it may be shown: without its user and password. */
-const redacted = (uri: string) => uri.replace(/\/\/[^@/]*@/, '//***@');
+export const redacted = (uri: string): string => uri.replace(/\/\/[^@/]*@/, '//***@');
 
 /** Thrown when MONGODB_URI is not set: the API does not start a database of its own. */
 export class MissingDatabaseError extends Error {
@@ -44,7 +51,11 @@ export async function connectDatabase(config: Partial<DataConfig> = loadDataConf
   if (!uri) throw new MissingDatabaseError();
   const connection = mongoose.createConnection(uri, {
     dbName: databaseNameOf(uri) ?? DEFAULT_DATABASE,
-    serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+    serverSelectionTimeoutMS: config.databaseTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.timeoutMs,
+    connectTimeoutMS: config.databaseTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.timeoutMs,
+    socketTimeoutMS: config.databaseSocketTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.socketTimeoutMs,
+    heartbeatFrequencyMS: HEARTBEAT_MS,
+    bufferCommands: false,
     monitorCommands: true,
     // Indexes are created explicitly (see createDataLayer), so a unique index exists before the first write.
     autoIndex: false,

@@ -1,12 +1,15 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import { chainUnavailable } from '../chain/availability';
+import { databaseUnavailable } from '../database/availability';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../errors';
+import { SubgraphError } from './subgraph/subgraph-client';
 
 /**
  * The error codes clients can rely on (`extensions.code`). Anything else that goes wrong is masked as
  * INTERNAL_SERVER_ERROR and logged once, by `formatError`.
  */
-export const ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED'] as const;
+export const ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Apollo Server's own codes for requests that never reached execution: safe to show as they are. */
@@ -53,6 +56,26 @@ export function badInput(field: string, message: string): GraphQLError {
   return badInputError(`${field}: ${message}`, [{ field, message }]);
 }
 
+/**
+ * When `error` means a part the API depends on is not answering (the database, graph-node, the chain's
+ * JSON-RPC), that part and what to do; otherwise undefined.
+ */
+export function unavailableDependency(error: unknown): ServiceUnavailableError | undefined {
+  if (error instanceof ServiceUnavailableError) return error;
+  if (error instanceof SubgraphError) {
+    return error.unavailable ? new ServiceUnavailableError('graph-node', 'graph-node (the index of the chain) is not answering; retry in a few seconds.', { cause: error }) : undefined;
+  }
+  return databaseUnavailable(error) ?? chainUnavailable(error);
+}
+
+/**
+ * SERVICE_UNAVAILABLE naming the part that is down (`extensions.service`: database, graph-node or
+ * chain). The request can be sent again as it is, once the part is back.
+ */
+export function serviceUnavailable(error: ServiceUnavailableError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: 'SERVICE_UNAVAILABLE', service: error.service } });
+}
+
 /** Marks an error nobody planned for; `formatError` logs its original once and masks it. */
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
 
@@ -71,6 +94,8 @@ export function toGraphQLError(error: unknown): GraphQLError {
     return badInputError(error.message, error.issues.map(({ field, message }) => ({ field, message })));
   }
   if (error instanceof NotFoundError) return notFound(error.message);
+  const unavailable = unavailableDependency(error);
+  if (unavailable) return serviceUnavailable(unavailable);
   if (error instanceof ForbiddenError) return forbidden(error.message);
   if (error instanceof ConflictError) {
     return new GraphQLError(error.message, { extensions: error.field ? { code: 'CONFLICT', field: error.field } : { code: 'CONFLICT' } });

@@ -9,6 +9,8 @@ describe('data layer configuration', () => {
       masterKey: undefined,
       expirySweepMs: 60_000,
       auditBatchSize: 1024,
+      databaseTimeoutMs: 3000,
+      databaseSocketTimeoutMs: 10_000,
     });
   });
 
@@ -19,6 +21,8 @@ describe('data layer configuration', () => {
       MASTER_KEY: 'ab'.repeat(32),
       EXPIRY_SWEEP_MS: '5000',
       AUDIT_BATCH_SIZE: '64',
+      DATABASE_TIMEOUT_MS: '2000',
+      DATABASE_SOCKET_TIMEOUT_MS: '4000',
     });
     expect(config).toEqual({
       mongodbUri: 'mongodb://db.internal:27017/records?replicaSet=rs0',
@@ -26,6 +30,8 @@ describe('data layer configuration', () => {
       masterKey: 'ab'.repeat(32),
       expirySweepMs: 5000,
       auditBatchSize: 64,
+      databaseTimeoutMs: 2000,
+      databaseSocketTimeoutMs: 4000,
     });
   });
 

@@ -23,6 +23,8 @@ export interface ApiStack {
   system: System;
   chainUrl: string;
   node: LocalGraphNode;
+  /** The subgraph build graph-node indexes (a test that restarts graph-node deploys it again). */
+  subgraphManifest: string;
   mongo: EmbeddedMongo;
   server: ApiServer;
   config: ServerConfig;
@@ -48,7 +50,8 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
     writeFileSync(deploymentFile, JSON.stringify(system.deployment, null, 2));
 
     const build = subgraphBuildFor(system.deployment, path.join(folder, 'subgraph'));
-    const node = await startTestGraphNode({ manifest: path.join(build, 'subgraph.yaml'), rpcUrl: chain.url });
+    const subgraphManifest = path.join(build, 'subgraph.yaml');
+    const node = await startTestGraphNode({ manifest: subgraphManifest, rpcUrl: chain.url });
     stops.push(() => node.stop());
     const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
     stops.push(() => mongo.stop());
@@ -71,7 +74,7 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
       return head;
     };
     await indexed();
-    return { system, chainUrl: chain.url, node, mongo, server, config, url, indexed, stop };
+    return { system, chainUrl: chain.url, node, subgraphManifest, mongo, server, config, url, indexed, stop };
   } catch (error) {
     await stop();
     throw error;

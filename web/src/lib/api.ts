@@ -33,6 +33,16 @@ export function onSessionEnded(listener: () => void): void {
   sessionEnded = listener;
 }
 
+let serviceUnavailable: (() => void) | undefined;
+/** Called when the API answers SERVICE_UNAVAILABLE (a part it depends on is down), to check readiness at once. */
+export function onServiceUnavailable(listener: () => void): void {
+  serviceUnavailable = listener;
+}
+/** Tells the listener of `onServiceUnavailable` (REST calls that got SERVICE_UNAVAILABLE use it too). */
+export function reportServiceUnavailable(): void {
+  serviceUnavailable?.();
+}
+
 const ADVICE: Record<string, string> = {
   UNAUTHENTICATED: 'Your session has ended: sign in again.',
   FORBIDDEN: 'You may not do or see this. A patient can grant you a consent; a registrar verifies providers and researchers.',
@@ -71,6 +81,7 @@ export async function request<Result, Variables>(
   if (first) {
     const code = first.extensions?.code;
     if (code === 'UNAUTHENTICATED') sessionEnded?.();
+    if (code === 'SERVICE_UNAVAILABLE') reportServiceUnavailable();
     const advice = code && ADVICE[code] ? ` ${ADVICE[code]}` : '';
     // The message already names each field and its problem; `fields` lets a form place them.
     const fields = (first.extensions?.fields ?? []).filter((item) => typeof item?.field === 'string' && typeof item.message === 'string');

@@ -1,3 +1,4 @@
+import { reportServiceUnavailable } from './api';
 import type { ClientConfig } from './config';
 import { rpcMessage, signMessage, type Wallet } from './wallet';
 
@@ -40,6 +41,7 @@ async function json(response: Response, what: string): Promise<Record<string, un
     const refusal = (typeof body.error === 'object' && body.error ? body.error : body) as { code?: unknown; message?: unknown };
     const code = typeof refusal.code === 'string' ? refusal.code : undefined;
     const message = typeof refusal.message === 'string' ? refusal.message : `HTTP ${response.status}`;
+    if (code === 'SERVICE_UNAVAILABLE') reportServiceUnavailable();
     throw new SignInError(`${message}${code && ADVICE[code] ? ` ${ADVICE[code]}` : ''}`, code);
   }
   return body;

@@ -42,6 +42,7 @@ function operation<TResult, TVariables>(name: string): TypedDocumentNode<TResult
 }
 
 export const MetaDocument = operation<Operations.MetaQuery, Operations.MetaQueryVariables>('Meta');
+export const ReadinessDocument = operation<Operations.ReadinessQuery, Operations.ReadinessQueryVariables>('Readiness');
 export const RecordsPageDocument = operation<Operations.RecordsPageQuery, Operations.RecordsPageQueryVariables>('RecordsPage');
 export const RecordsByIdDocument = operation<Operations.RecordsByIdQuery, Operations.RecordsByIdQueryVariables>('RecordsById');
 export const RecordVersionsDocument = operation<Operations.RecordVersionsQuery, Operations.RecordVersionsQueryVariables>('RecordVersions');

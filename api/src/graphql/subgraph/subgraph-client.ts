@@ -5,16 +5,25 @@ import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { MetaDocument } from './documents';
 
-/** A subgraph endpoint answered with errors, or could not be reached. */
+/**
+ * A subgraph endpoint answered with errors, or could not be reached. `unavailable` is set when graph-node
+ * did not answer at all (refused or broken connection, no answer within the timeout, a 5xx without a
+ * GraphQL body): the same query succeeds once it is back, so the API answers SERVICE_UNAVAILABLE.
+ */
 export class SubgraphError extends Error {
   constructor(
     message: string,
-    readonly details: { url: string; status?: number; errors?: unknown[] },
+    readonly details: { url: string; status?: number; errors?: unknown[]; unavailable?: boolean },
   ) {
     super(message);
     this.name = 'SubgraphError';
   }
+
+  get unavailable(): boolean {
+    return this.details.unavailable === true;
+  }
 }
+
 
 /** Counts of round trips, for tests and benchmarks that prove lists do not multiply requests. */
 export interface RoundTripCounter {
@@ -37,7 +46,8 @@ export class SubgraphClient {
 
   constructor(
     url: string,
-    private readonly timeoutMs = 10_000,
+    /** How long one request may take, end to end (SUBGRAPH_TIMEOUT_MS). */
+    private readonly timeoutMs = 5_000,
   ) {
     this.url = new URL(url);
     const Agent = this.url.protocol === 'https:' ? https.Agent : http.Agent;
@@ -63,25 +73,31 @@ export class SubgraphClient {
     const body = JSON.stringify({ query: this.text(document), variables });
     const transport = this.url.protocol === 'https:' ? https : http;
     return new Promise<TResult>((resolve, reject) => {
+      const url = this.url.toString();
+      const unreachable = (error: Error) => {
+        const why = error.name === 'AbortError' || error.name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : `cannot be reached (${error.message})`;
+        reject(new SubgraphError(`The subgraph at ${url} ${why}.`, { url, unavailable: true }));
+      };
       const req = transport.request(
         this.url,
         {
           method: 'POST',
           agent: this.agent,
           headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
-          timeout: this.timeoutMs,
+          signal: AbortSignal.timeout(this.timeoutMs),
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
+          res.on('error', unreachable);
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             let parsed: { data?: TResult; errors?: { message: string }[] };
             try {
               parsed = JSON.parse(text) as typeof parsed;
             } catch {
-              reject(new SubgraphError(`The subgraph at ${this.url} answered HTTP ${res.statusCode} with a body that is not JSON.`, { url: this.url.toString(), status: res.statusCode }));
+              const status = res.statusCode ?? 0;
+              reject(new SubgraphError(`The subgraph at ${this.url} answered HTTP ${status} with a body that is not JSON.`, { url: this.url.toString(), status, unavailable: status >= 500 }));
               return;
             }
             if (parsed.errors?.length || !parsed.data) {
@@ -93,10 +109,7 @@ export class SubgraphClient {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new SubgraphError(`The subgraph at ${this.url} did not answer within ${this.timeoutMs} ms.`, { url: this.url.toString() })));
-      req.on('error', (error) =>
-        reject(error instanceof SubgraphError ? error : new SubgraphError(`The subgraph at ${this.url} cannot be reached: ${error.message}`, { url: this.url.toString() })),
-      );
+      req.on('error', unreachable);
       req.end(body);
     });
   }

@@ -1,0 +1,195 @@
+import type { Provider } from 'ethers';
+import type { Connection } from 'mongoose';
+import { pingDatabase } from '../database/availability';
+import { ServiceUnavailableError, withDeadline } from '../errors';
+import { ReadinessDocument } from '../graphql/subgraph/documents';
+import { SubgraphError, type SubgraphClient } from '../graphql/subgraph/subgraph-client';
+
+/**
+ * `ok`: answering and current. `degraded`: answering, so the API can serve, but behind (graph-node lags
+ * the chain, or stopped indexing at a block). `down`: not answering; requests that need it fail with
+ * SERVICE_UNAVAILABLE, and the API is not ready.
+ */
+export type CheckStatus = 'ok' | 'degraded' | 'down';
+
+export interface DependencyCheck {
+  status: CheckStatus;
+  /** How long the check took. */
+  latencyMs: number;
+  /** When not ok: what is wrong, and what to do. */
+  problem?: string;
+  action?: string;
+  [detail: string]: unknown;
+}
+
+/** The body of `/readyz`. */
+export interface Readiness {
+  /** True unless a dependency is down: the API can serve requests. */
+  ready: boolean;
+  /** The worst status of the checks. */
+  status: CheckStatus;
+  checkedAt: string;
+  checks: { database: DependencyCheck; chain: DependencyCheck; graphNode: DependencyCheck };
+}
+
+export interface ReadinessOptions {
+  connection: Connection;
+  /** The connection string, without credentials, for messages. */
+  databaseUri: string;
+  provider: Provider;
+  subgraph: SubgraphClient;
+  /** graph-node's index-node status API (optional). */
+  statusUrl?: string;
+  /** Blocks graph-node may lag the chain before it counts as degraded. */
+  lagBlocks: number;
+  /** Bound of each check (default 1500 ms). */
+  timeoutMs?: number;
+  /** How long one result answers every poll (default 1000 ms), so a poll storm costs one check per second. */
+  cacheMs?: number;
+}
+
+const elapsed = (started: number) => Math.round(performance.now() - started);
+/** What failed, for operators: the cause behind a SERVICE_UNAVAILABLE's message for clients. */
+const message = (error: unknown): string => {
+  const cause = error instanceof ServiceUnavailableError ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+};
+
+interface IndexingStatus {
+  health: string;
+  synced: boolean;
+  fatalError: { message: string; block: { number: string } | null } | null;
+}
+
+/** The deployment's status from graph-node's index-node API (`indexingStatuses`). */
+async function indexingStatus(statusUrl: string, deployment: string, timeoutMs: number): Promise<IndexingStatus | undefined> {
+  const response = await fetch(statusUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'query($ids: [String!]) { indexingStatuses(subgraphs: $ids) { health synced fatalError { message block { number } } } }',
+      variables: { ids: [deployment] },
+    }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = (await response.json()) as { data?: { indexingStatuses?: IndexingStatus[] }; errors?: { message: string }[] };
+  if (!body.data) throw new Error(body.errors?.map((error) => error.message).join('; ') ?? `HTTP ${response.status} without data`);
+  return body.data.indexingStatuses?.[0];
+}
+
+/**
+ * The readiness check of `/readyz`: the database (a ping), the chain (its head block) and graph-node
+ * (the subgraph's indexed head, its indexing errors, and with a status URL its health), each bounded
+ * and run in parallel. One result is shared by every caller for `cacheMs`.
+ */
+export function readinessCheck(options: ReadinessOptions): () => Promise<Readiness> {
+  const timeoutMs = options.timeoutMs ?? 1_500;
+  const cacheMs = options.cacheMs ?? 1_000;
+  const timedOut = (what: string) => () => new Error(`${what} did not answer within ${timeoutMs} ms`);
+
+  const database = async (): Promise<DependencyCheck> => {
+    const started = performance.now();
+    try {
+      const ping = await pingDatabase(options.connection, timeoutMs);
+      return { status: 'ok', latencyMs: ping.latencyMs, connection: ping.state };
+    } catch (error) {
+      return {
+        status: 'down',
+        latencyMs: elapsed(started),
+        problem: `The database at ${options.databaseUri} is not answering: ${message(error)}`,
+        action: 'Profiles, sign-in and records answer SERVICE_UNAVAILABLE until it is back; the API reconnects by itself. With `npm start` the launcher restarts its FerretDB: wait, or read the launcher\'s output; elsewhere check the MongoDB server at MONGODB_URI.',
+      };
+    }
+  };
+
+  const chain = async (): Promise<DependencyCheck & { head?: number }> => {
+    const started = performance.now();
+    try {
+      const head = await withDeadline(options.provider.getBlockNumber(), timeoutMs, timedOut('The chain'));
+      return { status: 'ok', latencyMs: elapsed(started), head };
+    } catch (error) {
+      return {
+        status: 'down',
+        latencyMs: elapsed(started),
+        problem: `The chain's JSON-RPC endpoint is not answering: ${message(error)}`,
+        action: 'Sign-in, authorization and transactions need it. Check the node at RPC_URL (`npm start` runs a local chain; its output says why it stopped).',
+      };
+    }
+  };
+
+  const graphNode = async (): Promise<DependencyCheck & { indexedBlock?: number }> => {
+    const started = performance.now();
+    const url = options.subgraph.endpoint;
+    let meta;
+    try {
+      meta = (await withDeadline(options.subgraph.request(ReadinessDocument, {}), timeoutMs, timedOut('graph-node')))._meta;
+    } catch (error) {
+      return {
+        status: 'down',
+        latencyMs: elapsed(started),
+        problem: error instanceof SubgraphError && !error.unavailable ? `graph-node at ${url} refused the readiness query: ${error.message}` : `graph-node is not answering at ${url}: ${message(error)}`,
+        action: 'Records, consents and analytics answer SERVICE_UNAVAILABLE until it is back. With `npm start` the launcher restarts graph-node: wait, or read its log (the launcher prints where it is); elsewhere check the graph-node at SUBGRAPH_URL.',
+      };
+    }
+    if (!meta) {
+      return { status: 'down', latencyMs: elapsed(started), problem: `graph-node at ${url} has no _meta block: the subgraph is not deployed or not indexing yet.`, action: 'Deploy the subgraph to this graph-node (`npm start` does), then wait for it to index.' };
+    }
+    const check: DependencyCheck & { indexedBlock?: number } = {
+      status: 'ok',
+      latencyMs: 0,
+      deployment: meta.deployment,
+      indexedBlock: meta.block.number,
+      hasIndexingErrors: meta.hasIndexingErrors,
+    };
+    if (options.statusUrl) {
+      try {
+        const status = await withDeadline(indexingStatus(options.statusUrl, meta.deployment, timeoutMs), timeoutMs, timedOut('graph-node\'s status API'));
+        if (status) Object.assign(check, { health: status.health, synced: status.synced, fatalError: status.fatalError });
+      } catch (error) {
+        check.statusError = `graph-node's status API at ${options.statusUrl} did not answer: ${message(error)}`;
+      }
+    }
+    if (meta.hasIndexingErrors || check.health === 'failed') {
+      const fatal = check.fatalError as IndexingStatus['fatalError'] | undefined;
+      Object.assign(check, {
+        status: 'degraded',
+        problem: `graph-node stopped indexing the subgraph${fatal ? ` at block ${fatal.block?.number ?? '?'}: ${fatal.message}` : ' (it has indexing errors)'}; answers are as of block ${meta.block.number}.`,
+        action: 'Fix the subgraph mapping and deploy it again; the API keeps serving what was indexed.',
+      });
+    }
+    check.latencyMs = elapsed(started);
+    return check;
+  };
+
+  const run = async (): Promise<Readiness> => {
+    const [databaseCheck, chainCheck, graphNodeCheck] = await Promise.all([database(), chain(), graphNode()]);
+    if (chainCheck.head !== undefined && graphNodeCheck.indexedBlock !== undefined) {
+      const lag = Math.max(0, chainCheck.head - graphNodeCheck.indexedBlock);
+      graphNodeCheck.lagBlocks = lag;
+      if (lag > options.lagBlocks && graphNodeCheck.status === 'ok') {
+        Object.assign(graphNodeCheck, {
+          status: 'degraded',
+          problem: `graph-node is ${lag} blocks behind the chain (indexed ${graphNodeCheck.indexedBlock}, chain head ${chainCheck.head}).`,
+          action: 'Lists show older data until it catches up (it usually does by itself after a restart); if the lag grows, check graph-node\'s log and its RPC.',
+        });
+      }
+    }
+    const checks = { database: databaseCheck, chain: chainCheck, graphNode: graphNodeCheck };
+    const statuses = Object.values(checks).map((check) => check.status);
+    const status: CheckStatus = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
+    return { ready: status !== 'down', status, checkedAt: new Date().toISOString(), checks };
+  };
+
+  let latest: { at: number; result: Promise<Readiness> } | undefined;
+  return () => {
+    const now = performance.now();
+    // Shared while running and for cacheMs after: a hung dependency is asked once, not once per poll.
+    if (!latest || now - latest.at > cacheMs) {
+      const result = run();
+      const entry = { at: Number.POSITIVE_INFINITY, result };
+      latest = entry;
+      void result.finally(() => (entry.at = performance.now()));
+    }
+    return latest.result;
+  };
+}

@@ -4,6 +4,7 @@
  * Meanwhile requests answer SERVICE_UNAVAILABLE naming the part (they return; none hangs), /readyz is
  * 503 naming it, /healthz stays 200; once the part is back the same API process answers again.
  */
+import http from 'node:http';
 import net from 'node:net';
 import { createServer } from '../../api/src/app/server';
 import { connectChain } from '../../api/src/chain/chain';
@@ -220,6 +221,27 @@ describe('a dependency that accepts connections and never answers, or refuses th
       expect((error as Error).message).toMatch(/did not answer within 500 ms/);
     } finally {
       client.close();
+    }
+  });
+
+  test('a deployment graph-node has not indexed a block of yet answers SERVICE_UNAVAILABLE, not an internal error', async () => {
+    // graph-node shows this state only for the moments after a deployment (or a dropped index) before
+    // its first block, too briefly to hit on purpose; this loopback server answers a query with the
+    // body graph-node sends then (its store's message, word for word as far as the test needs).
+    const starting = http.createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ errors: [{ message: 'Subgraph `QmTest` has not started syncing yet. Wait for it to ingest a few blocks before querying it' }] }));
+    });
+    await new Promise<void>((resolve) => starting.listen(0, '127.0.0.1', resolve));
+    const client = new SubgraphClient(`http://127.0.0.1:${(starting.address() as net.AddressInfo).port}/subgraphs/name/health-records`, 2_000);
+    try {
+      const error = await client.latestHead().catch((failure: unknown) => failure);
+      const answer = toGraphQLError(error);
+      expect(answer.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'graph-node' });
+      expect(answer.message).toMatch(/has not indexed its first blocks yet; retry/);
+    } finally {
+      client.close();
+      await new Promise((resolve) => starting.close(resolve));
     }
   });
 

@@ -63,7 +63,11 @@ export function badInput(field: string, message: string): GraphQLError {
 export function unavailableDependency(error: unknown): ServiceUnavailableError | undefined {
   if (error instanceof ServiceUnavailableError) return error;
   if (error instanceof SubgraphError) {
-    return error.unavailable ? new ServiceUnavailableError('graph-node', 'graph-node (the index of the chain) is not answering; retry in a few seconds.', { cause: error }) : undefined;
+    if (!error.unavailable) return undefined;
+    const message = error.starting
+      ? 'graph-node (the index of the chain) has not indexed its first blocks yet; retry in a few seconds.'
+      : 'graph-node (the index of the chain) is not answering; retry in a few seconds.';
+    return new ServiceUnavailableError('graph-node', message, { cause: error });
   }
   return databaseUnavailable(error) ?? chainUnavailable(error);
 }

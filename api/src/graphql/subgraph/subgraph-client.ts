@@ -13,7 +13,7 @@ import { MetaDocument } from './documents';
 export class SubgraphError extends Error {
   constructor(
     message: string,
-    readonly details: { url: string; status?: number; errors?: unknown[]; unavailable?: boolean },
+    readonly details: { url: string; status?: number; errors?: unknown[]; unavailable?: boolean; starting?: boolean },
   ) {
     super(message);
     this.name = 'SubgraphError';
@@ -22,7 +22,15 @@ export class SubgraphError extends Error {
   get unavailable(): boolean {
     return this.details.unavailable === true;
   }
+
+  /** graph-node answered, but has not indexed the deployment's first block yet. */
+  get starting(): boolean {
+    return this.details.starting === true;
+  }
 }
+
+/** graph-node's answer to a query of a deployment with no block indexed yet (store/postgres, deployment.rs). */
+const NOT_SYNCED_YET = /has not started syncing yet/;
 
 
 /** Counts of round trips, for tests and benchmarks that prove lists do not multiply requests. */
@@ -102,7 +110,10 @@ export class SubgraphClient {
             }
             if (parsed.errors?.length || !parsed.data) {
               const messages = parsed.errors?.map((error) => error.message).join('; ') ?? 'no data';
-              reject(new SubgraphError(`The subgraph at ${this.url} refused a query: ${messages}`, { url: this.url.toString(), status: res.statusCode, errors: parsed.errors }));
+              // A deployment graph-node has not ingested a block of yet (just deployed, or re-indexing
+              // from scratch) is a passing state: the same query succeeds in a few seconds.
+              const starting = NOT_SYNCED_YET.test(messages);
+              reject(new SubgraphError(`The subgraph at ${this.url} refused a query: ${messages}`, { url: this.url.toString(), status: res.statusCode, errors: parsed.errors, unavailable: starting || undefined, starting: starting || undefined }));
               return;
             }
             resolve(parsed.data);

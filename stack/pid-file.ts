@@ -44,13 +44,13 @@ export async function removePidFile(stateDir: string): Promise<void> {
   await rm(pidFile(stateDir), { force: true });
 }
 
-/** Whether a process with this PID exists (it may be another program: see commandLine). */
+/** Whether a process with this PID exists (it may be another program: see commandLine). EPERM: it exists, owned by another user. */
 export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
 

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '../../api/src/config';
+import { alive } from '../pid-file';
 
 /** The Go launcher's sources: main.go, go.mod and go.sum (FerretDB v1.24.2 and its checksums). */
 export const LAUNCHER_SOURCE_DIR = path.join(REPO_ROOT, 'stack', 'database', 'ferretdb');
@@ -62,15 +63,6 @@ function goVersion(env: NodeJS.ProcessEnv): [number, number] | null {
   return [Number(match[1]), Number(match[2])];
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -91,7 +83,7 @@ async function acquireBuildLock(binary: string, log: BuildLog): Promise<(() => P
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-    if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
+    if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
       // The process that took the lock is gone (or was writing its PID a moment ago: retry once).
       await sleep(200);
       const again = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());

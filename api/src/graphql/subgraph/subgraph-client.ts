@@ -113,7 +113,7 @@ export class SubgraphClient {
               // A deployment graph-node has not ingested a block of yet (just deployed, or re-indexing
               // from scratch) is a passing state: the same query succeeds in a few seconds.
               const starting = NOT_SYNCED_YET.test(messages);
-              reject(new SubgraphError(`The subgraph at ${this.url} refused a query: ${messages}`, { url: this.url.toString(), status: res.statusCode, errors: parsed.errors, unavailable: starting || undefined, starting: starting || undefined }));
+              reject(new SubgraphError(`The subgraph at ${this.url} refused a query: ${messages}`, { url: this.url.toString(), status: res.statusCode, errors: parsed.errors, unavailable: starting, starting }));
               return;
             }
             resolve(parsed.data);

@@ -4,6 +4,7 @@
  * and a wait for a block to be indexed. The PostgreSQL database is the caller's (postgres.ts).
  */
 import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
 import { parse } from 'yaml';
 import { assertPortFree, freePort } from '../free-port';
 import { explainGndFailure, spawnGnd, type GndProcess, type GraphNodePorts } from './gnd-process';
@@ -99,9 +100,32 @@ async function choosePorts(given: Partial<GraphNodePorts>, variables: Partial<Re
   return { http: await pick('http'), indexNode: await pick('indexNode'), admin: await pick('admin'), metrics: await pick('metrics') };
 }
 
+/**
+ * Clears graph-node's deployment assignments in its database (kept from an earlier run), so that the
+ * next `gnd dev` runs the subgraph once. At start graph-node runs every deployment assigned to it,
+ * while gnd dev at once unassigns and redeploys the same build: two runners of one deployment then
+ * overlap, the second starting from a block the first is still writing past, and the second's
+ * writer fails for good ("writing Poi$ entities at block N failed: range lower bound must be less
+ * than or equal to range upper bound"; measured with gnd 0.45 after a SIGKILL, roughly every other
+ * restart), so the index stops at the block of the restart. Unassigned, the deployment keeps its
+ * data and block pointer (the launcher's name for it keeps it in use) and gnd dev's redeploy assigns
+ * and resumes it. A database graph-node has not set up yet has nothing to clear.
+ */
+async function clearAssignments(postgresUrl: string): Promise<void> {
+  const client = new Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    const table = await client.query("SELECT to_regclass('subgraphs.subgraph_deployment_assignment') AS name");
+    if (table.rows[0]?.name) await client.query('DELETE FROM subgraphs.subgraph_deployment_assignment');
+  } finally {
+    await client.end();
+  }
+}
+
 export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNode> {
   const network = manifestNetwork(options.manifest);
   await assertRpcAnswers(options.rpcUrl);
+  await clearAssignments(options.postgresUrl);
   const ports = await choosePorts(options.ports ?? {}, options.portVariables ?? {});
   const guard = await loopbackGuard();
   if ('warning' in guard) {

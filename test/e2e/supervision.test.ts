@@ -45,7 +45,13 @@ let clients: ApiClient[];
 let signers: NonceManager[];
 let writes = 0;
 
+// The stream writes as fast as the API answers; at the default 60 mutations a minute per session it
+// would spend most of each test waiting out RATE_LIMITED (the limit has its own tests). The API process
+// takes its environment from this one.
+const rateLimit = process.env.MUTATION_RATE_LIMIT;
+
 beforeAll(async () => {
+  process.env.MUTATION_RATE_LIMIT = '100000';
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'health-records-kill-'));
   // graph-node's PostgreSQL runs as an unprivileged user when the tests run as root: it must reach its folder.
   await chmod(dataDir, 0o755);
@@ -67,6 +73,8 @@ afterAll(async () => {
   await stack?.stop();
   for (const pid of stack?.pids ?? []) expect(() => process.kill(pid, 0)).toThrow();
   await rm(dataDir, { recursive: true, force: true });
+  if (rateLimit === undefined) delete process.env.MUTATION_RATE_LIMIT;
+  else process.env.MUTATION_RATE_LIMIT = rateLimit;
 });
 
 /** Runs `write` until it succeeds (an outage makes it fail for a while); each attempt starts the write over. */

@@ -7,6 +7,8 @@ async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    // A hung chain must not hang what waits on it (the launcher's graph-node stall watch).
+    signal: AbortSignal.timeout(10_000),
   });
   const body = (await response.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method} at ${url} failed: ${body.error.message}`);

@@ -52,6 +52,11 @@ export interface StackConfig {
   demo: boolean;
   /** Delete the stack's state in the data folder first (`--fresh`): chain, index, database. */
   fresh: boolean;
+  /**
+   * Seconds the embedded graph-node may go without indexing a block while the chain is ahead (or
+   * without answering its status API) before it is restarted (`GRAPH_NODE_STALL_SECONDS`, default 60).
+   */
+  graphNodeStallSeconds: number;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -60,6 +65,16 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65_535) {
     throw new Error(`${name}=${JSON.stringify(raw)} is not a TCP port (0 to 65535); unset it to use ${fallback}.`);
+  }
+  return value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name}=${JSON.stringify(raw)} is not a whole number of seconds of at least ${min}; unset it to use ${fallback}.`);
   }
   return value;
 }
@@ -121,5 +136,6 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: read
     dataDir: path.resolve(REPO_ROOT, env.DATA_DIR?.trim() || '.data'),
     demo: !argv.includes('--no-demo') && demoEnv !== 'false' && demoEnv !== '0',
     fresh: argv.includes('--fresh'),
+    graphNodeStallSeconds: seconds(env, 'GRAPH_NODE_STALL_SECONDS', 60, 5),
   };
 }

@@ -204,7 +204,7 @@ export async function startStack({
           freshDatabase: chain.embedded && !folder.kept,
           onWarning: (line) => progress.info(`    ${line}`),
           onCrash: (message) => onCrash(`graph-node stopped: ${message}`),
-          restart: { log: (line) => progress.info(`[supervisor] ${line}`) },
+          restart: { log: (line) => progress.info(`[supervisor] ${line}`), stallMs: config.graphNodeStallSeconds * 1000 },
         });
         stops.push({ name: 'graph-node and its PostgreSQL', stop: () => node.stop() });
         pidsOf.push(() => [

@@ -9,6 +9,7 @@ import { startGraphNode, type GraphNode, type GraphNodeOptions } from './graph-n
 import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
 import { blockHash, currentBlock } from '../chain-status';
 import { supervise, type Supervised } from '../supervisor';
+import { watchForStall } from './stall-watch';
 
 export { startGraphNode, type GraphNode } from './graph-node';
 export { createDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
@@ -32,9 +33,11 @@ export interface LocalGraphNodeOptions extends Omit<GraphNodeOptions, 'postgresU
   dropDatabaseOnStop?: boolean;
   /**
    * Start graph-node again (same ports, same database) when it dies, telling `log`; `onCrash` is then
-   * told only when restarts ran out. Unset: `onCrash` is told at once.
+   * told only when restarts ran out. Unset: `onCrash` is told at once. `stallMs` (default 60 s):
+   * graph-node is also restarted when, alive, it has indexed no block for that long while the chain
+   * is ahead, or its status API has not answered for that long (stall-watch.ts).
    */
-  restart?: { log: (line: string) => void };
+  restart?: { log: (line: string) => void; stallMs?: number };
 }
 
 export interface LocalGraphNode extends GraphNode {
@@ -90,8 +93,10 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
   const resumeAfterPostgres = async () => {
     if (!stopping) await node?.restartNow('its PostgreSQL restarted, and graph-node does not resume indexing on a new connection by itself');
   };
+  let stallWatch: { stop(): void } | undefined;
   const stop = async () => {
     stopping = true;
+    stallWatch?.stop();
     await node?.stop();
     if (options.dropDatabaseOnStop) await dropDatabase(admin, options.database).catch(() => undefined);
     await postgres?.stop();
@@ -110,10 +115,22 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
             return startGraphNode({ ...options, postgresUrl, ports: first.ports, onCrash: undefined });
           },
           log: options.restart.log,
-          onGiveUp: (message) => options.onCrash?.(message),
+          onGiveUp: (message) => {
+            stallWatch?.stop();
+            options.onCrash?.(message);
+          },
         })
       : { current: () => first, restartNow: () => first.stop(), stop: () => first.stop() };
     const current = node.current;
+    if (options.restart) {
+      const supervised = node;
+      stallWatch = watchForStall({
+        status: () => current().status(),
+        chainHead: () => currentBlock(options.rpcUrl),
+        stallMs: options.restart.stallMs ?? 60_000,
+        onStall: (reason) => supervised.restartNow(`${reason}; a restart resumes it`),
+      });
+    }
     const cluster = postgres;
     return {
       ...first,

@@ -33,6 +33,7 @@ describe('loadStackConfig', () => {
       dataDir: path.join(REPO_ROOT, '.data'),
       demo: true,
       fresh: false,
+      graphNodeStallSeconds: 60,
     });
   });
 
@@ -55,6 +56,7 @@ describe('loadStackConfig', () => {
     expect(() => loadStackConfig({ API_PORT: '70000' }, [])).toThrow('API_PORT="70000" is not a TCP port (0 to 65535); unset it to use 4000.');
     expect(() => loadStackConfig({ RPC_URL: 'localhost:8545' }, [])).toThrow(/RPC_URL has an unsupported scheme localhost:/);
     expect(() => loadStackConfig({ MONGODB_URI: 'http://db' }, [])).toThrow('MONGODB_URI must start with mongodb:// or mongodb+srv://.');
+    expect(() => loadStackConfig({ GRAPH_NODE_STALL_SECONDS: '2' }, [])).toThrow('GRAPH_NODE_STALL_SECONDS="2" is not a whole number of seconds of at least 5; unset it to use 60.');
     expect(() => loadStackConfig({ DEPLOYER_PRIVATE_KEY: '0x1234' }, [])).toThrow('DEPLOYER_PRIVATE_KEY must be 0x followed by 64 hex digits.');
     expect(() => loadStackConfig({}, ['--demo-data'])).toThrow(
       'Unknown option --demo-data. `npm start` accepts `-- --no-demo` (skip the demo data) and `-- --fresh` (delete the kept chain, index and database first).',

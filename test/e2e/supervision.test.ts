@@ -56,7 +56,9 @@ beforeAll(async () => {
   // graph-node's PostgreSQL runs as an unprivileged user when the tests run as root: it must reach its folder.
   await chmod(dataDir, 0o755);
   // No GRAPH_NODE_POSTGRES_URL: this stack runs its own PostgreSQL, as `npm start` does.
-  const { GRAPH_NODE_POSTGRES_URL: _shared, ...env } = testStackEnvironment(dataDir);
+  const { GRAPH_NODE_POSTGRES_URL: _shared, ...shared } = testStackEnvironment(dataDir);
+  // A short stall limit, for the hung graph-node below.
+  const env = { ...shared, GRAPH_NODE_STALL_SECONDS: '10' };
   try {
     stack = await startStack({ config: loadStackConfig(env, ['--no-demo']), progress: quietProgress(progress), reuseBuilds: true });
   } catch (error) {
@@ -220,6 +222,26 @@ describe.each([
     expect(progress).toContainEqual(expect.stringMatching(new RegExp(`${part.replace(/[()]/g, '\\$&')} is back \\(pid \\d+\\)`)));
     await expectEveryAcknowledgedWrite();
   });
+});
+
+test('graph-node hung (SIGSTOP) while the chain moves on is restarted after GRAPH_NODE_STALL_SECONDS, and the index catches up', async () => {
+  const hung = pidOf('graph-node')!;
+  process.kill(hung, 'SIGSTOP');
+  try {
+    await provider.send('evm_mine', []);
+    await until('the hung graph-node replaced', () => pidOf('graph-node') !== hung, 120_000);
+  } finally {
+    // Only if it is still there (the supervisor kills a process that ignores SIGINT).
+    try {
+      process.kill(hung, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  }
+  expect(progress).toContainEqual(expect.stringMatching(new RegExp(`graph-node \\(pid ${hung}\\) was stopped to be restarted: its status API has not answered for 10 s`)));
+  await untilAnswering();
+  const head = await currentBlock(stack.urls.rpc);
+  await until('the index reaching the chain head', async () => (await subgraphBlock()) >= head);
 });
 
 test('a session signed in before the API process restarted is still signed in', async () => {

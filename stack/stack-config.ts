@@ -59,25 +59,18 @@ export interface StackConfig {
   graphNodeStallSeconds: number;
 }
 
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A whole-number setting from `min` to `max`; `expected` says what it must be, in the error. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, expected: string): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
-    throw new Error(`${name}=${JSON.stringify(raw)} is not a TCP port (0 to 65535); unset it to use ${fallback}.`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name}=${JSON.stringify(raw)} is not ${expected}; unset it to use ${fallback}.`);
   }
   return value;
 }
 
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new Error(`${name}=${JSON.stringify(raw)} is not a whole number of seconds of at least ${min}; unset it to use ${fallback}.`);
-  }
-  return value;
-}
+const port = (env: NodeJS.ProcessEnv, name: string, fallback: number) => wholeNumber(env, name, fallback, 0, 65_535, 'a TCP port (0 to 65535)');
 
 function url(env: NodeJS.ProcessEnv, name: string, example: string): string | undefined {
   const raw = env[name]?.trim();
@@ -136,6 +129,6 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: read
     dataDir: path.resolve(REPO_ROOT, env.DATA_DIR?.trim() || '.data'),
     demo: !argv.includes('--no-demo') && demoEnv !== 'false' && demoEnv !== '0',
     fresh: argv.includes('--fresh'),
-    graphNodeStallSeconds: seconds(env, 'GRAPH_NODE_STALL_SECONDS', 60, 5),
+    graphNodeStallSeconds: wholeNumber(env, 'GRAPH_NODE_STALL_SECONDS', 60, 5, Number.MAX_SAFE_INTEGER, 'a whole number of seconds of at least 5'),
   };
 }

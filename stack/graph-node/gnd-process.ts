@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { interruptOnce, killOnExit, processExited } from './child';
-import { lastLines } from './log-tail';
+import { interruptOnce, killOnExit, processExited } from '../process/child';
+import { lastLines } from '../process/log-tail';
 
 /** The ports of one graph-node, all on 127.0.0.1. */
 export interface GraphNodePorts {

@@ -6,14 +6,14 @@
  */
 import path from 'node:path';
 import { startGraphNode, type GraphNode, type GraphNodeOptions } from './graph-node';
-import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
-import { sameBlockHash } from '../anvil-state';
-import { blockHash, currentBlock } from '../chain-status';
-import { supervise, type Supervised } from '../supervisor';
+import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from '../postgres/postgres';
+import { sameBlockHash } from '../chain/anvil-state';
+import { blockHash, currentBlock } from '../chain/chain-status';
+import { supervise, type Supervised } from '../process/supervisor';
 import { watchForStall } from './stall-watch';
 
 export { startGraphNode, type GraphNode } from './graph-node';
-export { createDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
+export { createDatabase, startPostgres, type EmbeddedPostgres } from '../postgres/postgres';
 
 export interface LocalGraphNodeOptions extends Omit<GraphNodeOptions, 'postgresUrl'> {
   /**

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { REPO_ROOT } from '../../contracts/deployment/deployment';
 import { promisify } from 'node:util';
 
 const SOURCE = path.join(__dirname, 'loopback-bind.c');
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** How graph-node is kept off the network: a preloaded library, or a reason it could not be. */
 export type LoopbackGuard = { preload: string } | { warning: string };

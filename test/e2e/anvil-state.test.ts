@@ -1,5 +1,5 @@
 /**
- * The embedded chain's genesis is the same at every start (stack/anvil-state.ts): with the recorded
+ * The embedded chain's genesis is the same at every start (stack/chain/anvil-state.ts): with the recorded
  * genesis time anvil builds the same block 0 each time; a state file written by starts without it holds
  * one block 0 per start, and the repair keeps the chain's own. Real anvil processes.
  */
@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { headerHash, repairGenesis, sameBlockHash } from '../../stack/anvil-state';
-import { startEmbeddedChain } from '../../stack/chain';
-import { rpc } from '../../stack/chain-status';
+import { headerHash, repairGenesis, sameBlockHash } from '../../stack/chain/anvil-state';
+import { startEmbeddedChain } from '../../stack/chain/chain';
+import { rpc } from '../../stack/chain/chain-status';
 
 jest.setTimeout(120_000);
 

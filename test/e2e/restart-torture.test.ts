@@ -14,9 +14,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../api/src/config';
-import { currentBlock } from '../../stack/chain-status';
-import { testWallet } from '../../stack/demo-accounts';
-import { alive } from '../../stack/pid-file';
+import { currentBlock } from '../../stack/chain/chain-status';
+import { testWallet } from '../../stack/chain/demo-accounts';
+import { alive } from '../../stack/process/pid-file';
 import { testStackEnvironment } from './support/stack-env';
 import { PatientWriter, subgraphBlock, until } from './support/patient-writes';
 

@@ -9,9 +9,9 @@
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiClient } from '../../stack/api-client';
-import { blockHash, currentBlock } from '../../stack/chain-status';
-import { testWallet } from '../../stack/demo-accounts';
+import { ApiClient } from '../../stack/demo/api-client';
+import { blockHash, currentBlock } from '../../stack/chain/chain-status';
+import { testWallet } from '../../stack/chain/demo-accounts';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
 import { startStack, type RunningStack } from '../../stack/stack';

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startChainServer } from '../fixtures/chain-server';
 import { startTestGraphNode } from '../fixtures/graph-node';
-import { freePort } from '../../stack/free-port';
-import { assertReachable, startPostgres } from '../../stack/graph-node/postgres';
+import { freePort } from '../../stack/process/free-port';
+import { assertReachable, startPostgres } from '../../stack/postgres/postgres';
 import type { LocalGraphNode } from '../../stack/graph-node';
 
 jest.setTimeout(300_000);

@@ -5,8 +5,8 @@
  * tried again until the API acknowledges it; what it acknowledged is kept, to be found afterwards.
  */
 import { JsonRpcProvider, NonceManager, type Wallet } from 'ethers';
-import { ApiClient } from '../../../stack/api-client';
-import { testWallet } from '../../../stack/demo-accounts';
+import { ApiClient } from '../../../stack/demo/api-client';
+import { testWallet } from '../../../stack/chain/demo-accounts';
 
 const PROFILE = 'mutation($input: PatientProfileInput!) { updatePatientProfile(input: $input) { displayName } }';
 const PREPARE = 'mutation($input: PrepareRecordInput!) { prepareRecord(input: $input) { recordId transaction { to data } } }';

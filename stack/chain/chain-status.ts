@@ -1,4 +1,5 @@
-import type { Deployment } from '../contracts/deployment/deployment';
+import type { Deployment } from '../../contracts/deployment/deployment';
+import { pollUntil } from '../process/poll';
 
 /** What the launcher needs to know of a chain to name its index. */
 interface ChainRef {
@@ -44,19 +45,18 @@ export async function indexFolderName(network: string, chain: ChainRef, deployme
 
 /** Waits until the subgraph at `url` reports `_meta.block.number >= blockNumber`. */
 export async function waitUntilIndexed(url: string, blockNumber: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ _meta { block { number } hasIndexingErrors } }' }),
-    }).catch(() => undefined);
-    const body = (await response?.json().catch(() => undefined)) as { data?: { _meta?: { block: { number: number }; hasIndexingErrors: boolean } } } | undefined;
-    const meta = body?.data?._meta;
-    if (meta?.hasIndexingErrors) throw new Error(`The subgraph at ${url} stopped with an indexing error; see its log above.`);
-    if (meta && meta.block.number >= blockNumber) return;
-    if (Date.now() > deadline) throw new Error(`The subgraph at ${url} did not index block ${blockNumber} within ${timeoutMs / 1000} s.`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await pollUntil(
+    async () => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ _meta { block { number } hasIndexingErrors } }' }),
+      }).catch(() => undefined);
+      const body = (await response?.json().catch(() => undefined)) as { data?: { _meta?: { block: { number: number }; hasIndexingErrors: boolean } } } | undefined;
+      const meta = body?.data?._meta;
+      if (meta?.hasIndexingErrors) throw new Error(`The subgraph at ${url} stopped with an indexing error; see its log above.`);
+      return meta !== undefined && meta.block.number >= blockNumber;
+    },
+    { timeoutMs, everyMs: 200, timedOut: () => new Error(`The subgraph at ${url} did not index block ${blockNumber} within ${timeoutMs / 1000} s.`) },
+  );
 }
-

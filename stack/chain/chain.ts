@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO_ROOT } from '../api/src/config';
+import { REPO_ROOT } from '../../api/src/config';
 import { anvilBinary } from './anvil-binary';
-import { spawnWithReadyLine } from './child-process';
+import { spawnWithReadyLine } from '../process/child-process';
 import { rpc } from './chain-status';
 import { TEST_MNEMONIC } from './demo-accounts';
 

@@ -13,9 +13,9 @@ import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readF
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { assertPortFree, freePort } from '../free-port';
-import { interruptOnce, killOnExit, processExited } from './child';
-import { lastLines } from './log-tail';
+import { assertPortFree, freePort } from '../process/free-port';
+import { interruptOnce, killOnExit, processExited } from '../process/child';
+import { lastLines } from '../process/log-tail';
 
 export const POSTGRES_USER = 'graph';
 

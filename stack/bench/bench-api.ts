@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     const databaseCpuAfter = processTreeCpuSeconds(mongo.pid);
     if (profileDir) process.kill(api.pid, 'SIGUSR2');
     log(`measuring graph-node alone (${concurrency} connections, ${durationMs / 1000} s)`);
-    const [graphNodeOnly, graphNodeCpuMs] = await measured(node.pids, () => graphNodeLoad(durationMs));
+    const [graphNodeOnly, graphNodeCpuMs] = await measured([node.pid, ...(node.postgres ? [node.postgres.pid] : [])], () => graphNodeLoad(durationMs));
 
     log(`${samples} consent grants, each from its receipt until the API answers with it`);
     const txToApi = await txToApiLatencies({ chainUrl: chain.url, apiUrl: api.url, graphNodeUrl: node.queryUrl, provider, deployment, samples });

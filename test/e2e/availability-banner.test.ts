@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
-import { startStack, type RunningStack } from '../../stack/stack';
+import { startStack, type RunningStack } from '../../stack/launcher';
 import { signInAs, type Actor } from './support/actors';
 import { launchChromium, look, VIEWPORTS } from './support/browser';
 import { testStackEnvironment } from './support/stack-env';

@@ -15,7 +15,7 @@ import { currentBlock } from '../../stack/chain/chain-status';
 import { testWallet } from '../../stack/chain/demo-accounts';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
-import { startStack, type RunningStack } from '../../stack/stack';
+import { startStack, type RunningStack } from '../../stack/launcher';
 import { testStackEnvironment } from './support/stack-env';
 import { PatientWriter, subgraphBlock, until as untilOrFail, writeStream } from './support/patient-writes';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { quietProgress } from '../../../stack/progress';
 import { loadStackConfig } from '../../../stack/stack-config';
-import { startStack, type RunningStack } from '../../../stack/stack';
+import { startStack, type RunningStack } from '../../../stack/launcher';
 import { launchChromium } from './browser';
 import { testStackEnvironment } from './stack-env';
 

@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { Deployment } from '../contracts/deployment/deployment';
 import { REPO_ROOT } from '../api/src/config';
 import { startEmbeddedMongo } from './database/embedded-mongo';
-import { startLocalGraphNode, type LocalGraphNode } from './graph-node';
+import { startLocalGraphNode, startPostgres, type LocalGraphNode } from './graph-node';
 import { loadServerConfig } from '../api/src/server-config';
+import { redacted } from '../api/src/database/connection';
 import { connectChain, startEmbeddedChain, type StackChain } from './chain';
 import { apiEnvironmentFor } from './api-environment';
 import { buildApiIfChanged } from './api-build';
@@ -142,7 +143,6 @@ export async function startStack({
       // No chain recorded: whatever an earlier run left has no chain to match (the launcher before
       // the chain kept its state wiped these at every start).
       await rm(folder.chainState, { force: true });
-      await rm(path.join(stateDir, 'ferretdb'), { recursive: true, force: true });
     }
 
     let afterChainRestart = async (): Promise<void> => undefined;
@@ -237,23 +237,41 @@ export async function startStack({
     };
 
     let database: { current(): { pid: number }; stop(): Promise<void> } | undefined;
-    const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
+    const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB on PostgreSQL', async (detail) => {
       if (config.mongodbUri) return config.mongodbUri;
-      const files = path.join(stateDir, 'ferretdb');
-      const mongo = await startEmbeddedMongo({ dataDir: files, buildLog: detail });
+      const log = (line: string) => progress.info(`[supervisor] ${line}`);
+      // The documents live on graph-node's PostgreSQL (a database and role of their own), or on one
+      // started for them when graph-node runs elsewhere (SUBGRAPH_URL).
+      let postgresAdminUrl = config.graphNodePostgresUrl ?? ('postgres' in subgraph ? subgraph.postgres?.adminUrl : undefined);
+      if (!postgresAdminUrl) {
+        const settings = { folder: path.join(stateDir, 'graph-node', 'postgres'), portVariable: 'POSTGRES_PORT' };
+        const first = await startPostgres({ ...settings, port: config.postgresPort });
+        const postgres = supervise({ name: 'PostgreSQL (the documents)', first, restart: () => startPostgres({ ...settings, port: first.port }), log, onGiveUp: onCrash });
+        pidsOf.push(() => [{ name: 'PostgreSQL (the documents)', pid: postgres.current().pid, stopSignal: 'SIGINT' }]);
+        stops.push({ name: 'PostgreSQL', stop: postgres.stop });
+        postgresAdminUrl = first.adminUrl;
+      }
+      const settings = {
+        postgresAdminUrl,
+        // On a shared server (GRAPH_NODE_POSTGRES_URL: the tests') each data folder has its own.
+        database: config.graphNodePostgresUrl ? `docs_${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 16)}` : 'ferretdb',
+        folder: path.join(stateDir, 'ferretdb'),
+      };
+      // A folder without a chain keeps no documents either (see above).
+      const mongo = await startEmbeddedMongo({ ...settings, fresh: !folder.kept && !config.rpcUrl, buildLog: detail });
       // The API's driver reconnects by itself to a FerretDB that comes back on the same port.
       const port = Number(new URL(mongo.uri).port);
       database = supervise({
         name: 'FerretDB (the database)',
         first: mongo,
-        restart: () => startEmbeddedMongo({ dataDir: files, port }),
-        log: (line) => progress.info(`[supervisor] ${line}`),
+        restart: () => startEmbeddedMongo({ ...settings, port }),
+        log,
         onGiveUp: (message) => onCrash(message),
       });
       pidsOf.push(() => [{ name: 'FerretDB (the database)', pid: database!.current().pid, stopSignal: 'SIGTERM' }]);
       stops.push({ name: 'the database', stop: database.stop });
-      detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), files)}; restarted if it dies)`);
-      return `${mongo.uri.replace(/\/$/, '')}/health-records`;
+      detail(`${mongo.uri} (pid ${mongo.pid}; documents in PostgreSQL database ${settings.database}, its role's password in ${path.relative(process.cwd(), settings.folder)}; restarted if it dies)`);
+      return mongo.clientUri('health-records');
     });
 
     const graphqlUrl = `${apiOrigin}/graphql`;
@@ -331,7 +349,7 @@ export async function startStack({
         graphNodeLog: 'logFile' in subgraph ? subgraph.logFile : undefined,
         graphql: graphqlUrl,
         web: webOrigin,
-        mongodb: mongodbUri,
+        mongodb: redacted(mongodbUri),
       },
       kept: folder.kept,
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     const build = subgraphBuildFor(deployment, path.join(folder, 'subgraph'));
     const node = await startScratchGraphNode({ manifest: path.join(build, 'subgraph.yaml'), rpcUrl: chain.url, folder, onWarning: log });
     stops.push(() => node.stop());
-    const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
+    const mongo = await startEmbeddedMongo({ postgresAdminUrl: node.postgres!.adminUrl, folder: path.join(folder, 'ferretdb') });
     stops.push(() => mongo.stop());
     const apiPort = await freePort();
     const profileDir = process.env.BENCH_API_PROFILE_DIR;
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const api = await startApiProcess({
       env: {
         ...process.env,
-        ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port: apiPort }),
+        ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.clientUri('health-records'), deploymentFile, dataDir: path.join(folder, 'data'), port: apiPort }),
         // The demo's relayer (the scratch environment's account 9 is a demo provider here).
         RELAYER_PRIVATE_KEY: testWallet(3).privateKey,
         MUTATION_RATE_LIMIT: '1000000',

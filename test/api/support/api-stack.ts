@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import hre from 'hardhat';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/database/embedded-mongo';
+import type { EmbeddedMongo } from '../../../stack/database/embedded-mongo';
+import { startTestMongo } from '../data/support/test-database';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
 import { freePort, hardhatKey, scratchApiEnvironment, subgraphBuildFor } from '../../../stack/bench/stack-parts';
@@ -53,12 +54,12 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
     const subgraphManifest = path.join(build, 'subgraph.yaml');
     const node = await startTestGraphNode({ manifest: subgraphManifest, rpcUrl: chain.url });
     stops.push(() => node.stop());
-    const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
+    const mongo = await startTestMongo(path.join(folder, 'ferretdb'));
     stops.push(() => mongo.stop());
 
     const port = await freePort();
     const config = loadServerConfig({
-      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port }),
+      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.clientUri('health-records'), deploymentFile, dataDir: path.join(folder, 'data'), port }),
       ALLOWED_ORIGINS: 'http://127.0.0.1:5173',
       AUTH_RATE_LIMIT: '1000',
       MUTATION_RATE_LIMIT: '1000',

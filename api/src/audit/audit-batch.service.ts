@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { findEach } from '../database/find-each';
 import { LeaseBusyError, withLease } from '../database/lease';
 import { isDuplicateKeyError, normalizeBytes32 } from '../database/validation';
 import { ConflictError, NotFoundError } from '../errors';
@@ -202,8 +203,7 @@ export class AuditBatchService {
     if (!batch || batch.status === 'claiming' || !batch.root) {
       throw new ConflictError(`Audit entry ${id} is not in a sealed batch yet; seal a batch first.`);
     }
-    const members = await this.entries.find({ entryId: { $in: batch.entryIds } }).lean<AuditEntry[]>();
-    const byId = new Map(members.map((member) => [member.entryId, member]));
+    const byId = await findEach(this.entries, 'entryId', batch.entryIds);
     const ordered = batch.entryIds.map((memberId) => {
       const member = byId.get(memberId);
       if (!member) throw new Error(`Audit batch ${batch.batchId} lists entry ${memberId}, which is missing from the log.`);

@@ -36,7 +36,16 @@ export interface ApiStack {
   stop(): Promise<void>;
 }
 
-export async function startApiStack(options: { env?: Record<string, string>; server?: CreateServerOptions } = {}): Promise<ApiStack> {
+export interface ApiStackOptions {
+  env?: Record<string, string>;
+  server?: CreateServerOptions;
+  /** The PostgreSQL (admin URL) FerretDB stores the documents on (default: the run's shared one). */
+  documentsPostgres?: string;
+  /** Called once FerretDB runs, before the API connects to it. */
+  onDatabase?: (mongo: EmbeddedMongo) => Promise<void>;
+}
+
+export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiStack> {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'api-stack-'));
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -54,8 +63,9 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
     const subgraphManifest = path.join(build, 'subgraph.yaml');
     const node = await startTestGraphNode({ manifest: subgraphManifest, rpcUrl: chain.url });
     stops.push(() => node.stop());
-    const mongo = await startTestMongo(path.join(folder, 'ferretdb'));
+    const mongo = await startTestMongo(path.join(folder, 'ferretdb'), options.documentsPostgres);
     stops.push(() => mongo.stop());
+    await options.onDatabase?.(mongo);
 
     const port = await freePort();
     const config = loadServerConfig({

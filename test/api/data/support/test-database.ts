@@ -25,17 +25,17 @@ export function testPostgresAdminUrl(): string {
 }
 
 /**
- * A real embedded FerretDB on the run's PostgreSQL, in a PostgreSQL database and role of its own
- * (dropped by `stop()`), its password kept in `folder`.
+ * A real embedded FerretDB on the run's PostgreSQL (or the one `postgresAdminUrl` names), in a
+ * PostgreSQL database and role of its own (dropped by `stop()`), its password kept in `folder`.
  */
-export async function startTestMongo(folder: string): Promise<EmbeddedMongo> {
+export async function startTestMongo(folder: string, postgresAdminUrl = testPostgresAdminUrl()): Promise<EmbeddedMongo> {
   const database = `docs_test_${randomBytes(6).toString('hex')}`;
-  const server = await startEmbeddedMongo({ postgresAdminUrl: testPostgresAdminUrl(), database, folder });
+  const server = await startEmbeddedMongo({ postgresAdminUrl, database, folder });
   return {
     ...server,
     async stop() {
       await server.stop();
-      await dropDatabase(testPostgresAdminUrl(), database);
+      await dropDatabase(postgresAdminUrl, database);
     },
   };
 }

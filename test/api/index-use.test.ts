@@ -78,8 +78,11 @@ afterAll(async () => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-test('sign-in, sessions, profiles, record pages with content, single records and audit-trail pages use an index for every statement', async () => {
+test('sign-in, sessions, profiles, record pages with content, single records, audit-trail pages and audit batching use an index for every statement', async () => {
   const { patient, provider } = stack.system;
+  const { auditBatches } = stack.server.services;
+  // The one-time pass of a store's first sealing (entries kept with a null batch id), before the watch.
+  await auditBatches.sealAll();
   const offset = statSync(postgres.logFile).size;
 
   // Sign-in: a nonce issued, used once and deleted; a session stored, then found by every request.
@@ -103,6 +106,10 @@ test('sign-in, sessions, profiles, record pages with content, single records and
   const second = await patientClient.graphql<Trail>(TRAIL, { address: patient.address, after: first.data!.patient.auditTrail.pageInfo.endCursor });
   expect(second.errors).toBeUndefined();
   expect(second.data!.patient.auditTrail.nodes.length).toBeGreaterThan(0);
+  // Audit batching: the page's entries sealed into a batch (under its lease), and an entry's proof.
+  const [sealed] = await auditBatches.sealAll();
+  expect(sealed?.entryIds.length).toBeGreaterThan(0);
+  await auditBatches.proofFor(sealed!.entryIds[0]!);
 
   const plans = plansSince(postgres.logFile, offset).filter((entry) => !entry.statement.includes('_ferretdb_database_metadata'));
   // The watch saw the requests' statements (so a missing plan cannot pass for an index scan).

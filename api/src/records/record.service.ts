@@ -238,7 +238,7 @@ export class RecordService {
   /** Summaries of many records in the order asked (null where none): a DataLoader batch function. */
   async summaries(recordIds: readonly string[]): Promise<(RecordSummary | null)[]> {
     const ids = recordIds.map((id, index) => normalizeBytes32(id, `recordIds[${index}]`));
-    const byId = await findEach(this.records, 'recordId', ids, { select: WITHOUT_CONTENT });
+    const byId = await findEach(this.records, 'recordId', ids, { projection: WITHOUT_CONTENT });
     return ids.map((id) => {
       const doc = byId.get(id);
       return doc ? summaryOf(doc) : null;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Deployment } from '../contracts/deployment/deployment';
 import { REPO_ROOT } from '../api/src/config';
 import { loadServerConfig } from '../api/src/server-config';
+import { redacted } from '../api/src/database/connection';
 import { apiPart } from './api/api-part';
 import { buildApiIfChanged } from './api/api-build';
 import type { ApiProcess } from './api/api-process';
@@ -104,10 +105,26 @@ export async function startStack({
   const parts = new PartRunner({ stateDir, log: supervisorLog, onGiveUp: onCrash });
   // The parts the stack runs itself; a part given by URL has none.
   const running: {
+    postgres?: { name: string; adminUrl: string };
     graphNode?: Supervised<GraphNode>;
     documents?: Supervised<EmbeddedMongo>;
     api?: Supervised<ApiProcess>;
   } = {};
+
+  /**
+   * The PostgreSQL server for graph-node's store and the documents: the one GRAPH_NODE_POSTGRES_URL
+   * names, or the embedded cluster kept in the data folder, started (once) by the first part that needs it.
+   */
+  const postgresAdminUrl = async (forWhat: string): Promise<string> => {
+    if (config.graphNodePostgresUrl) return config.graphNodePostgresUrl;
+    running.postgres ??= await step(`PostgreSQL (embedded, for ${forWhat})`, async (detail) => {
+      const part = postgresPart({ folder: path.join(stateDir, 'graph-node', 'postgres'), port: config.postgresPort, portVariable: 'POSTGRES_PORT' });
+      const postgres = (await parts.run(part)).current();
+      detail(`127.0.0.1:${postgres.port} (pid ${postgres.pid}, files in ${path.dirname(postgres.logFile)}; restarted if it dies)`);
+      return { name: part.name, adminUrl: postgres.adminUrl };
+    });
+    return running.postgres.adminUrl;
+  };
 
   try {
     // Before the port checks: what a killed launcher left may hold the ports.
@@ -126,7 +143,6 @@ export async function startStack({
       // No chain recorded: whatever an earlier run left has no chain to match (the launcher before
       // the chain kept its state wiped these at every start).
       await rm(folder.chainState, { force: true });
-      await rm(path.join(stateDir, 'ferretdb'), { recursive: true, force: true });
     }
 
     let genesisTimestamp: number | undefined;
@@ -152,18 +168,7 @@ export async function startStack({
         const built = await buildSubgraphIfChanged({ network: config.network, stampDir, log: detail, reuse: reuseBuilds });
         detail(built ? `built ${path.relative(process.cwd(), SUBGRAPH_BUILD_DIR)}` : reuseBuilds ? 'using the existing build' : 'unchanged since the last build');
       });
-      let postgresAdminUrl = config.graphNodePostgresUrl;
-      let postgresPartName: string | undefined;
-      if (!postgresAdminUrl) {
-        postgresAdminUrl = await step("graph-node's PostgreSQL (embedded)", async (detail) => {
-          const part = postgresPart({ folder: path.join(stateDir, 'graph-node', 'postgres'), port: config.postgresPort, portVariable: 'POSTGRES_PORT' });
-          postgresPartName = part.name;
-          const postgres = (await parts.run(part)).current();
-          detail(`127.0.0.1:${postgres.port} (pid ${postgres.pid}, files in ${path.dirname(postgres.logFile)}; restarted if it dies)`);
-          return postgres.adminUrl;
-        });
-      }
-      const adminUrl = postgresAdminUrl;
+      const adminUrl = await postgresAdminUrl("graph-node's store");
       const node = await step('graph-node (gnd dev)', async (detail) => {
         const part = graphNodePart({
           manifest: path.join(SUBGRAPH_BUILD_DIR, 'subgraph.yaml'),
@@ -173,7 +178,7 @@ export async function startStack({
           portVariables: { http: 'SUBGRAPH_PORT', indexNode: 'INDEX_NODE_PORT', admin: 'GRAPH_ADMIN_PORT', metrics: 'GRAPH_METRICS_PORT' },
           logFile: path.join(stateDir, 'graph-node', 'graph-node.log'),
           postgresAdminUrl: adminUrl,
-          postgresPartName,
+          postgresPartName: running.postgres?.name,
           // The index is kept with the chain it indexes (the data folder is bound to one chain), per
           // deployment on a chain the stack did not start, so a redeployment never meets a stale one.
           // On a shared server (GRAPH_NODE_POSTGRES_URL: the tests') each data folder has its own.
@@ -207,13 +212,21 @@ export async function startStack({
     }
     const subgraphStatusUrl = running.graphNode?.current().indexNodeUrl;
 
-    const mongodbUri = await step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
+    const mongodbUri = await step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB on PostgreSQL', async (detail) => {
       if (config.mongodbUri) return config.mongodbUri;
-      const files = path.join(stateDir, 'ferretdb');
-      running.documents = await parts.run(documentsPart({ dataDir: files, buildLog: detail }));
+      const settings = {
+        // The documents live on graph-node's PostgreSQL (a database and role of their own), or on one
+        // started for them when graph-node runs elsewhere (SUBGRAPH_URL).
+        postgresAdminUrl: await postgresAdminUrl('the documents'),
+        // On a shared server (GRAPH_NODE_POSTGRES_URL: the tests') each data folder has its own.
+        database: config.graphNodePostgresUrl ? `docs_${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 16)}` : 'ferretdb',
+        folder: path.join(stateDir, 'ferretdb'),
+      };
+      // A folder without a chain keeps no documents either (see above).
+      running.documents = await parts.run(documentsPart({ ...settings, fresh: !folder.kept && !config.rpcUrl, buildLog: detail }));
       const mongo = running.documents.current();
-      detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), files)}; restarted if it dies)`);
-      return `${mongo.uri.replace(/\/$/, '')}/health-records`;
+      detail(`${mongo.uri} (pid ${mongo.pid}; documents in PostgreSQL database ${settings.database}, its role's password in ${path.relative(process.cwd(), settings.folder)}; restarted if it dies)`);
+      return mongo.clientUri('health-records');
     });
 
     const graphqlUrl = `${apiOrigin}/graphql`;
@@ -279,7 +292,7 @@ export async function startStack({
         graphNodeLog: graphNode?.current().logFile,
         graphql: graphqlUrl,
         web: webOrigin,
-        mongodb: mongodbUri,
+        mongodb: redacted(mongodbUri),
       },
       kept: folder.kept,
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },

@@ -135,7 +135,7 @@ test('FerretDB killed: SERVICE_UNAVAILABLE naming the database, readiness 503, l
   expect(ready.ms).toBeLessThan(ANSWERED_WITHIN_MS);
   expect(await healthz()).toBe(200);
 
-  restartedMongo = await startEmbeddedMongo({ dataDir: stack.mongo.dataDir, port });
+  restartedMongo = await startEmbeddedMongo({ ...stack.mongo.settings, port });
   const recoveryMs = await until('the API answering from the restarted FerretDB', async () => {
     const answer = await alice.graphql<{ updatePatientProfile: { displayName: string } }>(PROFILE, { input: { displayName: 'Alice after the restart' } });
     return answer.data?.updatePatientProfile?.displayName === 'Alice after the restart';

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import hre from 'hardhat';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
+import type { EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
+import { startTestMongo } from '../data/support/test-database';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
 import { freePort, hardhatKey, scratchApiEnvironment, subgraphBuildFor } from '../../../stack/bench/stack-parts';
@@ -35,7 +36,16 @@ export interface ApiStack {
   stop(): Promise<void>;
 }
 
-export async function startApiStack(options: { env?: Record<string, string>; server?: CreateServerOptions } = {}): Promise<ApiStack> {
+export interface ApiStackOptions {
+  env?: Record<string, string>;
+  server?: CreateServerOptions;
+  /** The PostgreSQL (admin URL) FerretDB stores the documents on (default: the run's shared one). */
+  documentsPostgres?: string;
+  /** Called once FerretDB runs, before the API connects to it. */
+  onDatabase?: (mongo: EmbeddedMongo) => Promise<void>;
+}
+
+export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiStack> {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'api-stack-'));
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -53,12 +63,13 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
     const subgraphManifest = path.join(build, 'subgraph.yaml');
     const node = await startTestGraphNode({ manifest: subgraphManifest, rpcUrl: chain.url });
     stops.push(() => node.stop());
-    const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
+    const mongo = await startTestMongo(path.join(folder, 'ferretdb'), options.documentsPostgres);
     stops.push(() => mongo.stop());
+    await options.onDatabase?.(mongo);
 
     const port = await freePort();
     const config = loadServerConfig({
-      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port }),
+      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.clientUri('health-records'), deploymentFile, dataDir: path.join(folder, 'data'), port }),
       ALLOWED_ORIGINS: 'http://127.0.0.1:5173',
       AUTH_RATE_LIMIT: '1000',
       MUTATION_RATE_LIMIT: '1000',

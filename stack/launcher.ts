@@ -151,7 +151,7 @@ export async function startStack({
       if (config.chainPort) await assertPortFree(config.host, config.chainPort, 'CHAIN_PORT (or RPC_URL to use a running chain)');
       genesisTimestamp = await embeddedGenesisTime(folder, detail);
       const onOutput = (line: string) => progress.info(`[chain] ${line}`);
-      const supervised = await parts.run(chainPart({ host: config.host, port: config.chainPort, stateFile: folder.chainState, genesisTimestamp, onOutput }));
+      const supervised = await parts.run(chainPart({ host: config.host, port: config.chainPort, stateFile: folder.chainState, genesisTimestamp, onOutput, log: supervisorLog }));
       const started = supervised.current();
       detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid}, state ${folder.kept ? 'kept in' : 'kept from now on in'} ${folder.chainState}; restarted if it dies)`);
       return { url: started.url, chainId: started.chainId, embedded: true };

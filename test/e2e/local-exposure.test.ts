@@ -156,8 +156,11 @@ describeAsNobody('another local user (nobody)', () => {
     expect(result.stderr).toBe('');
     const found = JSON.parse(result.stdout) as { commandLines: string[]; files: string[]; readable: string[]; documentStore: string; postgres: string };
     console.log(`as nobody: ${found.readable.length} readable file(s) in the data folder (${found.readable.join(', ')}); document store: ${found.documentStore}; PostgreSQL: ${found.postgres}`);
-    // The probe saw the stack: pids.json is there, and readable, so its content was checked.
-    expect(found.readable).toContain(path.join('stack', 'pids.json'));
+    // The probe saw the stack (its public chain identity is readable), but not pids.json: the parts'
+    // command lines are the launcher's business only (mode 0600).
+    expect(found.readable).toContain(path.join('stack', 'chain.json'));
+    expect(existsSync(path.join(dataDir, 'stack', 'pids.json'))).toBe(true);
+    expect(found.readable).not.toContain(path.join('stack', 'pids.json'));
     expect(found.commandLines).toEqual([]);
     expect(found.files).toEqual([]);
     expect(found.documentStore).toMatch(/^refused: [\s\S]*password authentication failed/);

@@ -168,7 +168,8 @@ export async function subgraphBlock(subgraphUrl: string): Promise<number> {
 /** Polls `check` until it holds; the error says what did not happen. */
 export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 180_000, context: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve(check()).catch(() => false))) {
+  // A check that throws (a file read while it is written) counts as not yet.
+  while (!(await Promise.resolve().then(check).catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s.${context()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -191,6 +191,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         publicOrigin: config.publicOrigin,
         chainId: chain.chainId,
         secureCookies: new URL(config.publicOrigin).protocol === 'https:',
+        nonceTtlSeconds: config.nonceTtlSeconds,
         rateLimitPerMinute: config.authRateLimitPerMinute,
       }),
     );

@@ -5,8 +5,9 @@
 import hre from 'hardhat';
 import { SiweMessage } from 'siwe';
 import { signInMessage } from '../../web/src/lib/session';
+import { createServer } from '../../api/src/app/server';
 import { ApiClient } from '../../stack/api-client';
-import { startApiStack, type ApiStack } from './support/api-stack';
+import { freePort, startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);
 
@@ -90,6 +91,25 @@ describe('SIWE sign-in', () => {
       expect(client.signInCookie).toBe(binding);
       expect((await client.verify(second, await patient.signMessage(second))).status).toBe(200);
       expect((await client.verify(first, await patient.signMessage(first))).status).toBe(200);
+    });
+
+    it('is kept in the shared store: issued by one API instance, it signs its client in at another, once', async () => {
+      // A second instance behind the same public origin (a load balancer), on the same database.
+      const second = await createServer(stack.config);
+      try {
+        const { url } = await second.listen(await freePort());
+        const { patient } = stack.system;
+        const first = new ApiClient(stack.url);
+        const message = await first.message(patient.address);
+        const signature = await patient.signMessage(message);
+        const elsewhere = new ApiClient(url);
+        expect((await elsewhere.verify(message, signature)).body.error?.code).toBe('SIWE_NONCE_CLIENT_MISMATCH');
+        elsewhere.signInCookie = first.signInCookie;
+        expect((await elsewhere.verify(message, signature)).status).toBe(200);
+        expect((await first.verify(message, signature)).body.error?.code).toBe('SIWE_NONCE_UNKNOWN');
+      } finally {
+        await second.close();
+      }
     });
 
     it('ignores a sign-in cookie this server could not have written, and binds to a new one', async () => {

@@ -339,6 +339,22 @@ describe('a dependency that accepts connections and never answers, or refuses th
     }
   });
 
+  test('/readyz names a graph-node that takes connections and never answers as not answering, within its bound', async () => {
+    const port = await freePort();
+    const hanging = await createServer({ ...stack.config, subgraphUrl: `${silentUrl}/subgraphs/name/health-records`, publicOrigin: `http://127.0.0.1:${port}` });
+    try {
+      const { url } = await hanging.listen(port);
+      const { answer, ms } = await timed(() => fetch(`${url}/readyz`));
+      const text = await answer.text();
+      assertNoLocalDetail(text);
+      expect(answer.status).toBe(503);
+      expect((JSON.parse(text) as ReadyBody).checks.graphNode).toMatchObject({ status: 'down', problem: 'graph-node (the index of the chain) is not answering; retry in a few seconds.' });
+      expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+    } finally {
+      await hanging.close();
+    }
+  });
+
   test("graph-node's answers for a deployment it cannot serve now are SERVICE_UNAVAILABLE saying why; its refusals of the query itself are not", async () => {
     // States too brief or too costly to hit on purpose (a deployment before its first block, a failed
     // one queried at its error, a busy database): this loopback server answers a query with the body

@@ -4,7 +4,7 @@ import { pingDatabase } from '../database/availability';
 import { ServiceUnavailableError, withDeadline } from '../errors';
 import { unavailableDependency } from '../graphql/errors';
 import { ReadinessDocument } from '../graphql/subgraph/documents';
-import type { SubgraphClient } from '../graphql/subgraph/subgraph-client';
+import { NOT_ANSWERING, SubgraphError, type SubgraphClient } from '../graphql/subgraph/subgraph-client';
 
 /**
  * `ok`: answering and current. `degraded`: answering, so the API can serve, but behind (graph-node lags
@@ -142,7 +142,8 @@ export function readinessCheck(options: ReadinessOptions): () => Promise<Readine
     const url = options.subgraph.endpoint;
     let meta;
     try {
-      meta = (await withDeadline(options.subgraph.request(ReadinessDocument, {}), timeoutMs, timedOut('graph-node')))._meta;
+      const silent = () => new SubgraphError(`graph-node did not answer within ${timeoutMs} ms`, { url, outage: NOT_ANSWERING });
+      meta = (await withDeadline(options.subgraph.request(ReadinessDocument, {}), timeoutMs, silent))._meta;
     } catch (error) {
       // The same classification as every request's: which outage graph-node's answer means.
       const outage = unavailableDependency(error);

@@ -56,7 +56,7 @@ export function graphNodeOutage(messages: string[]): string | undefined {
 }
 
 /** What clients are told when graph-node does not answer at all. */
-const NOT_ANSWERING = 'is not answering; retry in a few seconds.';
+export const NOT_ANSWERING = 'is not answering; retry in a few seconds.';
 
 /** Counts of round trips, for tests and benchmarks that prove lists do not multiply requests. */
 export interface RoundTripCounter {

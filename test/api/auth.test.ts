@@ -23,6 +23,14 @@ describe('SIWE sign-in', () => {
 
   const me = `{ me { address } }`;
 
+  /** A 401 with `code` whose message says what was wrong (`says`), in words: no parser state, no stack. */
+  const expectRefused = (result: { status: number; body: { error?: { code: string; message: string } } }, code: string, says: RegExp) => {
+    expect(result.status).toBe(401);
+    expect(result.body.error?.code).toBe(code);
+    expect(result.body.error?.message).toMatch(says);
+    expect(result.body.error?.message).not.toMatch(/\{|state|\bat .*\.js|Error:/);
+  };
+
   it('signs in with a real signature and keeps the session in an httpOnly SameSite cookie', async () => {
     const { patient } = stack.system;
     const offer = await fetch(`${stack.url}/auth/nonce`);
@@ -144,7 +152,7 @@ describe('SIWE sign-in', () => {
     const { patient } = stack.system;
     const message = await client.message(patient.address, { nonce: 'abcdef0123456789abcdef01' });
     const result = await client.verify(message, await patient.signMessage(message));
-    expect(result.body.error?.code).toBe('SIWE_NONCE_UNKNOWN');
+    expectRefused(result, 'SIWE_NONCE_UNKNOWN', /not issued by this server or was already used; get a new one/);
   });
 
   it('refuses a message for another domain', async () => {
@@ -152,8 +160,7 @@ describe('SIWE sign-in', () => {
     const { patient } = stack.system;
     const message = await client.message(patient.address, { domain: 'evil.example', uri: 'https://evil.example' });
     const result = await client.verify(message, await patient.signMessage(message));
-    expect(result.status).toBe(401);
-    expect(result.body.error?.code).toBe('SIWE_DOMAIN_MISMATCH');
+    expectRefused(result, 'SIWE_DOMAIN_MISMATCH', new RegExp(`is for evil\\.example; sign a message for ${new URL(stack.url).host}`));
   });
 
   it('refuses a URI on another origin', async () => {
@@ -161,7 +168,7 @@ describe('SIWE sign-in', () => {
     const { patient } = stack.system;
     const message = await client.message(patient.address, { uri: 'https://evil.example/login' });
     const result = await client.verify(message, await patient.signMessage(message));
-    expect(result.body.error?.code).toBe('SIWE_URI_MISMATCH');
+    expectRefused(result, 'SIWE_URI_MISMATCH', /URI https:\/\/evil\.example\/login is not on /);
   });
 
   it('refuses a message for another chain', async () => {
@@ -169,7 +176,7 @@ describe('SIWE sign-in', () => {
     const { patient } = stack.system;
     const message = await client.message(patient.address, { chainId: 1 });
     const result = await client.verify(message, await patient.signMessage(message));
-    expect(result.body.error?.code).toBe('SIWE_CHAIN_MISMATCH');
+    expectRefused(result, 'SIWE_CHAIN_MISMATCH', /is for chain 1; this server runs on chain 31337/);
   });
 
   it('signs in with the clock a year ahead: neither side builds a calendar date in', async () => {
@@ -201,7 +208,7 @@ describe('SIWE sign-in', () => {
     const { patient } = stack.system;
     const message = await client.message(patient.address, { expirationTime: new Date(Date.now() - 1000).toISOString() });
     const result = await client.verify(message, await patient.signMessage(message));
-    expect(result.body.error?.code).toBe('SIWE_EXPIRED');
+    expectRefused(result, 'SIWE_EXPIRED', /expired at .*; sign in again/);
   });
 
   it('refuses a message that is not valid yet', async () => {
@@ -209,7 +216,7 @@ describe('SIWE sign-in', () => {
     const { patient } = stack.system;
     const message = await client.message(patient.address, { notBefore: new Date(Date.now() + 3_600_000).toISOString() });
     const result = await client.verify(message, await patient.signMessage(message));
-    expect(result.body.error?.code).toBe('SIWE_NOT_YET_VALID');
+    expectRefused(result, 'SIWE_NOT_YET_VALID', /is valid from .* only/);
   });
 
   it('refuses a message issued in the future', async () => {
@@ -217,7 +224,7 @@ describe('SIWE sign-in', () => {
     const { patient } = stack.system;
     const message = await client.message(patient.address, { issuedAt: new Date(Date.now() + 3_600_000).toISOString() });
     const result = await client.verify(message, await patient.signMessage(message));
-    expect(result.body.error?.code).toBe('SIWE_ISSUED_IN_FUTURE');
+    expectRefused(result, 'SIWE_ISSUED_IN_FUTURE', /issued at .*, after now .*; check the signer's clock/);
   });
 
   it('refuses a tampered message (signature of other text) and burns its nonce', async () => {
@@ -228,8 +235,7 @@ describe('SIWE sign-in', () => {
     // Claim to be someone else with the patient's signature.
     const tampered = message.replace(patient.address, stranger.address);
     const result = await client.verify(tampered, signature);
-    expect(result.status).toBe(401);
-    expect(result.body.error?.code).toBe('SIWE_INVALID_SIGNATURE');
+    expectRefused(result, 'SIWE_INVALID_SIGNATURE', new RegExp(`is not ${stranger.address}'s signature of this message`));
     const retry = await client.verify(message, signature);
     expect(retry.body.error?.code).toBe('SIWE_NONCE_UNKNOWN');
   });

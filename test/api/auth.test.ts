@@ -227,6 +227,16 @@ describe('SIWE sign-in', () => {
     expectRefused(result, 'SIWE_ISSUED_IN_FUTURE', /issued at .*, after now .*; check the signer's clock/);
   });
 
+  it('refuses a message issued longer ago than a nonce lives', async () => {
+    const client = new ApiClient(stack.url);
+    const { patient } = stack.system;
+    // A nonce lives SIWE_NONCE_TTL_SECONDS; the server allows a minute of clock skew on top.
+    const issuedAt = new Date(Date.now() - (stack.config.nonceTtlSeconds + 120) * 1000).toISOString();
+    const message = await client.message(patient.address, { issuedAt });
+    const result = await client.verify(message, await patient.signMessage(message));
+    expectRefused(result, 'SIWE_ISSUED_TOO_LONG_AGO', /longer ago than a nonce lives; sign in again/);
+  });
+
   it('refuses a tampered message (signature of other text) and burns its nonce', async () => {
     const client = new ApiClient(stack.url);
     const { patient, stranger } = stack.system;

@@ -7,9 +7,11 @@
  * another part; /readyz is 503 naming it and shows no address or path (the details go to the API's
  * log); /healthz stays 200; once the part is back the same API process answers again.
  */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
 import { createServer } from '../../api/src/app/server';
 import { connectChain } from '../../api/src/chain/chain';
@@ -19,7 +21,8 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../../stack/database/emb
 import { ApiClient, type GraphQLResponse } from '../../stack/api-client';
 import type { LocalGraphNode } from '../../stack/graph-node';
 import { adminCall, nameDeployment } from '../../stack/graph-node/index-node';
-import { startTestGraphNode, SUBGRAPH_NAME } from '../fixtures/graph-node';
+import { code16, code32, READ } from '../fixtures/deploy';
+import { startTestGraphNode, SUBGRAPH_NAME, type TestGraphNode } from '../fixtures/graph-node';
 import { freePort, hardhatKey, startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);
@@ -239,7 +242,9 @@ test("graph-node's PostgreSQL database closed to it: SERVICE_UNAVAILABLE naming 
   try {
     await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
-    // graph-node answers "Store error: database unavailable" (its StoreError::DatabaseUnavailable).
+    // graph-node answers "Store error: database unavailable" (its StoreError::DatabaseUnavailable), or,
+    // as the connections end, "Store error: store error: terminating connection due to administrator
+    // command" or "… error communicating with the server" (each seen in runs of this test).
     const message = 'graph-node (the index of the chain) cannot reach its database; retry in a few seconds.';
     const ms = await expectOutage(alice, RECORDS, { patient: patient.address }, 'graph-node', message, { name: 'graphNode', problem: message });
     console.log(`graph-node's database closed: records answered SERVICE_UNAVAILABLE in ${ms} ms`);
@@ -311,6 +316,56 @@ test('graph-node stopped: records answer SERVICE_UNAVAILABLE naming graph-node, 
   console.log(`graph-node down: records answered SERVICE_UNAVAILABLE in ${records.ms} ms, /readyz in ${ready.ms} ms; back ${Date.now() - started} ms after graph-node restarted`);
 });
 
+test("a deployment that failed at an indexing error: SERVICE_UNAVAILABLE naming graph-node saying so, /readyz 503 at the failed block, graph-node's error in the log", async () => {
+  // The real subgraph build with one handler pointed at another of the same mapping: a ConsentGranted
+  // handled as GuardianAppointed reads its bytes32 consent id as an address, and the mapping aborts,
+  // which graph-node treats as a deterministic error: the deployment fails at that block.
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'failing-subgraph-'));
+  let failing: TestGraphNode | undefined;
+  let server: Awaited<ReturnType<typeof createServer>> | undefined;
+  try {
+    cpSync(path.dirname(stack.subgraphManifest), folder, { recursive: true });
+    const manifest = path.join(folder, 'subgraph.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('handler: handleConsentGranted', 'handler: handleGuardianAppointed'));
+    failing = await startTestGraphNode({ manifest, rpcUrl: stack.chainUrl });
+    const { consents, patient, provider2 } = stack.system;
+    const expiresAt = BigInt((await stack.system.consents.runner!.provider!.getBlock('latest'))!.timestamp) + 86_400n;
+    await (await consents.connect(patient).grantConsent({ patient: patient.address, grantee: provider2.address, scope: code32('Condition'), access: READ, purpose: code16('TREAT'), expiresAt })).wait();
+    const node = failing;
+    await until('graph-node failing the deployment', async () => (await node.status())?.health === 'failed');
+    const status = (await node.status())!;
+    const failedAt = status.fatalError!.block!.number;
+
+    const port = await freePort();
+    const lines: string[] = [];
+    server = await createServer(
+      { ...stack.config, subgraphUrl: node.queryUrl, subgraphStatusUrl: node.indexNodeUrl, publicOrigin: `http://127.0.0.1:${port}` },
+      { logger: { error: (message, error) => lines.push(`${message}: ${error instanceof Error ? error.message : String(error)}`) } },
+    );
+    const { url } = await server.listen(port);
+    const alice = await new ApiClient(url).signIn(patient);
+    // graph-node answers `indexing_error` to every query of the deployment's data (its resolver.rs).
+    const records = await alice.graphql(RECORDS, { patient: patient.address });
+    expect(codeOf(records)).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'graph-node' });
+    expect(records.status).toBe(503);
+    expect(records.errors?.[0]?.message).toBe('graph-node (the index of the chain) stopped indexing the subgraph at an indexing error; retry once the subgraph is fixed and deployed again.');
+
+    const response = await fetch(`${url}/readyz`);
+    const text = await response.text();
+    assertNoLocalDetail(text);
+    expect(response.status).toBe(503);
+    const graphNode = (JSON.parse(text) as ReadyBody).checks.graphNode!;
+    expect(graphNode).toMatchObject({ status: 'down', health: 'failed', fatalError: { block: { number: failedAt } } });
+    expect(graphNode.problem).toBe(`graph-node stopped indexing the subgraph at an indexing error at block ${failedAt}; it refuses queries of its data until the subgraph is fixed and deployed again.`);
+    expect(lines).toContainEqual(`readiness: graphNode down: graph-node's indexing error: ${status.fatalError!.message}`);
+    console.log(`failed deployment: graph-node failed at block ${failedAt} (${status.fatalError!.message.slice(0, 160)}…); records answered SERVICE_UNAVAILABLE`);
+  } finally {
+    await server?.close();
+    await failing?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
 describe('a dependency that accepts connections and never answers, or refuses them', () => {
   let silent: net.Server;
   const sockets: net.Socket[] = [];
@@ -370,6 +425,9 @@ describe('a dependency that accepts connections and never answers, or refuses th
       ['Subgraph `QmTest` has not started syncing yet. Wait for it to ingest a few blocks before querying it', /has not indexed its first blocks yet; retry/],
       ['deployment `health-records` does not exist', /has no deployment of the subgraph \(removed, or not deployed yet\)/],
       ['Store error: database unavailable', /cannot reach its database; retry/],
+      ['Store error: store error: terminating connection due to administrator command', /cannot reach its database; retry/],
+      ['Store error: store error: error communicating with the server', /cannot reach its database; retry/],
+      ['Store error: store error: connection closed', /cannot reach its database; retry/],
       ['database query timed out', /overloaded and did not answer in time/],
       ['service is overloaded and can not run the query right now. Please try again in a few minutes', /overloaded and did not answer in time/],
       ['indexing_error', /stopped indexing the subgraph at an indexing error/],

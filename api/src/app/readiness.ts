@@ -8,8 +8,8 @@ import { NOT_ANSWERING, SubgraphError, type SubgraphClient } from '../graphql/su
 
 /**
  * `ok`: answering and current. `degraded`: answering, so the API can serve, but behind (graph-node lags
- * the chain, or stopped indexing at a block). `down`: not answering; requests that need it fail with
- * SERVICE_UNAVAILABLE, and the API is not ready.
+ * the chain). `down`: not answering, or (graph-node) unable to serve the subgraph: requests that need it
+ * fail with SERVICE_UNAVAILABLE, and the API is not ready.
  */
 export type CheckStatus = 'ok' | 'degraded' | 'down';
 
@@ -178,11 +178,13 @@ export function readinessCheck(options: ReadinessOptions): () => Promise<Readine
         check.detail = `graph-node's status API at ${options.statusUrl} did not answer: ${message(error)}`;
       }
     }
+    // A deployment with an indexing error at its head answers queries of its data with `indexing_error`
+    // (only `_meta` still answers): requests for chain data fail until it is fixed.
     if (meta.hasIndexingErrors || check.health === 'failed') {
       Object.assign(check, {
-        status: 'degraded',
-        problem: `graph-node stopped indexing the subgraph${fatal?.block ? ` at block ${fatal.block.number}` : ''} (it has indexing errors); answers are as of block ${meta.block.number}.`,
-        action: 'Fix the subgraph mapping and deploy it again (the API\'s log has graph-node\'s error); the API keeps serving what was indexed.',
+        status: 'down',
+        problem: `graph-node stopped indexing the subgraph at an indexing error${fatal?.block ? ` at block ${fatal.block.number}` : ''}; it refuses queries of its data until the subgraph is fixed and deployed again.`,
+        action: 'Records, consents and analytics answer SERVICE_UNAVAILABLE until then. Fix the subgraph mapping and deploy it again (the API\'s log has graph-node\'s error).',
         detail: `graph-node's indexing error: ${fatal?.message ?? 'no fatal error reported'}`,
       });
     }

@@ -36,8 +36,14 @@ const GRAPH_NODE_OUTAGES: [answer: RegExp, outage: string][] = [
   [/has not started syncing yet/, 'has not indexed its first blocks yet; retry in a few seconds.'],
   // graph/src/data/query/error.rs, DeploymentNotFound: no deployment under the name (removed, or not deployed yet).
   [/deployment `[^`]*` does not exist/, 'has no deployment of the subgraph (removed, or not deployed yet); retry once it is deployed again (`npm start` deploys it).'],
-  // graph/src/components/store/err.rs, StoreError::DatabaseUnavailable, shown as "Store error: database unavailable".
-  [/database unavailable/, 'cannot reach its database; retry in a few seconds.'],
+  // graph/src/components/store/err.rs, StoreError::DatabaseUnavailable ("Store error: database unavailable"),
+  // and the connection losses graph-node passes on as "Store error: store error: <its PostgreSQL client's
+  // error>": PostgreSQL ending the connection (shut down or the backend terminated, SQLSTATE 57P01, or
+  // not accepting connections, 57P03) and tokio-postgres's I/O, closed-connection and connect errors.
+  [
+    /database unavailable|terminating connection due to administrator command|the database system is (shutting down|starting up|in recovery mode)|error communicating with the server|server closed the connection unexpectedly|store error: connection closed|error connecting to server|timeout waiting for server/,
+    'cannot reach its database; retry in a few seconds.',
+  ],
   // StoreError::StatementTimeout, QueryExecutionError::Timeout and ::Throttled: a database or a node too busy to answer.
   [/database query timed out|^Query timed out$|service is overloaded/, 'is overloaded and did not answer in time; retry in a few seconds.'],
   // graphql/src/store/resolver.rs: the deployment failed at or before the block asked for.

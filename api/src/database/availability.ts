@@ -3,22 +3,36 @@ import { causeChain, ServiceUnavailableError, withDeadline } from '../errors';
 
 /**
  * The MongoDB driver's and mongoose's errors that mean "the database is not answering" (no server to
- * select, a connection that broke or timed out, a pool cleared after a network error, a command that
- * waited for a connection), as opposed to the database refusing a command.
+ * select, a connection that broke, timed out or was closed, a pool cleared after a network error or a
+ * monitor timeout, a command that waited for a connection), as opposed to the database refusing a command.
  */
 const UNREACHABLE_ERRORS = new Set([
   'MongoServerSelectionError',
+  'MongooseServerSelectionError',
   'MongoNetworkError',
   'MongoNetworkTimeoutError',
   'MongoNotConnectedError',
   'MongoPoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoPoolClosedError',
+  'MongoServerClosedError',
+  'MongoTopologyClosedError',
   'MongoWaitQueueTimeoutError',
+  'MongoOperationTimeoutError',
 ]);
 /** mongoose's own message when a command waited for a connection longer than bufferTimeoutMS. */
 const BUFFERING_TIMED_OUT = /buffering timed out after \d+ms/;
 
-/** What clients are told: which part, and to retry (the details, addresses included, stay in `cause` and in /readyz). */
+/** What clients are told: which part, and to retry (the details, addresses included, stay in `cause` and in the log). */
 const PUBLIC_MESSAGE = 'The database is not answering; retry in a few seconds (the API reconnects by itself when it is back).';
+
+/**
+ * Whether `error` (or what it wraps) came from the MongoDB driver or mongoose: then it is the
+ * database's, even when it wraps a socket error like the chain's (ECONNREFUSED, ECONNRESET).
+ */
+export function fromDatabase(error: unknown): boolean {
+  return causeChain(error).some((link) => link instanceof mongoose.mongo.MongoError || link instanceof mongoose.Error || (link instanceof Error && BUFFERING_TIMED_OUT.test(link.message)));
+}
 
 /** The database as unavailable, when `error` (or what caused it) says the database is not answering. */
 export function databaseUnavailable(error: unknown): ServiceUnavailableError | undefined {

@@ -15,15 +15,17 @@ import { loadServerConfig, type ServerConfig } from '../../../api/src/server-con
 import { freePort, hardhatKey, scratchApiEnvironment, subgraphBuildFor } from '../../../stack/bench/stack-parts';
 import { startChainServer } from '../../fixtures/chain-server';
 import { deploySystem, type System } from '../../fixtures/deploy';
-import { startTestGraphNode } from '../../fixtures/graph-node';
-import type { LocalGraphNode } from '../../../stack/graph-node';
+import { startTestGraphNode, type TestGraphNode } from '../../fixtures/graph-node';
 
 export { freePort, hardhatKey };
 
 export interface ApiStack {
   system: System;
   chainUrl: string;
-  node: LocalGraphNode;
+  /** Stops serving the chain's JSON-RPC (the Hardhat network in this process keeps its state); `startChain` serves it again on the same port. */
+  stopChain(): Promise<void>;
+  startChain(): Promise<void>;
+  node: TestGraphNode;
   /** The subgraph build graph-node indexes (a test that restarts graph-node deploys it again). */
   subgraphManifest: string;
   mongo: EmbeddedMongo;
@@ -53,7 +55,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     rmSync(folder, { recursive: true, force: true });
   };
   try {
-    const chain = await startChainServer();
+    let chain = await startChainServer();
     stops.push(() => chain.close());
     const system = await deploySystem();
     const deploymentFile = path.join(folder, 'deployment.json');
@@ -85,7 +87,11 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
       return head;
     };
     await indexed();
-    return { system, chainUrl: chain.url, node, subgraphManifest, mongo, server, config, url, indexed, stop };
+    const stopChain = () => chain.close();
+    const startChain = async () => {
+      chain = await startChainServer({ port: chain.port });
+    };
+    return { system, chainUrl: chain.url, stopChain, startChain, node, subgraphManifest, mongo, server, config, url, indexed, stop };
   } catch (error) {
     await stop();
     throw error;

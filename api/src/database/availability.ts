@@ -20,6 +20,12 @@ const UNREACHABLE_ERRORS = new Set([
   'MongoWaitQueueTimeoutError',
   'MongoOperationTimeoutError',
 ]);
+/**
+ * FerretDB (the embedded store) answers a command it cannot run because its PostgreSQL is down or
+ * restarting with a server error carrying PostgreSQL's or its driver's words: the store is not
+ * answering then, as surely as when FerretDB itself is down.
+ */
+const STORAGE_DOWN = /failed to connect to `user=|SQLSTATE (57P0[1-3]|08\w{3})|connection refused|unexpected postmaster exit|the database system is (starting up|shutting down|in recovery mode)|conn closed|unexpected EOF/;
 /** mongoose's own message when a command waited for a connection longer than bufferTimeoutMS. */
 const BUFFERING_TIMED_OUT = /buffering timed out after \d+ms/;
 
@@ -38,7 +44,7 @@ export function fromDatabase(error: unknown): boolean {
 export function databaseUnavailable(error: unknown): ServiceUnavailableError | undefined {
   for (const link of causeChain(error)) {
     if (!(link instanceof Error)) continue;
-    if (UNREACHABLE_ERRORS.has(link.name) || BUFFERING_TIMED_OUT.test(link.message)) {
+    if (UNREACHABLE_ERRORS.has(link.name) || BUFFERING_TIMED_OUT.test(link.message) || (link.name === 'MongoServerError' && STORAGE_DOWN.test(link.message))) {
       return new ServiceUnavailableError('database', PUBLIC_MESSAGE, { cause: link });
     }
   }

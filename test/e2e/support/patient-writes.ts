@@ -33,6 +33,9 @@ export interface Acknowledged {
   consents: string[];
 }
 
+/** Every failure the writes met while a part was down, in order (`CODE: message` for the API's errors). */
+export const failuresSeen: string[] = [];
+
 /** Runs `write` until it succeeds (an outage makes it fail for a while); each attempt starts the write over. */
 export async function untilAcknowledged<T>(write: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
   const started = Date.now();
@@ -40,6 +43,7 @@ export async function untilAcknowledged<T>(write: () => Promise<T>, timeoutMs = 
     try {
       return await write();
     } catch (error) {
+      failuresSeen.push((error as Error).message);
       if (Date.now() - started > timeoutMs) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

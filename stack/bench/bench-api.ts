@@ -43,7 +43,10 @@ import { gndBinary } from '../graph-node/gnd-process';
 import { seedBenchPopulation } from './bench-population';
 import { backendsCpuBetween, countDocuments, documentBackendsCpu, padCollection, type StoreAccess } from './pad-store';
 import { runLoad, type LoadResult } from './load';
-import { freePort, processTreeCpuSeconds, scratchApiEnvironment, subgraphBuildFor } from './stack-parts';
+import { scratchApiEnvironment } from '../api/api-environment';
+import { subgraphBuildFor } from '../graph-node/subgraph-build';
+import { freePort } from '../process/free-port';
+import { processTreeCpuSeconds } from './process-cpu';
 
 const PAGE = 50;
 const log = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);

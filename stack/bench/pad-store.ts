@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { Client } from 'pg';
-import { processTreeCpuSeconds } from './stack-parts';
+import { processTreeCpuSeconds } from './process-cpu';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 export const randomAddress = () => `0x${hex(20)}`;

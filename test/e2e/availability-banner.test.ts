@@ -14,7 +14,7 @@ import { loadStackConfig } from '../../stack/stack-config';
 import { startStack, type RunningStack } from '../../stack/launcher';
 import { signInAs, type Actor } from './support/actors';
 import { launchChromium, look, VIEWPORTS } from './support/browser';
-import { testStackEnvironment } from './support/stack-env';
+import { testStackEnvironment } from '../fixtures/stack-env';
 
 jest.setTimeout(300_000);
 

@@ -12,12 +12,18 @@ import type { EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
 import { startTestMongo } from '../data/support/test-database';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
-import { freePort, hardhatKey, scratchApiEnvironment, subgraphBuildFor } from '../../../stack/bench/stack-parts';
+import { scratchApiEnvironment } from '../../../stack/api/api-environment';
+import { testWallet } from '../../../stack/chain/demo-accounts';
+import { subgraphBuildFor } from '../../../stack/graph-node/subgraph-build';
+import { freePort } from '../../../stack/process/free-port';
 import { startChainServer } from '../../fixtures/chain-server';
 import { deploySystem, type System } from '../../fixtures/deploy';
 import { startTestGraphNode, type TestGraphNode } from '../../fixtures/graph-node';
 
-export { freePort, hardhatKey };
+export { freePort };
+
+/** Hardhat's test account `index`'s key (the API's auditor is 2, its relayer 9). */
+export const hardhatKey = (index: number): string => testWallet(index).privateKey;
 
 export interface ApiStack {
   system: System;

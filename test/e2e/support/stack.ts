@@ -6,7 +6,7 @@ import { quietProgress } from '../../../stack/progress';
 import { loadStackConfig } from '../../../stack/stack-config';
 import { startStack, type RunningStack } from '../../../stack/launcher';
 import { launchChromium } from './browser';
-import { testStackEnvironment } from './stack-env';
+import { testStackEnvironment } from '../../fixtures/stack-env';
 
 export interface BrowserStack {
   stack: RunningStack;

@@ -16,8 +16,8 @@ import { testWallet } from '../../stack/chain/demo-accounts';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
 import { startStack, type RunningStack } from '../../stack/launcher';
-import { testStackEnvironment } from './support/stack-env';
-import { failuresSeen, PatientWriter, subgraphBlock, until as untilOrFail, writeStream } from './support/patient-writes';
+import { testStackEnvironment } from '../fixtures/stack-env';
+import { failuresSeen, PatientWriter, subgraphBlock, until as untilOrFail, writeStream } from '../fixtures/patient-writes';
 
 jest.setTimeout(600_000);
 

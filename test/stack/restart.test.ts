@@ -15,7 +15,7 @@ import { testWallet } from '../../stack/chain/demo-accounts';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
 import { startStack, type RunningStack } from '../../stack/launcher';
-import { testStackEnvironment } from './support/stack-env';
+import { testStackEnvironment } from '../fixtures/stack-env';
 
 jest.setTimeout(600_000);
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 /** The repository root (one definition, beside the deployment files it locates). */
-import { REPO_ROOT } from '../../contracts/deployment/deployment';
+import { REPO_ROOT } from '../../contracts/deployment/repo-root';
 
 export { REPO_ROOT };
 

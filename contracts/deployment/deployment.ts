@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { REPO_ROOT } from './repo-root';
 import type { Provider, Signer } from 'ethers';
 import {
   AuditAnchor__factory,
@@ -57,9 +57,7 @@ export function attachHealthRecords(deployment: Deployment, runner: Signer | Pro
   };
 }
 
-/** The repository root, from contracts/deployment or from its compiled copy in dist/ (no package.json there). */
-const twoUp = path.resolve(__dirname, '..', '..');
-export const REPO_ROOT = existsSync(path.join(twoUp, 'package.json')) ? twoUp : path.dirname(twoUp);
+export { REPO_ROOT };
 
 export function deploymentPath(network: string, root = REPO_ROOT): string {
   return path.join(root, 'deployments', `${network}.json`);

@@ -21,7 +21,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../contracts/deployment/deployment';
+import { REPO_ROOT } from '../../contracts/deployment/repo-root';
 import { parseArgs } from 'node:util';
 import { Interface, JsonRpcProvider, encodeBytes32String, keccak256, solidityPacked } from 'ethers';
 import { parse } from 'yaml';

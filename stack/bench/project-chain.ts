@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../contracts/deployment/deployment';
+import { REPO_ROOT } from '../../contracts/deployment/repo-root';
 import { Interface, JsonRpcProvider, encodeBytes32String, keccak256, solidityPacked, toUtf8Bytes, zeroPadBytes, type InterfaceAbi } from 'ethers';
 import { deployHealthRecords } from '../../contracts/deploy/deploy';
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO_ROOT } from '../../contracts/deployment/deployment';
+import { REPO_ROOT } from '../../contracts/deployment/repo-root';
 import { promisify } from 'node:util';
 
 const SOURCE = path.join(__dirname, 'loopback-bind.c');

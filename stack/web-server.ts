@@ -32,7 +32,7 @@ const SECURITY_HEADERS = {
 };
 
 /** Paths this server forwards to the API, so the browser sees one origin (first-party session cookie, no CORS). */
-const API_PREFIXES = ['/graphql', '/auth/', '/health', '/readyz'];
+const API_PREFIXES = ['/graphql', '/auth/', '/health', '/readyz', '/fhir/'];
 /** The path this server forwards to the subgraph's GraphQL endpoint (the explorer's second endpoint). */
 const SUBGRAPH_PATH = '/subgraph';
 

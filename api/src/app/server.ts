@@ -244,10 +244,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         software: { name: 'Health records API' },
         logger,
         retryAfterSeconds: RETRY_AFTER_SECONDS,
-        open: (res) => {
-          const contextValue = createContext(services, sessionOf(res));
+        open: (session) => {
+          const contextValue = createContext(services, session);
           return async (document, variableValues) => execute({ schema, document, contextValue, variableValues });
         },
+        session: (id) => siwe.session(id),
+        tokenSecret: config.sessionSecret,
       }),
       fhirErrors({ logger, retryAfterSeconds: RETRY_AFTER_SECONDS }),
     );

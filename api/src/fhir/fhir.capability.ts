@@ -47,8 +47,12 @@ export function capabilityStatement(site: FhirSite, software: { name: string }):
       {
         mode: 'server',
         documentation:
-          'Reads only. Every read of record content is written to the access log before it is returned. Search parameters not listed are refused (400). Authenticate with the SIWE session cookie (hr_session) from /auth/verify.',
-        security: { cors: true, description: 'Sign-In With Ethereum (EIP-4361): GET /auth/nonce, POST /auth/verify; send the hr_session cookie.' },
+          'Reads only. Every read of record content is written to the access log before it is returned. Search parameters not listed are refused (400).',
+        security: {
+          cors: true,
+          description:
+            'Sign-In With Ethereum (EIP-4361): GET /auth/nonce, POST /auth/verify, then send the hr_session cookie; or POST /fhir/token with that cookie and {"scope": "patient/*.read user/Consent.read"} and send Authorization: Bearer <access_token>. Scopes (patient/<Type|*>.read: the account\'s own data; user/<Type|*>.read: whatever the account may read) narrow what the account may read, never widen it.',
+        },
         resource: [
           {
             type: 'Patient',

@@ -55,7 +55,7 @@ ${RECORD_FIELDS}`);
 /** The record's category first (no content read), so a read of the wrong resource type audits nothing. */
 export const RECORD_CATEGORY = parse(`
 query FhirRecordCategory($id: String!) {
-  record(id: $id) { id category erased }
+  record(id: $id) { id patient category erased }
 }`);
 
 export const RECORD_VERSIONS = parse(`

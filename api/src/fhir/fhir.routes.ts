@@ -1,5 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { DocumentNode, ExecutionResult } from 'graphql';
+import { sessionOf } from '../auth/siwe.routes';
+import type { Session } from '../auth/siwe.service';
 import { unavailableDependency, type ErrorLogger } from '../graphql/errors';
 import { CLINICAL_TYPES, capabilityStatement } from './fhir.capability';
 import { FhirError, fhirErrorOf } from './fhir.errors';
@@ -32,6 +34,7 @@ import {
   type FhirSite,
   type Resource,
 } from './fhir.resources';
+import { BearerTokens, parseScopes, ScopeGrant } from './fhir.token';
 import { addressParameter, countOf, lastUpdatedOf, onlyParameters, pagesOf, pageToken, purposeOf, single, withPage, type Query } from './fhir.search';
 
 /**
@@ -44,8 +47,12 @@ export type FhirGraph = (document: DocumentNode, variables: Record<string, unkno
 export interface FhirRouteOptions {
   site: FhirSite;
   software: { name: string };
-  /** Opens the GraphQL runner of one HTTP request (its session is in `res.locals`). */
-  open(res: Response): FhirGraph;
+  /** Opens the GraphQL runner of one HTTP request, for its session (from the cookie or a bearer token). */
+  open(session: Session | null): FhirGraph;
+  /** Looks up an open session by id (a bearer token names its session). */
+  session(id: string): Promise<Session | null>;
+  /** Signs bearer tokens (the server's session secret). */
+  tokenSecret: string;
   logger: ErrorLogger;
   retryAfterSeconds: number;
 }
@@ -60,6 +67,8 @@ class Reader {
   constructor(
     private readonly graph: FhirGraph,
     private readonly logger: ErrorLogger,
+    /** What the request's credentials let it read through the facade (a bearer token's scopes narrow it). */
+    readonly grant: ScopeGrant,
   ) {}
 
   async data<T>(document: DocumentNode, variables: Record<string, unknown>): Promise<T> {
@@ -143,6 +152,7 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
     async patientRead(reader: Reader, query: Query, id: string): Promise<Resource> {
       onlyParameters(query, []);
       if (!/^0x[0-9a-f]{40}$/.test(id)) throw FhirError.notFound(`No Patient/${id}: a patient's id is its account address in lowercase (0x and 40 hex digits).`);
+      reader.grant.require('Patient', id);
       const data = await reader.data<{ patient: PatientNode }>(PATIENT, { address: id });
       return patientResource(site, data.patient);
     },
@@ -150,6 +160,7 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
     async everything(reader: Reader, query: Query, id: string, self: string, base: string): Promise<Resource> {
       onlyParameters(query, ['_count', '_page', 'purpose']);
       if (!/^0x[0-9a-f]{40}$/.test(id)) throw FhirError.notFound(`No Patient/${id}: a patient's id is its account address in lowercase (0x and 40 hex digits).`);
+      reader.grant.require('*', id);
       // The records decide who gets an answer (as GraphQL's records of every category: the patient,
       // guardians, holders of an all-categories consent); the rest is added where the caller may see it.
       const page = await recordsPage(reader, query, base, id, null, 'everything');
@@ -174,8 +185,9 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
       const purpose = purposeOf(query);
       if (!FHIR_ID.test(id)) throw FhirError.notFound(`No ${type}/${id}: record ids are 64 lowercase hex digits.`);
       // The category first, without content: a read of the wrong type or of an erased record audits nothing.
-      const found = await reader.data<{ record: { category: string; erased: boolean } }>(RECORD_CATEGORY, { id: bytes32Of(id) });
+      const found = await reader.data<{ record: { patient: string; category: string; erased: boolean } }>(RECORD_CATEGORY, { id: bytes32Of(id) });
       if (found.record.category !== type) throw FhirError.notFound(`No ${type}/${id}: that record is a ${found.record.category}.`);
+      reader.grant.require(type, found.record.patient);
       if (found.record.erased) throw new FhirError(410, { severity: 'error', code: 'deleted', diagnostics: `${type}/${id} was erased by the patient: its content is destroyed.` });
       const data = await reader.data<{ record: RecordNode }>(RECORD, { id: bytes32Of(id), purpose });
       return recordResource(site, data.record);
@@ -184,6 +196,7 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
     async recordSearch(reader: Reader, query: Query, type: string, self: string, base: string): Promise<Resource> {
       onlyParameters(query, ['patient', '_count', '_page', '_lastUpdated', 'purpose']);
       const patient = addressParameter(query, 'patient', { required: true })!;
+      reader.grant.require(type, patient);
       const page = await recordsPage(reader, query, base, patient, type, 'search');
       return searchsetBundle(
         site,
@@ -197,6 +210,7 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
       const patient = addressParameter(query, 'patient', { required: false });
       const actor = addressParameter(query, 'actor', { required: false });
       if ((patient === undefined) === (actor === undefined)) throw FhirError.badParameter('patient', 'give exactly one of patient (consents given) or actor (consents received)');
+      reader.grant.require('Consent', patient ?? null);
       const first = countOf(query);
       const pages = pagesOf(query);
       const after = pages.at(-1) ?? null;
@@ -209,6 +223,7 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
     async auditSearch(reader: Reader, query: Query, self: string, base: string): Promise<Resource> {
       onlyParameters(query, ['patient', '_count', '_page']);
       const patient = addressParameter(query, 'patient', { required: true })!;
+      reader.grant.require('AuditEvent', patient);
       const first = countOf(query);
       const pages = pagesOf(query);
       const data = await reader.data<{ patient: { auditTrail: PageNode<AuditNode> } }>(AUDIT_TRAIL, { patient, first, after: pages.at(-1) ?? null });
@@ -227,9 +242,11 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
         const [, type, id, version] = match;
         const found = await reader.unlessNotFound<{ record: RecordVersionsNode }>(RECORD_VERSIONS, { id: bytes32Of(id!) });
         const record = found?.record.category === type ? found.record : null;
+        if (record) reader.grant.require('Provenance', record.patient);
         const versions = (record?.versions ?? []).filter((v) => version === undefined || v.version === Number(version));
         return searchsetBundle(site, versions.map((v) => ({ resource: provenanceResource(site, record!, v), mode: 'match' })), { self });
       }
+      reader.grant.require('Provenance', patient!);
       const first = countOf(query);
       const pages = pagesOf(query);
       const data = await reader.data<{ records: PageNode<RecordVersionsNode> }>(RECORDS_VERSIONS, { patient, category: null, first, after: pages.at(-1) ?? null });
@@ -275,7 +292,8 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
     const base = `${site.baseUrl}/${segments.join('/')}`;
     const self = withPage(base, query, single(query, '_page'));
     const [type, id, operation, ...rest] = segments;
-    const reader = new Reader(options.open(res), logger);
+    const { session, grant } = await credentials(req, res);
+    const reader = new Reader(options.open(session), logger, grant);
     if (type === 'metadata' && segments.length === 1) return handlers.metadata(reader, query);
     if (rest.length > 0 || type === undefined) throw FhirError.notFound(`Nothing at /fhir${req.path}: see /fhir/metadata for what is served.`);
     if (operation !== undefined) {
@@ -297,6 +315,39 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
     if (id !== undefined) throw FhirError.notSupported(400, `Reading ${type} by id is not supported: search ${type}?patient=Patient/<address>.`);
     return search();
   }
+
+  const tokens = new BearerTokens(options.tokenSecret);
+
+  /** The session and scopes of a request: a bearer token's, else the session cookie's (all its account may read). */
+  async function credentials(req: Request, res: Response): Promise<{ session: Session | null; grant: ScopeGrant }> {
+    const authorization = req.headers.authorization;
+    if (authorization === undefined) return { session: sessionOf(res), grant: ScopeGrant.session };
+    const refuse = (message: string): never => {
+      res.set('www-authenticate', 'Bearer error="invalid_token"');
+      throw new FhirError(401, { severity: 'error', code: 'login', diagnostics: `${message} Get a new token: sign in with SIWE, then POST /fhir/token.` });
+    };
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    if (!token) return refuse('The Authorization header must be "Bearer <token>".');
+    const claims = tokens.verify(token);
+    if (!claims) return refuse('The bearer token is not valid or has expired.');
+    const session = await options.session(claims.sessionId);
+    if (!session) return refuse("The bearer token's session has ended (signed out or expired).");
+    return { session, grant: new ScopeGrant(claims.scopes, session.address.toLowerCase()) };
+  }
+
+  // A bearer token for the signed-in account (session cookie), with the read scopes asked for. JSON only,
+  // like sign-in: a cross-site form cannot send it without a CORS preflight.
+  router.post('/token', express.json({ limit: '4kb' }), (req: Request, res: Response, next: NextFunction) => {
+    try {
+      if (!req.is('application/json')) throw FhirError.notSupported(415, 'POST /fhir/token takes JSON: {"scope": "patient/*.read"}.');
+      const session = sessionOf(res);
+      if (!session) throw new FhirError(401, { severity: 'error', code: 'login', diagnostics: 'Sign in first (GET /auth/nonce, sign the SIWE message, POST /auth/verify), then POST /fhir/token with the session cookie.' });
+      const scopes = parseScopes((req.body as { scope?: unknown } | undefined)?.scope);
+      res.status(200).set('cache-control', 'no-store').json(tokens.issue(session, scopes));
+    } catch (error) {
+      next(error);
+    }
+  });
 
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -321,8 +372,12 @@ export function fhirErrors(options: Pick<FhirRouteOptions, 'logger' | 'retryAfte
     }
     let fhirError: FhirError;
     const unavailable = unavailableDependency(error);
+    const status = (error as { status?: unknown } | null)?.status;
     if (error instanceof FhirError) fhirError = error;
-    else if (unavailable) fhirError = new FhirError(503, { severity: 'error', code: 'transient', diagnostics: unavailable.message }, unavailable.service);
+    else if (typeof status === 'number' && status >= 400 && status < 500) {
+      // The JSON body of POST /fhir/token: too large or not JSON.
+      fhirError = new FhirError(status, { severity: 'error', code: 'invalid', diagnostics: 'The request body is not valid JSON of at most 4 kB.' });
+    } else if (unavailable) fhirError = new FhirError(503, { severity: 'error', code: 'transient', diagnostics: unavailable.message }, unavailable.service);
     else {
       options.logger.error('Unexpected error in a FHIR request', error);
       fhirError = new FhirError(500, { severity: 'fatal', code: 'exception', diagnostics: 'Internal server error; it was logged. Retry later or report it.' });

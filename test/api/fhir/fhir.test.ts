@@ -419,6 +419,71 @@ test('bad requests are OperationOutcomes naming the parameter; other formats and
   expect((anonymous.body as Outcome).issue[0]).toMatchObject({ code: 'login', diagnostics: expect.stringContaining('/auth/verify') });
 });
 
+describe('bearer tokens with SMART scopes', () => {
+  /** POST /fhir/token with a role's session cookie. */
+  async function token(role: Role, scope: string): Promise<{ status: number; body: { access_token?: string; token_type?: string; expires_in?: number; scope?: string } & Partial<Outcome> }> {
+    const response = await fetch(`${base()}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookies[role] ? { cookie: cookies[role]! } : {}) },
+      body: JSON.stringify({ scope }),
+    });
+    return { status: response.status, body: (await response.json()) as never };
+  }
+  const bearer = (accessToken: string) => new Client({ baseUrl: base(), bearerToken: accessToken });
+
+  it('are issued to a signed-in account for read scopes only, for at most an hour of its session', async () => {
+    const issued = await token('patient', 'patient/Observation.read user/Consent.read');
+    expect(issued.status).toBe(200);
+    expect(issued.body).toMatchObject({ token_type: 'Bearer', scope: 'patient/Observation.read user/Consent.read' });
+    expect(issued.body.expires_in).toBeGreaterThan(0);
+    expect(issued.body.expires_in).toBeLessThanOrEqual(3600);
+    expect((await token('anonymous', 'patient/*.read')).status).toBe(401);
+    const write = await token('patient', 'patient/Observation.write');
+    expect(write.status).toBe(400);
+    expect(write.body.issue![0]!.expression).toEqual(['scope']);
+  });
+
+  it('narrow what the account may read, and never widen it', async () => {
+    const observations = (await token('patient', 'patient/Observation.read')).body.access_token!;
+    const patientClient = bearer(observations);
+    expect(await outcomeOf(patientClient.search({ resourceType: 'Observation', searchParams: { patient: patientAddress } }))).toBe(200);
+    expect(await outcomeOf(patientClient.read({ resourceType: 'Observation', id: fhirId(seeded.observations[1]!) }))).toBe(200);
+    expect(await outcomeOf(patientClient.search({ resourceType: 'Condition', searchParams: { patient: patientAddress } }))).toBe(403);
+    expect(await outcomeOf(patientClient.search({ resourceType: 'Consent', searchParams: { patient: patientAddress } }))).toBe(403);
+    expect(await outcomeOf(patientClient.operation({ name: '$everything', resourceType: 'Patient', id: patientAddress, method: 'GET' }))).toBe(403);
+    expect(await outcomeOf(patientClient.capabilityStatement())).toBe(200);
+
+    // patient/ scopes cover the account's own data: a guardian reads a ward's records with user/ scopes.
+    const guardianPatientScope = bearer((await token('guardian', 'patient/*.read')).body.access_token!);
+    expect(await outcomeOf(guardianPatientScope.search({ resourceType: 'Observation', searchParams: { patient: patientAddress } }))).toBe(403);
+    const guardianUserScope = bearer((await token('guardian', 'user/*.read')).body.access_token!);
+    expect(await outcomeOf(guardianUserScope.search({ resourceType: 'Observation', searchParams: { patient: patientAddress } }))).toBe(200);
+    expect(await outcomeOf(guardianUserScope.operation({ name: '$everything', resourceType: 'Patient', id: patientAddress, method: 'GET' }))).toBe(200);
+
+    // Every scope there is still leaves the provider where its consents leave it.
+    const provider = bearer((await token('provider', 'user/*.read')).body.access_token!);
+    expect(await outcomeOf(provider.search({ resourceType: 'Observation', searchParams: { patient: patientAddress } }))).toBe(200);
+    expect(await outcomeOf(provider.search({ resourceType: 'Condition', searchParams: { patient: patientAddress } }))).toBe(403);
+  });
+
+  it('end with their session, and an altered token is refused', async () => {
+    const session = await new ApiClient(stack.url).signIn(stack.system.patient);
+    const issued = await fetch(`${base()}/token`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: session.cookie! }, body: JSON.stringify({ scope: 'user/*.read' }) });
+    const { access_token: accessToken } = (await issued.json()) as { access_token: string };
+    const read = () => fetch(`${base()}/Patient/${patientAddress}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await read()).status).toBe(200);
+    const [payload, signature] = accessToken.split('.');
+    const altered = await fetch(`${base()}/Patient/${patientAddress}`, { headers: { authorization: `Bearer ${payload}x.${signature}` } });
+    expect(altered.status).toBe(401);
+    expect(altered.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(await session.logout()).toBe(204);
+    // Sessions looked up are reused for SESSION_CACHE_MS on other instances; this instance forgets at once.
+    const after = await read();
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as Outcome).issue[0]!.diagnostics).toContain('session has ended');
+  });
+});
+
 describe('through the web origin', () => {
   let web: WebServer;
   beforeAll(async () => {

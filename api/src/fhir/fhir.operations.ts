@@ -30,7 +30,7 @@ fragment FhirRecordVersions on Record {
 }`;
 
 const CONSENT_FIELDS = `
-fragment FhirConsent on Consent { id patient grantee scope purpose canRead canWrite active revoked expiresAt grantedBy viaSignature updatedAt }`;
+fragment FhirConsent on Consent { id patient grantee scope purpose canRead canWrite active revoked expiresAt grantedBy viaSignature updatedAt transactionHash blockNumber }`;
 
 export const PATIENT = parse(`
 query FhirPatient($address: String!) {
@@ -149,6 +149,8 @@ export interface ConsentNode {
   grantedBy: string;
   viaSignature: boolean;
   updatedAt: string;
+  transactionHash: string;
+  blockNumber: number;
 }
 
 export interface AuditNode {

@@ -127,6 +127,10 @@ export function consentResource(site: FhirSite, consent: ConsentNode): Resource 
     category: [{ coding: [{ system: SYSTEM.loinc, code: '59284-0', display: 'Patient Consent' }] }],
     patient: { reference: `Patient/${consent.patient}` },
     dateTime: instant(consent.updatedAt),
+    sourceReference: {
+      identifier: { system: SYSTEM.uri, value: `urn:ethereum:eip155:${site.chainId}:tx:${consent.transactionHash}` },
+      display: `The transaction of its last grant, renewal or revocation (block ${consent.blockNumber})`,
+    },
     performer: [accountReference(site, consent.grantedBy, consent.patient)],
     policyRule: { coding: [{ system: SYSTEM.actCode, code: 'OPTIN' }] },
     provision,

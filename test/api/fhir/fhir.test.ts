@@ -304,7 +304,7 @@ test('an erased record is 410 Gone and left out of searches', async () => {
 test('Consent: every on-chain consent, with status at the request block, grantee, purpose, class and period', async () => {
   const bundle = (await clients.guardian.search({ resourceType: 'Consent', searchParams: { patient: patientAddress } })) as Bundle;
   expectValid(bundle);
-  const consents = bundle.entry!.map((e) => e.resource as Resource & { status: string; performer: unknown[]; provision: { actor: { reference: { identifier: { value: string } } }[]; purpose: { code: string }[]; class?: { code: string }[]; period?: { end: string } } });
+  const consents = bundle.entry!.map((e) => e.resource as Resource & { status: string; performer: unknown[]; sourceReference: unknown; provision: { actor: { reference: { identifier: { value: string } } }[]; purpose: { code: string }[]; class?: { code: string }[]; period?: { end: string } } });
   expect(consents).toHaveLength(2);
   const did = (signer: { address: string }) => `did:pkh:eip155:31337:${signer.address.toLowerCase()}`;
   const toProvider = consents.find((c) => c.provision.actor[0]!.reference.identifier.value === did(stack.system.provider))!;
@@ -314,6 +314,16 @@ test('Consent: every on-chain consent, with status at the request block, grantee
   const byGuardian = consents.find((c) => c.provision.actor[0]!.reference.identifier.value === did(stack.system.researcher))!;
   expect(byGuardian).toMatchObject({ status: 'active', performer: [{ identifier: { value: did(stack.system.guardian) } }] });
   expect(byGuardian.provision).toMatchObject({ purpose: [{ code: 'HRESCH' }], class: [{ code: 'Condition' }] });
+  // The transaction of each consent's last change is its source, as GraphQL tells it.
+  const patientApi = await new ApiClient(stack.url).signIn(stack.system.patient);
+  const indexed = await patientApi.data<{ patient: { consentsGiven: { nodes: { id: string; transactionHash: string }[] } } }>(
+    `query ($p: String!) { patient(address: $p) { consentsGiven { nodes { id transactionHash } } } }`,
+    { p: patientAddress },
+  );
+  for (const consent of consents) {
+    const { transactionHash } = indexed.patient.consentsGiven.nodes.find((node) => fhirId(node.id) === consent.id)!;
+    expect(consent.sourceReference).toMatchObject({ identifier: { value: `urn:ethereum:eip155:31337:tx:${transactionHash}` } });
+  }
 
   // A grantee reads the consents it received; for anyone else's account it is refused.
   const received = (await clients.provider.search({ resourceType: 'Consent', searchParams: { actor: stack.system.provider.address } })) as Bundle;

@@ -72,7 +72,7 @@ export interface WebServer {
 /**
  * Serves the built web client (`web/dist`) as static files, its runtime `/config.json`, and forwards
  * the API's paths to `apiOrigin`. It has no logic of its own: in production any static host with a
- * reverse proxy for `/graphql` and `/auth/` does the same.
+ * reverse proxy for `/graphql`, `/auth/` and `/fhir/` does the same.
  */
 export async function startWebServer(options: {
   distDir: string;

@@ -48,6 +48,27 @@ const API = [
   ['main (the API process entry point)', '^api/src/main\\.ts$'],
 ];
 
+/**
+ * Inside stack/, lowest first: process utilities; the launcher's console and settings; one folder per
+ * part it runs (the chain, PostgreSQL, the document store, graph-node, the API, the web server); the demo
+ * data; the data folder's binding to its chain; the launcher itself; the benches; `npm start`.
+ */
+const STACK = [
+  ['process (spawn, wait, poll, supervise, pid file)', '^stack/process/'],
+  ['progress and settings', '^stack/(progress|stack-config)\\.ts$'],
+  ['chain', '^stack/chain/'],
+  ['postgres', '^stack/postgres/'],
+  ['documents', '^stack/documents/'],
+  ['graph-node', '^stack/graph-node/'],
+  ['api', '^stack/api/'],
+  ['web', '^stack/web/'],
+  ['demo', '^stack/demo/'],
+  ['data folder', '^stack/data-folder\\.ts$'],
+  ['launcher', '^stack/(launcher|stack|part|ready-banner)\\.ts$'],
+  ['bench', '^stack/bench/'],
+  ['start (npm start)', '^stack/start\\.ts$'],
+];
+
 /** One rule per layer: it imports nothing from the layers listed after it. */
 function pointDown(scope, layers) {
   return layers.slice(0, -1).map(([name, path], index) => ({
@@ -74,6 +95,14 @@ module.exports = {
     },
     ...pointDown('parts', PARTS),
     ...pointDown('api/src', API),
+    ...pointDown('stack', STACK),
+    {
+      name: 'stack: every file is in a layer',
+      comment: 'A file of stack/ that the layer list does not name has no place in the order: add it to STACK in .dependency-cruiser.cjs.',
+      severity: 'error',
+      from: { path: '^stack/.*\\.ts$', pathNot: STACK.map(([, path]) => path) },
+      to: {},
+    },
     {
       name: 'api/src imports only itself, packages, the deployment format and the contract types',
       comment: 'The API reads deployments/<network>.json through contracts/deployment and binds contracts with typechain-types; deploying is the launcher\'s and the scripts\' job, and the subgraph is reached over GraphQL.',

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { StackChain } from './chain';
-import { blockHash } from './chain-status';
+import { repairGenesis, sameBlockHash } from './chain/anvil-state';
+import type { StackChain } from './chain/chain';
+import { blockHash } from './chain/chain-status';
 
 /**
  * The stack's state in the data folder (`DATA_DIR/stack`): the embedded chain's state file, graph-node's
  * PostgreSQL, FerretDB's files, the deployment and the API's keys. They belong together: an index or a
  * database only makes sense over the chain they were made from, so the folder records which chain that
- * is (`chain.json`: chain id and genesis block hash) and refuses any other.
+ * is (`chain.json`: chain id, genesis block hash and, for the embedded chain, the genesis time anvil
+ * is started with, so that its genesis is the same at every start) and refuses any other.
  */
 export interface DataFolder {
   /** `DATA_DIR/stack`. */
@@ -24,6 +26,8 @@ export interface DataFolder {
 interface ChainIdentity {
   chainId: number;
   genesisHash: string;
+  /** The embedded chain's genesis time (seconds), given to anvil at every start. */
+  genesisTimestamp?: number;
 }
 
 export function dataFolder(dataDir: string): DataFolder {
@@ -53,25 +57,57 @@ export async function deleteStackState(dataDir: string, log: (line: string) => v
   return entries;
 }
 
+async function readIdentity(folder: DataFolder): Promise<ChainIdentity> {
+  return JSON.parse(await readFile(identityFile(folder.dir), 'utf8')) as ChainIdentity;
+}
+
+async function writeIdentity(folder: DataFolder, identity: ChainIdentity): Promise<void> {
+  await mkdir(folder.dir, { recursive: true });
+  const file = identityFile(folder.dir);
+  await writeFile(`${file}.new`, `${JSON.stringify(identity, null, 2)}\n`);
+  await rename(`${file}.new`, file);
+}
+
+/**
+ * The genesis time to start the embedded chain with: the one recorded in the folder; for a new folder,
+ * now; for a folder made before the time was recorded, the time of the genesis its chain was recorded
+ * with, read from anvil's state file (which is repaired on the way: see anvil-state.ts).
+ */
+export async function embeddedGenesisTime(folder: DataFolder, log: (line: string) => void): Promise<number> {
+  if (!folder.kept) return Math.floor(Date.now() / 1000);
+  const recorded = await readIdentity(folder);
+  if (recorded.genesisTimestamp !== undefined) return recorded.genesisTimestamp;
+  const found = await repairGenesis(folder.chainState, recorded.genesisHash, log);
+  if (found === undefined) {
+    throw new Error(
+      `The data folder ${folder.dir} records a chain but its state file ${folder.chainState} holds no genesis block, so the chain cannot be resumed. ` +
+        `Move the folder aside to keep it (\`mv ${folder.dir} ${folder.dir}.unreadable\`) and start again, which makes a new chain.`,
+    );
+  }
+  return found;
+}
+
 /**
  * Records which chain the data folder belongs to, or, when it already belongs to one, checks that
- * `chain` is that chain. Throws, saying how to go on, when it is not.
+ * `chain` is that chain. Block hashes are compared as values. Throws, saying how to go on (first the
+ * remedies that keep the folder), when it is not.
  */
-export async function bindToChain(folder: DataFolder, chain: StackChain): Promise<void> {
-  const current: ChainIdentity = { chainId: chain.chainId, genesisHash: await blockHash(chain.url, 0) };
-  const file = identityFile(folder.dir);
-  if (!folder.kept) {
-    await mkdir(folder.dir, { recursive: true });
-    await writeFile(file, `${JSON.stringify(current, null, 2)}\n`);
+export async function bindToChain(folder: DataFolder, chain: StackChain, genesisTimestamp?: number): Promise<void> {
+  const current: ChainIdentity = { chainId: chain.chainId, genesisHash: await blockHash(chain.url, 0), ...(genesisTimestamp === undefined ? {} : { genesisTimestamp }) };
+  if (!folder.kept) return writeIdentity(folder, current);
+  const recorded = await readIdentity(folder);
+  if (recorded.chainId === current.chainId && sameBlockHash(recorded.genesisHash, current.genesisHash)) {
+    // A folder made before the genesis time was recorded gets it now.
+    if (genesisTimestamp !== undefined && recorded.genesisTimestamp === undefined) await writeIdentity(folder, { ...recorded, genesisTimestamp });
     return;
   }
-  const recorded = JSON.parse(await readFile(file, 'utf8')) as ChainIdentity;
-  if (recorded.chainId === current.chainId && recorded.genesisHash === current.genesisHash) return;
+  const aside = `${folder.dir}.chain-${recorded.chainId}-${recorded.genesisHash.replace(/^0x/, '').slice(0, 8)}`;
   throw new Error(
     `The data folder ${folder.dir} holds the state of chain ${recorded.chainId} (genesis block ${recorded.genesisHash}), ` +
       `but the chain at ${chain.url} is chain ${current.chainId} (genesis block ${current.genesisHash}). ` +
-      'Its index and database would not match this chain, so they are not used. ' +
-      `Start over with \`npm start -- --fresh\` (deletes ${folder.dir}), set DATA_DIR to another folder, ` +
-      `or point RPC_URL back at the chain the folder was made with${chain.embedded ? ` (the embedded chain's state is ${folder.chainState})` : ''}.`,
+      'Its index and database would not match this chain, so they are not used, and nothing in the folder was changed. ' +
+      `To keep them: point RPC_URL back at the chain the folder was made with, or move the folder aside (\`mv ${folder.dir} ${aside}\`) ` +
+      'or set DATA_DIR to another folder, and start again. ' +
+      `To discard them: \`npm start -- --fresh\` (deletes ${folder.dir}).`,
   );
 }

@@ -1,4 +1,4 @@
-import { demoWallets } from './demo-accounts';
+import { demoWallets } from './chain/demo-accounts';
 import type { RunningStack } from './stack';
 
 /** The ready block: every URL, and the demo accounts with their roles and test-only keys. */

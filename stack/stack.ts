@@ -3,25 +3,25 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Deployment } from '../contracts/deployment/deployment';
 import { REPO_ROOT } from '../api/src/config';
-import { startEmbeddedMongo } from './database/embedded-mongo';
+import { startEmbeddedMongo } from './documents/embedded-mongo';
 import { startLocalGraphNode, type LocalGraphNode } from './graph-node';
 import { loadServerConfig } from '../api/src/server-config';
-import { connectChain, startEmbeddedChain, type StackChain } from './chain';
-import { apiEnvironmentFor } from './api-environment';
-import { buildApiIfChanged } from './api-build';
-import { startApiProcess, type ApiProcess } from './api-process';
-import { currentBlock, indexFolderName, waitUntilIndexed } from './chain-status';
-import { bindToChain, dataFolder, deleteStackState } from './data-folder';
-import { seedDemo } from './demo-seed';
-import { ensureDeployment } from './deploy-step';
-import { assertPortFree, freePort } from './free-port';
+import { connectChain, startEmbeddedChain, type StackChain } from './chain/chain';
+import { apiEnvironmentFor } from './api/api-environment';
+import { buildApiIfChanged } from './api/api-build';
+import { startApiProcess, type ApiProcess } from './api/api-process';
+import { currentBlock, indexFolderName, waitUntilIndexed } from './chain/chain-status';
+import { bindToChain, dataFolder, deleteStackState, embeddedGenesisTime } from './data-folder';
+import { seedDemo } from './demo/demo-seed';
+import { ensureDeployment } from './chain/deploy-step';
+import { assertPortFree, freePort } from './process/free-port';
 import { consoleProgress, type ProgressLog } from './progress';
 import type { StackConfig } from './stack-config';
-import { buildSubgraphIfChanged, SUBGRAPH_BUILD_DIR } from './subgraph-build';
-import { buildWebIfChanged, WEB_DIST_DIR } from './web-build';
-import { supervise } from './supervisor';
-import { removePidFile, stopLeftovers, writePidFile, type StackPart } from './pid-file';
-import { startWebServer } from './web-server';
+import { buildSubgraphIfChanged, SUBGRAPH_BUILD_DIR } from './graph-node/subgraph-build';
+import { buildWebIfChanged, WEB_DIST_DIR } from './web/web-build';
+import { supervise } from './process/supervisor';
+import { removePidFile, stopLeftovers, writePidFile, type StackPart } from './process/pid-file';
+import { startWebServer } from './web/web-server';
 
 /** A running stack: where each part answers, and one `stop()` that ends every part it started. */
 export interface RunningStack {
@@ -74,6 +74,8 @@ export interface StartStackOptions {
    * and the last lines of its log. Default: printed to stderr.
    */
   onCrash?: (message: string) => void;
+  /** Aborted (Ctrl-C while starting): the start gives up before its next step and stops what it started. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -86,7 +88,12 @@ export async function startStack({
   progress = consoleProgress(),
   reuseBuilds = false,
   onCrash = (message) => process.stderr.write(`\n${message}\n`),
+  signal,
 }: StartStackOptions): Promise<RunningStack> {
+  const step = <T>(title: string, run: (detail: (line: string) => void) => Promise<T>): Promise<T> => {
+    if (signal?.aborted) throw new Error('The start was interrupted.');
+    return progress.step(title, run);
+  };
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
   /** The PIDs of each part the stack runs, as they are now (a restarted part has a new one). */
   const pidsOf: Array<() => StackPart[]> = [];
@@ -136,7 +143,7 @@ export async function startStack({
     const webOrigin = config.publicUrl ? new URL(config.publicUrl).origin : `http://${config.host}:${webPort}`;
     const apiOrigin = `http://${config.host}:${apiPort}`;
 
-    if (config.fresh) await progress.step('Starting over (--fresh)', (detail) => deleteStackState(config.dataDir, detail));
+    if (config.fresh) await step('Starting over (--fresh)', (detail) => deleteStackState(config.dataDir, detail));
     const folder = dataFolder(config.dataDir);
     if (!folder.kept && !config.rpcUrl) {
       // No chain recorded: whatever an earlier run left has no chain to match (the launcher before
@@ -146,10 +153,12 @@ export async function startStack({
     }
 
     let afterChainRestart = async (): Promise<void> => undefined;
-    const chain: StackChain = await progress.step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: anvil', async (detail) => {
+    let genesisTimestamp: number | undefined;
+    const chain: StackChain = await step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: anvil', async (detail) => {
       if (config.rpcUrl) return connectChain(config.rpcUrl);
       if (config.chainPort) await assertPortFree(config.host, config.chainPort, 'CHAIN_PORT (or RPC_URL to use a running chain)');
-      const options = { stateFile: folder.chainState, onOutput: (line: string) => progress.info(`[chain] ${line}`) };
+      genesisTimestamp = await embeddedGenesisTime(folder, detail);
+      const options = { stateFile: folder.chainState, genesisTimestamp, onOutput: (line: string) => progress.info(`[chain] ${line}`) };
       const started = await startEmbeddedChain(config.host, config.chainPort, options);
       const port = Number(new URL(started.url).port);
       const supervised = supervise({
@@ -167,19 +176,19 @@ export async function startStack({
       return { ...started, stop: supervised.stop };
     });
     await recordPids();
-    await bindToChain(folder, chain);
+    await bindToChain(folder, chain, genesisTimestamp);
 
-    const deployment = await progress.step('Contracts', (detail) =>
+    const deployment = await step('Contracts', (detail) =>
       ensureDeployment({ chain, network: config.network, deployerKey: config.deployerKey, keptDeploymentFile: folder.deploymentFile, log: detail }),
     );
 
     if (!config.subgraphUrl) {
-      await progress.step('Subgraph build', async (detail) => {
+      await step('Subgraph build', async (detail) => {
         const built = await buildSubgraphIfChanged({ network: config.network, stampDir, log: detail, reuse: reuseBuilds });
         detail(built ? `built ${path.relative(process.cwd(), SUBGRAPH_BUILD_DIR)}` : reuseBuilds ? 'using the existing build' : 'unchanged since the last build');
       });
     }
-    const subgraph: { queryUrl: string } | LocalGraphNode = await progress.step<{ queryUrl: string } | LocalGraphNode>(
+    const subgraph: { queryUrl: string } | LocalGraphNode = await step<{ queryUrl: string } | LocalGraphNode>(
       config.subgraphUrl ? `Subgraph at ${config.subgraphUrl}` : 'graph-node (gnd dev) on PostgreSQL',
       async (detail) => {
         if (config.subgraphUrl) return { queryUrl: config.subgraphUrl };
@@ -237,7 +246,7 @@ export async function startStack({
     };
 
     let database: { current(): { pid: number }; stop(): Promise<void> } | undefined;
-    const mongodbUri = await progress.step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
+    const mongodbUri = await step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
       if (config.mongodbUri) return config.mongodbUri;
       const files = path.join(stateDir, 'ferretdb');
       const mongo = await startEmbeddedMongo({ dataDir: files, buildLog: detail });
@@ -258,7 +267,7 @@ export async function startStack({
 
     const graphqlUrl = `${apiOrigin}/graphql`;
     let api: { current(): ApiProcess; stop(): Promise<void> } | undefined;
-    await progress.step('API (node dist/api/src/main.js)', async (detail) => {
+    await step('API (node dist/api/src/main.js)', async (detail) => {
       const built = await buildApiIfChanged({ stampDir, log: detail, reuse: reuseBuilds });
       if (!built) detail(reuseBuilds ? 'using the existing build in dist/' : 'dist/ unchanged since the last build');
       const subgraphStatusUrl = 'indexNodeUrl' in subgraph ? subgraph.indexNodeUrl : undefined;
@@ -281,7 +290,7 @@ export async function startStack({
       detail(`${first.url}/graphql (pid ${first.pid}, ready ${first.startupMs} ms after its start; browsers use ${webOrigin}/graphql: SIWE is bound to that origin)`);
     });
 
-    await progress.step('Web client', async (detail) => {
+    await step('Web client', async (detail) => {
       const built = await buildWebIfChanged({ stampDir, log: detail, reuse: reuseBuilds });
       detail(built ? 'built web/dist' : reuseBuilds ? 'using the existing build' : 'unchanged since the last build');
       const server = await startWebServer({
@@ -311,7 +320,7 @@ export async function startStack({
     if (config.demo && chain.embedded && folder.kept) {
       progress.info(`    (demo data: kept from the previous run in ${folder.dir}; \`npm start -- --fresh\` seeds it anew)`);
     } else if (config.demo && chain.embedded) {
-      await progress.step('Demo data', async (detail) => {
+      await step('Demo data', async (detail) => {
         const { blockNumber } = await seedDemo({ rpcUrl: chain.url, chainId: chain.chainId, deployment, apiOrigin, log: detail });
         if ('waitForBlock' in subgraph) await subgraph.waitForBlock(blockNumber);
         else await waitUntilIndexed(subgraphUrl, blockNumber);

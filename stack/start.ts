@@ -11,12 +11,23 @@ import { loadStackConfig } from './stack-config';
 import { readyBanner } from './ready-banner';
 import { startStack, type RunningStack } from './stack';
 
+/**
+ * A terminal's Ctrl-C reaches npm and the launcher at once, and npm forwards its own copy: the launcher
+ * gets two SIGINTs for one key press (SIGTERM to npm likewise). A signal that arrives within this time
+ * of the acknowledgement printed for the first is that same request; only a later one, sent after the
+ * user could read the acknowledgement, forces.
+ */
+const SAME_REQUEST_MS = 1_000;
+
 async function main(): Promise<void> {
   const config = loadStackConfig(process.env, process.argv.slice(2));
   const running: { stack?: RunningStack } = {};
   let stopping = false;
+  let acknowledgedAt = 0;
+  const aborted = new AbortController();
   const shutdown = async (signal: string) => {
     if (stopping) {
+      if (signal === 'crash' || Date.now() - acknowledgedAt < SAME_REQUEST_MS) return;
       process.stdout.write(`\n${signal} again: killing every part now.\n`);
       // The parts run in process groups of their own, so a terminal's signal does not reach them.
       for (const pid of running.stack?.pids ?? []) {
@@ -29,8 +40,12 @@ async function main(): Promise<void> {
       process.exit(130);
     }
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping every part…\n`);
-    await running.stack?.stop();
+    const again = signal === 'crash' ? '' : ' (Ctrl-C again to force)';
+    process.stdout.write(`\n${signal}: stopping every part…${again}\n`);
+    acknowledgedAt = Date.now();
+    // Still starting: the start gives up at its next step and stops what it started (below).
+    if (!running.stack) return aborted.abort();
+    await running.stack.stop();
     process.stdout.write('Stopped.\n');
     if (signal !== 'crash') process.exit(0);
   };
@@ -48,11 +63,19 @@ async function main(): Promise<void> {
     process.stderr.write(`\n${message}\nStopping the stack.\n`);
     void shutdown('crash').then(() => process.exit(1));
   };
-  const stack = await startStack({ config, progress: consoleProgress(), onCrash, reuseBuilds: process.env.STACK_REUSE_BUILDS === 'true' });
+  let stack: RunningStack;
+  try {
+    stack = await startStack({ config, progress: consoleProgress(), onCrash, reuseBuilds: process.env.STACK_REUSE_BUILDS === 'true', signal: aborted.signal });
+  } catch (error) {
+    if (!aborted.signal.aborted) throw error;
+    process.stdout.write('Stopped.\n');
+    process.exit(0);
+  }
   running.stack = stack;
   if (stopping) {
     await stack.stop();
-    return;
+    process.stdout.write('Stopped.\n');
+    process.exit(0);
   }
   process.stdout.write(readyBanner(stack, { demo: config.demo }));
 }

@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startPostgres, type EmbeddedPostgres } from '../stack/graph-node/postgres';
+import { startPostgres, type EmbeddedPostgres } from '../stack/postgres/postgres';
 
 declare global {
   var graphNodeTestPostgres: { postgres: EmbeddedPostgres; folder: string } | undefined;

@@ -1,12 +1,9 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-/**
- * The repository root: api/src/config.ts lives two folders below it, and its compiled copy
- * (`npm run build:api`) two folders below dist/, which has no package.json.
- */
-const twoUp = path.resolve(__dirname, '..', '..');
-export const REPO_ROOT = existsSync(path.join(twoUp, 'package.json')) ? twoUp : path.dirname(twoUp);
+/** The repository root (one definition, beside the deployment files it locates). */
+import { REPO_ROOT } from '../../contracts/deployment/deployment';
+
+export { REPO_ROOT };
 
 /** The database timeouts when DATABASE_TIMEOUT_MS and DATABASE_SOCKET_TIMEOUT_MS are unset. */
 export const DEFAULT_DATABASE_TIMEOUTS = { timeoutMs: 3_000, socketTimeoutMs: 10_000 };

@@ -7,9 +7,9 @@
  */
 import { JsonRpcProvider, encodeBytes32String, toUtf8Bytes, zeroPadBytes } from 'ethers';
 import { attachHealthRecords, type Deployment } from '../../contracts/deployment/deployment';
-import { ApiClient } from '../api-client';
-import { demoAccountIndex, testWallet } from '../demo-accounts';
-import { seedDemo } from '../demo-seed';
+import { ApiClient } from '../demo/api-client';
+import { demoAccountIndex, testWallet } from '../chain/demo-accounts';
+import { seedDemo } from '../demo/demo-seed';
 import { rpc } from './project-chain';
 
 export interface BenchPopulation {

@@ -21,15 +21,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from '../../contracts/deployment/deployment';
 import { parseArgs } from 'node:util';
 import { Interface, JsonRpcProvider, encodeBytes32String, keccak256, solidityPacked } from 'ethers';
 import { parse } from 'yaml';
-import { startEmbeddedChain } from '../chain';
+import { startEmbeddedChain } from '../chain/chain';
 import { startScratchGraphNode } from '../graph-node';
 import { DEV_CHAIN_ENV } from '../graph-node/gnd-process';
 import { buildProjectChain, PROJECT_CONTRACTS, projectInterface, rpc } from './project-chain';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const MANIFEST = path.join(REPO_ROOT, 'subgraph', 'build', 'subgraph.yaml');
 const BLOCK_RANGE = 2000;
 

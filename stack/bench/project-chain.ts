@@ -7,10 +7,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from '../../contracts/deployment/deployment';
 import { Interface, JsonRpcProvider, encodeBytes32String, keccak256, solidityPacked, toUtf8Bytes, zeroPadBytes, type InterfaceAbi } from 'ethers';
 import { deployHealthRecords } from '../../contracts/deploy/deploy';
 
-const REPO_ROOT = path.resolve(__dirname, '../..');
 
 /**
  * JSON-RPC calls to the benchmark's chain. A request that finds its kept-alive connection closed by

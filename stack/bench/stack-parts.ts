@@ -10,7 +10,9 @@ import { HDNodeWallet, Mnemonic } from 'ethers';
 import { parseDocument } from 'yaml';
 import type { Deployment } from '../../contracts/deployment/deployment';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+import { REPO_ROOT } from '../../contracts/deployment/deployment';
+
+export { REPO_ROOT };
 const SUBGRAPH_BUILD = path.join(REPO_ROOT, 'subgraph', 'build');
 
 /** Hardhat's default accounts, as keys: the API's relayer and auditor keys come from here. */
@@ -19,7 +21,7 @@ export function hardhatKey(index: number): string {
   return HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`).privateKey;
 }
 
-export { freePort } from '../free-port';
+export { freePort } from '../process/free-port';
 
 /**
  * The API's environment (what `loadServerConfig` reads) for a throw-away stack on the embedded chain:

@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { interruptOnce, killOnExit, processExited } from './child';
-import { lastLines } from './log-tail';
+import { interruptOnce, killOnExit, processExited } from '../process/child';
+import { lastLines } from '../process/log-tail';
 
 /** The ports of one graph-node, all on 127.0.0.1. */
 export interface GraphNodePorts {
@@ -52,7 +52,7 @@ export interface GndProcessOptions {
   ipfs: string;
   ports: GraphNodePorts;
   logFile: string;
-  /** A library to preload (see loopback-shim.ts). */
+  /** A library to preload (see loopback-shim.ts): servers on loopback, the admin port for graph-node's user only. */
   preload?: string;
   /** Extra environment for graph-node, over DEV_CHAIN_ENV. */
   env?: Record<string, string>;
@@ -121,7 +121,8 @@ export function spawnGnd(options: GndProcessOptions): GndProcess {
         ...DEV_CHAIN_ENV,
         ...process.env,
         ...options.env,
-        ...(options.preload ? { LD_PRELOAD: [options.preload, process.env.LD_PRELOAD].filter(Boolean).join(':') } : {}),
+        // The shim also keeps the admin JSON-RPC to graph-node's own user (loopback-bind.c).
+        ...(options.preload ? { LD_PRELOAD: [options.preload, process.env.LD_PRELOAD].filter(Boolean).join(':'), OWNER_ONLY_PORT: String(ports.admin) } : {}),
       },
     },
   );

@@ -6,11 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { parse } from 'yaml';
-import { assertPortFree, freePort } from '../free-port';
+import { assertPortFree, freePort } from '../process/free-port';
 import { explainGndFailure, spawnGnd, type GndProcess, type GraphNodePorts } from './gnd-process';
 import { indexingStatus, latestIndexedBlock, nameDeployment, type IndexingStatus } from './index-node';
 import { startIpfsProbe } from './ipfs-probe';
 import { loopbackGuard } from './loopback-shim';
+import { pollUntil } from '../process/poll';
 
 /** The name `gnd dev` gives the first (here: the only) manifest it deploys. */
 const GND_DEV_NAME = 'subgraph-0';
@@ -167,32 +168,30 @@ export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNo
   try {
     // gnd dev deploys the build as `subgraph-0` once its store and servers are up.
     const timeoutMs = options.startTimeoutMs ?? 120_000;
-    const deadline = Date.now() + timeoutMs;
-    let deployed: IndexingStatus | null = null;
-    while (!deployed) {
-      if (!running()) throw new Error(`graph-node exited at start: ${explain()}`);
-      if (Date.now() > deadline) throw new Error(`graph-node did not deploy the subgraph within ${timeoutMs / 1000} s: ${explain()}`);
-      deployed = await indexingStatus(indexNodeUrl, GND_DEV_NAME).catch(() => null);
-      if (!deployed) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const deployed = await pollUntil(
+      async () => {
+        if (!running()) throw new Error(`graph-node exited at start: ${explain()}`);
+        return (await indexingStatus(indexNodeUrl, GND_DEV_NAME).catch(() => null)) ?? undefined;
+      },
+      { timeoutMs, everyMs: 200, timedOut: () => new Error(`graph-node did not deploy the subgraph within ${timeoutMs / 1000} s: ${explain()}`) },
+    );
     if (options.subgraphName !== GND_DEV_NAME) await nameDeployment(adminUrl, options.subgraphName, deployed.subgraph);
     const deployment = deployed.subgraph;
 
     const status = () => indexingStatus(indexNodeUrl, options.subgraphName);
     const waitForBlock = async (block: number, waitMs = 120_000) => {
-      const until = Date.now() + waitMs;
-      for (;;) {
-        if (!running()) throw new Error(`graph-node exited while indexing: ${explain()}`);
-        const current = await status().catch(() => null);
-        if (current?.fatalError) {
-          throw new Error(`graph-node stopped indexing the subgraph at block ${current.fatalError.block?.number ?? '?'}: ${current.fatalError.message} (log: ${options.logFile})`);
-        }
-        if (current && latestIndexedBlock(current) >= block) return;
-        if (Date.now() > until) {
-          throw new Error(`graph-node did not index block ${block} within ${waitMs / 1000} s (at ${current ? latestIndexedBlock(current) : 'none'}): ${explain()}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      let current: IndexingStatus | null = null;
+      await pollUntil(
+        async () => {
+          if (!running()) throw new Error(`graph-node exited while indexing: ${explain()}`);
+          current = await status().catch(() => null);
+          if (current?.fatalError) {
+            throw new Error(`graph-node stopped indexing the subgraph at block ${current.fatalError.block?.number ?? '?'}: ${current.fatalError.message} (log: ${options.logFile})`);
+          }
+          return current !== null && latestIndexedBlock(current) >= block;
+        },
+        { timeoutMs: waitMs, timedOut: () => new Error(`graph-node did not index block ${block} within ${waitMs / 1000} s (at ${current ? latestIndexedBlock(current) : 'none'}): ${explain()}`) },
+      );
     };
 
     return {

@@ -6,13 +6,14 @@
  */
 import path from 'node:path';
 import { startGraphNode, type GraphNode, type GraphNodeOptions } from './graph-node';
-import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
-import { blockHash, currentBlock } from '../chain-status';
-import { supervise, type Supervised } from '../supervisor';
+import { createDatabase, dropDatabase, startPostgres, type EmbeddedPostgres } from '../postgres/postgres';
+import { sameBlockHash } from '../chain/anvil-state';
+import { blockHash, currentBlock } from '../chain/chain-status';
+import { supervise, type Supervised } from '../process/supervisor';
 import { watchForStall } from './stall-watch';
 
 export { startGraphNode, type GraphNode } from './graph-node';
-export { createDatabase, startPostgres, type EmbeddedPostgres } from './postgres';
+export { createDatabase, startPostgres, type EmbeddedPostgres } from '../postgres/postgres';
 
 export interface LocalGraphNodeOptions extends Omit<GraphNodeOptions, 'postgresUrl'> {
   /**
@@ -152,11 +153,11 @@ export async function startLocalGraphNode(options: LocalGraphNodeOptions): Promi
         const number = Number(indexed.number);
         const head = await currentBlock(options.rpcUrl);
         const onChain = number <= head ? await blockHash(options.rpcUrl, number) : undefined;
-        if (onChain === indexed.hash) return undefined;
+        if (onChain !== undefined && sameBlockHash(onChain, indexed.hash)) return undefined;
         const reason =
           onChain === undefined
             ? `graph-node had indexed up to block ${number}, but the chain's head is block ${head}: the chain lost blocks ${head + 1}..${number} (its state file is written every second)`
-            : `graph-node's block ${number} (${indexed.hash}) is not the chain's (${onChain})`;
+            : `graph-node's block ${number} (0x${indexed.hash.replace(/^0x/, '')}) is not the chain's (${onChain}): the chain lost that block and mined another in its place`;
         dropIndex = true;
         await node!.restartNow(`${reason}; its index is dropped and the chain indexed again`);
         return reason;

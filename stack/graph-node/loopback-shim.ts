@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { REPO_ROOT } from '../../contracts/deployment/deployment';
 import { promisify } from 'node:util';
 
 const SOURCE = path.join(__dirname, 'loopback-bind.c');
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** How graph-node is kept off the network: a preloaded library, or a reason it could not be. */
 export type LoopbackGuard = { preload: string } | { warning: string };
@@ -15,8 +15,9 @@ export type LoopbackGuard = { preload: string } | { warning: string };
  * graph-node binds all its servers to 0.0.0.0 (hard-coded), its admin JSON-RPC included, which would
  * let anyone on the network deploy or remove subgraphs. On Linux with a C compiler (Debian and CI
  * have one), loopback-bind.c is compiled once into .tools/graph-node/ and preloaded into graph-node,
- * so its servers listen on 127.0.0.1 only. Elsewhere the caller must warn that graph-node's ports are
- * open to the network.
+ * so its servers listen on 127.0.0.1 only, and its admin JSON-RPC accepts connections from
+ * graph-node's own user only (the launcher's), not from other local users. Elsewhere the caller must
+ * warn that graph-node's ports are open to the network.
  */
 export async function loopbackGuard(toolsDir = path.join(REPO_ROOT, '.tools')): Promise<LoopbackGuard> {
   if (process.platform !== 'linux') {

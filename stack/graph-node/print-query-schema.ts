@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedChain } from '../chain';
+import { startEmbeddedChain } from '../chain/chain';
 import { startScratchGraphNode } from '.';
 import { introspectQuerySchema } from './query-schema';
 

@@ -29,6 +29,7 @@ export function watchForStall(options: StallWatchOptions): { stop(): void } {
     const head = await options.chainHead().catch(() => undefined);
     // The chain down is the chain's supervisor's to fix, not a stall of graph-node.
     if (head === undefined) return void (since = Date.now());
+    // undefined: no answer (throws: down or hung); null: it answers but serves no deployment of the subgraph.
     const status = await options.status().catch(() => undefined);
     // A deterministic failure would recur after a restart; /readyz reports it with graph-node's message.
     if (status?.fatalError) return void (since = Date.now());
@@ -45,7 +46,9 @@ export function watchForStall(options: StallWatchOptions): { stop(): void } {
     await options.onStall(
       status
         ? `it has indexed no block for ${seconds} s (at block ${lastBlock}, the chain at ${head})`
-        : `its status API has not answered for ${seconds} s (the process is alive but does not respond)`,
+        : status === null
+          ? `it has served no deployment of the subgraph for ${seconds} s (its status API answers, without one: the subgraph was removed or never deployed)`
+          : `its status API has not answered for ${seconds} s (the process is alive but does not respond)`,
     );
     lastBlock = undefined;
     since = Date.now();

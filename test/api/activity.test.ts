@@ -6,7 +6,7 @@
 import hre from 'hardhat';
 import { time } from '@nomicfoundation/hardhat-network-helpers';
 import { code16, code32, READ } from '../fixtures/deploy';
-import { ApiClient } from '../../stack/api-client';
+import { ApiClient } from '../../stack/demo/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);

@@ -9,7 +9,7 @@ import type { Signer } from 'ethers';
 import mongoose from 'mongoose';
 import { DATABASE_NAME } from '../../api/src/app/server';
 import { fhir } from '../fixtures/fhir';
-import { ApiClient, type GraphQLResponse } from '../../stack/api-client';
+import { ApiClient, type GraphQLResponse } from '../../stack/demo/api-client';
 import type { ApiStack } from './support/api-stack';
 import { addRecord, useSeededStack, type Seeded } from './support/seed';
 

@@ -5,7 +5,7 @@
 import hre from 'hardhat';
 import { SiweMessage } from 'siwe';
 import { signInMessage } from '../../web/src/lib/session';
-import { ApiClient } from '../../stack/api-client';
+import { ApiClient } from '../../stack/demo/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);

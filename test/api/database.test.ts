@@ -4,7 +4,7 @@
  */
 import mongoose from 'mongoose';
 import { createServer } from '../../api/src/app/server';
-import { ApiClient } from '../../stack/api-client';
+import { ApiClient } from '../../stack/demo/api-client';
 import { freePort, startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);

@@ -7,7 +7,7 @@ import { depthLimit } from '../../api/src/graphql/limits';
 import { buildApiSchema } from '../../api/src/app/schema';
 import { createServer } from '../../api/src/app/server';
 import { fhir } from '../fixtures/fhir';
-import { ApiClient } from '../../stack/api-client';
+import { ApiClient } from '../../stack/demo/api-client';
 import { freePort, startApiStack, type ApiStack } from './support/api-stack';
 
 jest.setTimeout(300_000);

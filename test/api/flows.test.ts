@@ -7,7 +7,7 @@ import { time } from '@nomicfoundation/hardhat-network-helpers';
 import { TypedDataEncoder } from 'ethers';
 import { verifyAuditProof, type AuditLeaf } from '../../api/src/audit/audit-merkle';
 import { code32, random32 } from '../fixtures/deploy';
-import { ApiClient } from '../../stack/api-client';
+import { ApiClient } from '../../stack/demo/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 import { seed, type Seeded } from './support/seed';
 

@@ -5,7 +5,7 @@
  */
 import type { Signer } from 'ethers';
 import { fhir } from '../fixtures/fhir';
-import { ApiClient } from '../../stack/api-client';
+import { ApiClient } from '../../stack/demo/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 import { seed, type Seeded } from './support/seed';
 

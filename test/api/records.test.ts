@@ -6,7 +6,7 @@
 import mongoose from 'mongoose';
 import { DATABASE_NAME } from '../../api/src/app/server';
 import { code32 } from '../fixtures/deploy';
-import { ApiClient } from '../../stack/api-client';
+import { ApiClient } from '../../stack/demo/api-client';
 import type { ApiStack } from './support/api-stack';
 import { useSeededStack, type Seeded } from './support/seed';
 

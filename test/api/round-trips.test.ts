@@ -3,7 +3,7 @@
  * the authors' profiles asks the subgraph, MongoDB and the chain exactly as often as a page of 5.
  */
 import hre from 'hardhat';
-import { ApiClient } from '../../stack/api-client';
+import { ApiClient } from '../../stack/demo/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 import { seed } from './support/seed';
 

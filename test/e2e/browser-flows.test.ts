@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { JsonRpcProvider } from 'ethers';
 import type { Browser } from 'playwright-core';
-import { demoWallets } from '../../stack/demo-accounts';
+import { demoWallets } from '../../stack/chain/demo-accounts';
 import type { RunningStack } from '../../stack/stack';
 import { confirmDialog, openAs, openTab, signInAs, waitForConfirmed, type Actor } from './support/actors';
 import { look, SCREENSHOT_DIR, VIEWPORTS, type ViewportName } from './support/browser';

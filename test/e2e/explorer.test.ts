@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { demoWallets } from '../../stack/demo-accounts';
+import { demoWallets } from '../../stack/chain/demo-accounts';
 import type { RunningStack } from '../../stack/stack';
 import { signInAs } from './support/actors';
 import { screenshot } from './support/browser';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { validateFhirResource } from '../../api/src/records/fhir-validator';
-import { demoWallets } from '../../stack/demo-accounts';
+import { demoWallets } from '../../stack/chain/demo-accounts';
 import { signInAs, type Actor } from './support/actors';
 import { startBrowserStack, type BrowserStack } from './support/stack';
 

@@ -11,7 +11,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../api/src/config';
-import { alive } from '../../stack/pid-file';
+import { alive } from '../../stack/process/pid-file';
 import { testStackEnvironment } from './support/stack-env';
 
 jest.setTimeout(600_000);

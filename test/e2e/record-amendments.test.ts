@@ -5,7 +5,7 @@
  * amendment based on a version someone else has replaced is refused with what to do.
  */
 import type { Page } from 'playwright-core';
-import { demoWallets } from '../../stack/demo-accounts';
+import { demoWallets } from '../../stack/chain/demo-accounts';
 import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
 import { screenshot } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';

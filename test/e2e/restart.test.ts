@@ -9,9 +9,9 @@
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiClient } from '../../stack/api-client';
-import { blockHash, currentBlock } from '../../stack/chain-status';
-import { testWallet } from '../../stack/demo-accounts';
+import { ApiClient } from '../../stack/demo/api-client';
+import { blockHash, currentBlock } from '../../stack/chain/chain-status';
+import { testWallet } from '../../stack/chain/demo-accounts';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
 import { startStack, type RunningStack } from '../../stack/stack';
@@ -112,7 +112,7 @@ describe('npm start on a kept data folder', () => {
     const identity = path.join(dataDir, 'stack', 'chain.json');
     const recorded = await readFile(identity, 'utf8');
     await writeFile(identity, recorded.replace(/"genesisHash": "0x[0-9a-f]+"/, `"genesisHash": "0x${'11'.repeat(32)}"`));
-    await expect(start()).rejects.toThrow(/holds the state of chain 31337 \(genesis block 0x1{64}\), but the chain at .* is chain 31337 \(genesis block 0x[0-9a-f]{64}\)[\s\S]*npm start -- --fresh/);
+    await expect(start()).rejects.toThrow(/holds the state of chain 31337 \(genesis block 0x1{64}\), but the chain at .* is chain 31337 \(genesis block 0x[0-9a-f]{64}\)[\s\S]*nothing in the folder was changed[\s\S]*move the folder aside \(`mv \S+ \S+\.chain-31337-11111111`\)[\s\S]*npm start -- --fresh/);
     expect(running).toBeUndefined();
   });
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { REPO_ROOT } from '../../api/src/config';
-import { BuildStamp, hashInputs } from '../../stack/build-cache';
-import { buildSummaryLine } from '../../stack/run-command';
+import { BuildStamp, hashInputs } from '../../stack/process/build-cache';
+import { buildSummaryLine } from '../../stack/process/run-command';
 import { loadStackConfig } from '../../stack/stack-config';
 
 describe('loadStackConfig', () => {

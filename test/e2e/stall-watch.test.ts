@@ -69,6 +69,12 @@ test('a status API that does not answer is a stall; after one the watch counts a
   expect(stalls).toHaveLength(2);
 });
 
+test('a graph-node that answers but serves no deployment (the subgraph removed) is a stall, and the reason says so', async () => {
+  status = async () => null;
+  await jest.advanceTimersByTimeAsync(12_000);
+  expect(stalls).toEqual(['it has served no deployment of the subgraph for 10 s (its status API answers, without one: the subgraph was removed or never deployed)']);
+});
+
 test('a chain that does not answer, or a deterministic failure, is not a stall of graph-node', async () => {
   head = -1;
   status = () => Promise.reject(new Error('timeout'));

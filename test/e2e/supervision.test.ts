@@ -10,40 +10,22 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { JsonRpcProvider, NonceManager } from 'ethers';
-import { ApiClient } from '../../stack/api-client';
-import { currentBlock } from '../../stack/chain-status';
-import { testWallet } from '../../stack/demo-accounts';
+import { JsonRpcProvider } from 'ethers';
+import { currentBlock } from '../../stack/chain/chain-status';
+import { testWallet } from '../../stack/chain/demo-accounts';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
 import { startStack, type RunningStack } from '../../stack/stack';
 import { testStackEnvironment } from './support/stack-env';
+import { PatientWriter, subgraphBlock, until as untilOrFail, writeStream } from './support/patient-writes';
 
 jest.setTimeout(600_000);
-
-const PATIENTS = [testWallet(4), testWallet(5)];
-const PROFILE = 'mutation($input: PatientProfileInput!) { updatePatientProfile(input: $input) { displayName } }';
-const PREPARE = 'mutation($input: PrepareRecordInput!) { prepareRecord(input: $input) { recordId transaction { to data } } }';
-const TYPED_DATA = 'query($terms: ConsentTermsInput!) { consentTypedData(terms: $terms) { typedData deadline } }';
-const RELAY = 'mutation($input: RelayConsentInput!) { relayConsent(input: $input) { consentId blockNumber } }';
-const PATIENT = `query($address: String!) {
-  patient(address: $address) {
-    profile { displayName }
-    records(first: 100) { nodes { id } }
-    consentsGiven(first: 100) { nodes { id } }
-  }
-}`;
 
 let dataDir: string;
 let stack: RunningStack;
 const progress: string[] = [];
 let provider: JsonRpcProvider;
-
-/** What the API acknowledged, per patient. */
-const acknowledged = PATIENTS.map(() => ({ displayName: '', records: [] as string[], consents: [] as string[] }));
-let clients: ApiClient[];
-let signers: NonceManager[];
-let writes = 0;
+const writers = [new PatientWriter(testWallet(4)), new PatientWriter(testWallet(5))];
 
 // The stream writes as fast as the API answers; at the default 60 mutations a minute per session it
 // would spend most of each test waiting out RATE_LIMITED (the limit has its own tests). The API process
@@ -66,12 +48,12 @@ beforeAll(async () => {
     throw error;
   }
   provider = new JsonRpcProvider(stack.urls.rpc, stack.chainId, { staticNetwork: true });
-  signers = PATIENTS.map((wallet) => new NonceManager(wallet.connect(provider)));
-  clients = await Promise.all(PATIENTS.map((wallet) => new ApiClient(stack.urls.web).signIn(wallet)));
+  await Promise.all(writers.map((writer) => writer.connect(stack.urls, stack.chainId)));
 }, 600_000);
 
 afterAll(async () => {
   provider?.destroy();
+  for (const writer of writers) writer.close();
   await stack?.stop();
   for (const pid of stack?.pids ?? []) expect(() => process.kill(pid, 0)).toThrow();
   await rm(dataDir, { recursive: true, force: true });
@@ -79,107 +61,14 @@ afterAll(async () => {
   else process.env.MUTATION_RATE_LIMIT = rateLimit;
 });
 
-/** Runs `write` until it succeeds (an outage makes it fail for a while); each attempt starts the write over. */
-async function untilAcknowledged<T>(write: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      return await write();
-    } catch (error) {
-      if (Date.now() - started > 180_000) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
-/** One write of the stream, by patient `who`: a profile update, a record, or a relayed consent, in turn. */
-async function writeOnce(who: number): Promise<void> {
-  const n = writes++;
-  const client = clients[who]!;
-  const patient = PATIENTS[who]!.address;
-  const mine = acknowledged[who]!;
-  switch (n % 3) {
-    case 0: {
-      const displayName = `Patient ${who} write ${n}`;
-      await untilAcknowledged(() => client.data(PROFILE, { input: { displayName } }));
-      mine.displayName = displayName;
-      return;
-    }
-    case 1: {
-      const content = {
-        resourceType: 'Observation',
-        status: 'final',
-        code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
-        subject: { reference: `Patient/${patient.toLowerCase()}` },
-        effectiveDateTime: new Date().toISOString(),
-        valueQuantity: { value: 60 + (n % 40), unit: 'beats/minute', system: 'http://unitsofmeasure.org', code: '/min' },
-      };
-      const { prepareRecord } = await untilAcknowledged(() =>
-        client.data<{ prepareRecord: { recordId: string; transaction: { to: string; data: string } } }>(PREPARE, { input: { patient, category: 'Observation', content } }),
-      );
-      // The writer anchors it, as the web client does with MetaMask.
-      await (await signers[who]!.sendTransaction(prepareRecord.transaction)).wait();
-      mine.records.push(prepareRecord.recordId);
-      return;
-    }
-    default: {
-      // A new grantee each time: every acknowledged consent is its own.
-      const terms = { patient, grantee: testWallet(100 + n).address, scope: 'Observation', read: true, write: false, purpose: 'TREAT', expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() };
-      const { relayConsent } = await untilAcknowledged(async () => {
-        const { consentTypedData } = await client.data<{ consentTypedData: { typedData: { domain: Record<string, unknown>; types: Record<string, { name: string; type: string }[]>; message: Record<string, unknown> }; deadline: string } }>(TYPED_DATA, { terms });
-        const { EIP712Domain: _domain, ...types } = consentTypedData.typedData.types;
-        const signature = await PATIENTS[who]!.signTypedData(consentTypedData.typedData.domain, types, consentTypedData.typedData.message);
-        return client.data<{ relayConsent: { consentId: string } }>(RELAY, { input: { terms, deadline: consentTypedData.deadline, signature } });
-      });
-      mine.consents.push(relayConsent.consentId);
-    }
-  }
-}
-
-/** Both patients writing, one write after the other each, until `stop()`. */
-function writeStream(): { stop(): Promise<void>; acknowledgedSoFar(): number } {
-  let stopping = false;
-  let count = 0;
-  const loops = PATIENTS.map(async (_wallet, who) => {
-    while (!stopping) {
-      await writeOnce(who);
-      count += 1;
-    }
-  });
-  return {
-    acknowledgedSoFar: () => count,
-    async stop() {
-      stopping = true;
-      await Promise.all(loops);
-    },
-  };
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve(check()).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s.\nProgress:\n${progress.slice(-40).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function subgraphBlock(): Promise<number> {
-  const response = await fetch(stack.urls.subgraph, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ _meta { block { number } } }' }) });
-  const body = (await response.json()) as { data?: { _meta: { block: { number: number } } } };
-  return body.data?._meta.block.number ?? -1;
-}
+const until = (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 180_000) =>
+  untilOrFail(what, check, timeoutMs, () => `\nProgress:\n${progress.slice(-40).join('\n')}`);
 
 /** Every acknowledged write is there, read back through the API (profile from the database, records and consents through the index). */
 async function expectEveryAcknowledgedWrite(): Promise<void> {
   const head = await currentBlock(stack.urls.rpc);
-  await until('the index reaching the chain head', async () => (await subgraphBlock()) >= head);
-  for (const [who, wallet] of PATIENTS.entries()) {
-    const seen = await clients[who]!.data<{ patient: { profile: { displayName: string }; records: { nodes: { id: string }[] }; consentsGiven: { nodes: { id: string }[] } } }>(PATIENT, { address: wallet.address });
-    const mine = acknowledged[who]!;
-    if (mine.displayName) expect(seen.patient.profile.displayName).toBe(mine.displayName);
-    expect(seen.patient.records.nodes.map((node) => node.id)).toEqual(expect.arrayContaining(mine.records));
-    expect(seen.patient.consentsGiven.nodes.map((node) => node.id)).toEqual(expect.arrayContaining(mine.consents));
-  }
+  await until('the index reaching the chain head', async () => (await subgraphBlock(stack.urls.subgraph)) >= head);
+  for (const writer of writers) await writer.expectEveryAcknowledgedWrite();
 }
 
 /**
@@ -190,7 +79,7 @@ async function untilAnswering(): Promise<void> {
   await until('the API answering again', async () => {
     const readiness = await fetch(`${stack.urls.web}/readyz`);
     if (!readiness.ok) return false;
-    await clients[0]!.data(PATIENT, { address: PATIENTS[0]!.address });
+    await writers[0]!.seen();
     return true;
   });
 }
@@ -206,7 +95,7 @@ describe.each([
   test('is restarted; every acknowledged write is there and the index catches up', async () => {
     const killed = pidOf(part);
     expect(killed).toBeDefined();
-    const stream = writeStream();
+    const stream = writeStream(writers);
     await until('a few writes before the kill', () => stream.acknowledgedSoFar() >= 3);
 
     const before = stream.acknowledgedSoFar();
@@ -241,12 +130,12 @@ test('graph-node hung (SIGSTOP) while the chain moves on is restarted after GRAP
   expect(progress).toContainEqual(expect.stringMatching(new RegExp(`graph-node \\(pid ${hung}\\) was stopped to be restarted: its status API has not answered for 10 s`)));
   await untilAnswering();
   const head = await currentBlock(stack.urls.rpc);
-  await until('the index reaching the chain head', async () => (await subgraphBlock()) >= head);
+  await until('the index reaching the chain head', async () => (await subgraphBlock(stack.urls.subgraph)) >= head);
 });
 
 test('a session signed in before the API process restarted is still signed in', async () => {
-  const me = await clients[1]!.data<{ me: { address: string } | null }>('{ me { address } }');
-  expect(me.me?.address.toLowerCase()).toBe(PATIENTS[1]!.address.toLowerCase());
+  const me = await writers[1]!.client.data<{ me: { address: string } | null }>('{ me { address } }');
+  expect(me.me?.address.toLowerCase()).toBe(writers[1]!.wallet.address.toLowerCase());
   expect(progress).toContainEqual(expect.stringMatching(/the API process \(pid \d+\) exited: SIGKILL/));
 });
 
@@ -262,12 +151,11 @@ test('the chain killed with SIGKILL is restarted from its state file, and the in
   expect(progress).toContainEqual(expect.stringMatching(new RegExp(`the chain \\(anvil\\) \\(pid ${killed}\\) exited: SIGKILL`)));
   await provider.send('evm_mine', []);
   const head = await currentBlock(stack.urls.rpc);
-  await until('the index reaching the chain head', async () => (await subgraphBlock()) >= head);
+  await until('the index reaching the chain head', async () => (await subgraphBlock(stack.urls.subgraph)) >= head);
   // What the index answers at is the chain's block, not one the chain lost.
   const response = await fetch(stack.urls.subgraph, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ _meta { block { number hash } } }' }) });
   const { data } = (await response.json()) as { data: { _meta: { block: { number: number; hash: string } } } };
   expect(data._meta.block.hash).toBe((await provider.getBlock(data._meta.block.number))!.hash);
   // The profile (in the database) is as the last acknowledged write left it.
-  const seen = await clients[0]!.data<{ patient: { profile: { displayName: string } } }>(PATIENT, { address: PATIENTS[0]!.address });
-  expect(seen.patient.profile.displayName).toBe(acknowledged[0]!.displayName);
+  expect((await writers[0]!.seen()).displayName).toBe(writers[0]!.acknowledged.displayName);
 });

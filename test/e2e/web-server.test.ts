@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startWebServer, type WebServer, type WebRuntimeConfig } from '../../stack/web-server';
+import { startWebServer, type WebServer, type WebRuntimeConfig } from '../../stack/web/web-server';
 
 const runtimeConfig: WebRuntimeConfig = {
   chainId: 31337,

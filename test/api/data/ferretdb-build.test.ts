@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureFerretdbLauncher, GoToolchainMissingError, launcherBinaryPath } from '../../../stack/database/ferretdb-build';
+import { ensureFerretdbLauncher, GoToolchainMissingError, launcherBinaryPath } from '../../../stack/documents/ferretdb-build';
 import { START_TIMEOUT_MS } from './support/test-database';
 
 let toolsDir: string;

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import hre from 'hardhat';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/database/embedded-mongo';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
 import { freePort, hardhatKey, scratchApiEnvironment, subgraphBuildFor } from '../../../stack/bench/stack-parts';

@@ -6,7 +6,7 @@ import { time } from '@nomicfoundation/hardhat-network-helpers';
 import type { Signer } from 'ethers';
 import { code16, code32, READ, WRITE } from '../../fixtures/deploy';
 import { fhir } from '../../fixtures/fhir';
-import { ApiClient } from '../../../stack/api-client';
+import { ApiClient } from '../../../stack/demo/api-client';
 import { startApiStack, type ApiStack } from './api-stack';
 
 export interface PreparedRecordAnswer {

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { testWallet } from '../../../stack/demo-accounts';
+import { testWallet } from '../../../stack/chain/demo-accounts';
 import { VIEWPORTS, type ViewportName } from './browser';
 import { InjectedWallet } from './injected-wallet';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDataLayer, type DataLayer } from '../../../../api/src/app/data-layer';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../../stack/database/embedded-mongo';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../../stack/documents/embedded-mongo';
 
 /** The first run builds the Go launcher (module download and compile): allow for it in beforeAll. */
 export const START_TIMEOUT_MS = 600_000;

@@ -1,8 +1,14 @@
-import type { Deployment } from '../contracts/deployment/deployment';
-import type { StackChain } from './chain';
+import type { Deployment } from '../../contracts/deployment/deployment';
+import { pollUntil } from '../process/poll';
+
+/** What the launcher needs to know of a chain to name its index. */
+interface ChainRef {
+  url: string;
+  chainId: number;
+}
 
 /** Small JSON-RPC and subgraph reads the launcher waits on. */
-async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
+export async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -30,7 +36,7 @@ export async function blockHash(rpcUrl: string, number: number): Promise<string>
 }
 
 /** `<network>-<chain id>-<start of the deployment block's hash>`: one persisted index per deployment. */
-export async function indexFolderName(network: string, chain: StackChain, deployment: Deployment): Promise<string> {
+export async function indexFolderName(network: string, chain: ChainRef, deployment: Deployment): Promise<string> {
   const block = deployment.contracts.ConsentManager.blockNumber;
   const found = await rpc<{ hash: string } | null>(chain.url, 'eth_getBlockByNumber', [`0x${block.toString(16)}`, false]);
   if (!found) throw new Error(`Block ${block} of the deployment is not on the chain at ${chain.url}; check RPC_URL and deployments/${network}.json.`);
@@ -39,19 +45,18 @@ export async function indexFolderName(network: string, chain: StackChain, deploy
 
 /** Waits until the subgraph at `url` reports `_meta.block.number >= blockNumber`. */
 export async function waitUntilIndexed(url: string, blockNumber: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ _meta { block { number } hasIndexingErrors } }' }),
-    }).catch(() => undefined);
-    const body = (await response?.json().catch(() => undefined)) as { data?: { _meta?: { block: { number: number }; hasIndexingErrors: boolean } } } | undefined;
-    const meta = body?.data?._meta;
-    if (meta?.hasIndexingErrors) throw new Error(`The subgraph at ${url} stopped with an indexing error; see its log above.`);
-    if (meta && meta.block.number >= blockNumber) return;
-    if (Date.now() > deadline) throw new Error(`The subgraph at ${url} did not index block ${blockNumber} within ${timeoutMs / 1000} s.`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await pollUntil(
+    async () => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ _meta { block { number } hasIndexingErrors } }' }),
+      }).catch(() => undefined);
+      const body = (await response?.json().catch(() => undefined)) as { data?: { _meta?: { block: { number: number }; hasIndexingErrors: boolean } } } | undefined;
+      const meta = body?.data?._meta;
+      if (meta?.hasIndexingErrors) throw new Error(`The subgraph at ${url} stopped with an indexing error; see its log above.`);
+      return meta !== undefined && meta.block.number >= blockNumber;
+    },
+    { timeoutMs, everyMs: 200, timedOut: () => new Error(`The subgraph at ${url} did not index block ${blockNumber} within ${timeoutMs / 1000} s.`) },
+  );
 }
-

@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '../../api/src/config';
-import { alive } from '../pid-file';
+import { alive } from '../process/pid-file';
 
 /** The Go launcher's sources: main.go, go.mod and go.sum (FerretDB v1.24.2 and its checksums). */
-export const LAUNCHER_SOURCE_DIR = path.join(REPO_ROOT, 'stack', 'database', 'ferretdb');
+export const LAUNCHER_SOURCE_DIR = path.join(REPO_ROOT, 'stack', 'documents', 'ferretdb');
 const LAUNCHER_SOURCES = ['main.go', 'go.mod', 'go.sum'];
 /** The launcher only uses the SQLite handler; leaving PostgreSQL out makes the build smaller. */
 const BUILD_TAGS = 'ferretdb_no_postgresql';

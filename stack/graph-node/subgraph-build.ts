@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../api/src/config';
-import { BuildStamp, hashInputs } from './build-cache';
-import { buildSummaryLine, runCommand } from './run-command';
+import { REPO_ROOT } from '../../api/src/config';
+import { BuildStamp, hashInputs } from '../process/build-cache';
+import { buildSummaryLine, runCommand } from '../process/run-command';
 
 /** Everything `npm run build:subgraph` reads: the subgraph's sources, the deploy's networks.json, the ABIs. */
 const SUBGRAPH_INPUTS = ['subgraph/schema.graphql', 'subgraph/subgraph.yaml', 'subgraph/networks.json', 'subgraph/src', 'subgraph/package.json', 'artifacts/contracts'];

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { killOnExit } from './graph-node/child';
+import { killOnExit, processExited } from './child';
 
 /** A child process of the stack that announces readiness with one JSON line on stdout. */
 export interface ManagedChild<Ready> {
@@ -36,11 +36,6 @@ export interface SpawnOptions {
 }
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
-
-function exited(child: Child): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 /**
  * Spawns a child whose stdin is a lifeline (it exits when the pipe closes, so it dies with the stack)
@@ -90,7 +85,7 @@ export async function spawnWithReadyLine<Ready extends { event: string }>(option
     });
   } catch (error) {
     child.kill('SIGKILL');
-    await exited(child);
+    await processExited(child);
     throw error;
   }
 
@@ -99,10 +94,10 @@ export async function spawnWithReadyLine<Ready extends { event: string }>(option
   return {
     ready,
     pid: child.pid!,
-    exited: exited(child).then(() => `${child.signalCode ?? `exit code ${child.exitCode}`}${tail.length ? `; its last output:\n  ${tail.slice(-10).join('\n  ')}` : ''}`),
+    exited: processExited(child).then(() => `${child.signalCode ?? `exit code ${child.exitCode}`}${tail.length ? `; its last output:\n  ${tail.slice(-10).join('\n  ')}` : ''}`),
     stop(graceMs = 5_000) {
       stopping ??= (async () => {
-        const done = exited(child);
+        const done = processExited(child);
         child.stdin.end();
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -5,8 +5,9 @@
  * still the command line recorded with it (PIDs are reused). The file is removed when the stack stops.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pollUntil } from './poll';
 
 export interface StackPart {
   name: string;
@@ -37,7 +38,9 @@ export async function writePidFile(stateDir: string, parts: StackPart[]): Promis
     parts: parts.map((part) => ({ ...part, cmdline: commandLine(part.pid) })),
   };
   await mkdir(stateDir, { recursive: true });
-  await writeFile(pidFile(stateDir), `${JSON.stringify(content, null, 2)}\n`);
+  // Command lines are the launcher's business only: readable by its own user alone.
+  await writeFile(pidFile(stateDir), `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  await chmod(pidFile(stateDir), 0o600);
 }
 
 export async function removePidFile(stateDir: string): Promise<void> {
@@ -76,13 +79,12 @@ export async function stopLeftovers(stateDir: string, log: (line: string) => voi
     if (!part.cmdline || commandLine(part.pid) !== part.cmdline) continue;
     log(`stopping ${part.name} (pid ${part.pid}), left running by an earlier run that ended without stopping it`);
     process.kill(part.pid, part.stopSignal);
-    const until = Date.now() + 15_000;
-    while (alive(part.pid) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (alive(part.pid)) {
+    const gone = () => !alive(part.pid);
+    await pollUntil(gone, { timeoutMs: 15_000, timedOut: () => new Error('still running') }).catch(async () => {
       log(`${part.name} (pid ${part.pid}) did not stop within 15 s; killing it`);
       process.kill(part.pid, 'SIGKILL');
-      while (alive(part.pid)) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      await pollUntil(gone, { timeoutMs: 15_000, timedOut: () => new Error(`${part.name} (pid ${part.pid}) survived SIGKILL for 15 s; stop it yourself (kill -9 ${part.pid}).`) });
+    });
   }
   await rm(file, { force: true });
 }

@@ -2,8 +2,8 @@ import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { deployHealthRecords, writeDeployment } from '../contracts/deploy/deploy';
-import { CONTRACT_NAMES, deploymentPath, readDeployment, type Deployment } from '../contracts/deployment/deployment';
+import { deployHealthRecords, writeDeployment } from '../../contracts/deploy/deploy';
+import { CONTRACT_NAMES, deploymentPath, readDeployment, type Deployment } from '../../contracts/deployment/deployment';
 import { testWallet } from './demo-accounts';
 import type { StackChain } from './chain';
 

@@ -12,8 +12,8 @@ import { transformFile, type Options } from '@swc/core';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO_ROOT } from '../api/src/config';
-import { BuildStamp, hashInputs } from './build-cache';
+import { REPO_ROOT } from '../../api/src/config';
+import { BuildStamp, hashInputs } from '../process/build-cache';
 
 /** Every folder the API's code comes from (what api/src/main.ts imports, transitively). */
 const API_INPUTS = ['api/src', 'contracts/deployment', 'typechain-types'];
@@ -74,7 +74,7 @@ export async function buildApi(): Promise<number> {
 export async function buildApiIfChanged(options: { stampDir: string; log: (line: string) => void; reuse?: boolean }): Promise<boolean> {
   if (options.reuse && existsSync(API_ENTRY)) return false;
   // This file too: it holds the compiler's settings.
-  const hash = await hashInputs(REPO_ROOT, [...API_INPUTS, 'stack/api-build.ts']);
+  const hash = await hashInputs(REPO_ROOT, [...API_INPUTS, 'stack/api/api-build.ts']);
   const stamp = new BuildStamp(path.join(options.stampDir, 'api.sha256'));
   if (existsSync(API_ENTRY) && (await stamp.matches(hash))) return false;
   const started = performance.now();

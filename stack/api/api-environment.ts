@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { deploymentPath } from '../contracts/deployment/deployment';
-import type { StackChain } from './chain';
-import { testWallet } from './demo-accounts';
-import type { StackConfig } from './stack-config';
+import { deploymentPath } from '../../contracts/deployment/deployment';
+import type { StackChain } from '../chain/chain';
+import { testWallet } from '../chain/demo-accounts';
+import type { StackConfig } from '../stack-config';
 
 /**
  * The API's environment (the variables `loadServerConfig` reads): the stack's own URLs, the test

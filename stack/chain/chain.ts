@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO_ROOT } from '../api/src/config';
+import { REPO_ROOT } from '../../api/src/config';
 import { anvilBinary } from './anvil-binary';
-import { spawnWithReadyLine } from './child-process';
+import { spawnWithReadyLine } from '../process/child-process';
+import { rpc } from './chain-status';
 import { TEST_MNEMONIC } from './demo-accounts';
 
 /** The chain the stack talks to: its own anvil, or an existing endpoint. */
@@ -22,11 +23,15 @@ export interface StackChain {
  * file when it exists, and written to it every second and when the chain stops (SIGTERM); without, the
  * chain lives in memory only (benches, scripts). The launcher runs the binary itself (no wrapper), so
  * the PID it records and supervises is anvil's.
+ *
+ * `genesisTimestamp` (seconds) makes the genesis block the same at every start (anvil-state.ts): anvil
+ * stamps its genesis with it and runs its clock from there, so the clock is then set to the real time
+ * before anything else talks to the chain.
  */
 export async function startEmbeddedChain(
   host: string,
   port: number,
-  { stateFile, onOutput }: { stateFile?: string; onOutput?: (line: string) => void } = {},
+  { stateFile, genesisTimestamp, onOutput }: { stateFile?: string; genesisTimestamp?: number; onOutput?: (line: string) => void } = {},
 ): Promise<StackChain & { pid: number; exited: Promise<string> }> {
   if (stateFile) await mkdir(path.dirname(stateFile), { recursive: true });
   const child = await spawnWithReadyLine<{ event: 'ready'; url: string }>({
@@ -42,6 +47,7 @@ export async function startEmbeddedChain(
       '--hardfork', 'cancun',
       // graph-node and the API read contract state at past blocks, also after a restart.
       ...(stateFile ? ['--state', stateFile, '--state-interval', '1', '--preserve-historical-states'] : []),
+      ...(genesisTimestamp === undefined ? [] : ['--timestamp', String(genesisTimestamp)]),
     ],
     cwd: REPO_ROOT,
     timeoutMs: 60_000,
@@ -55,6 +61,12 @@ export async function startEmbeddedChain(
       if (/error|panic/i.test(line)) onOutput?.(line);
     },
   });
+  try {
+    if (genesisTimestamp !== undefined) await rpc(child.ready.url, 'anvil_setTime', [Math.floor(Date.now() / 1000)]);
+  } catch (error) {
+    await child.stop();
+    throw new Error(`The embedded chain (anvil) did not take the current time: ${(error as Error).message}`);
+  }
   const chainId = await readChainId(child.ready.url);
   return { url: child.ready.url, chainId, embedded: true, pid: child.pid, exited: child.exited, stop: () => child.stop() };
 }
@@ -67,15 +79,9 @@ export async function connectChain(url: string): Promise<StackChain> {
 
 async function readChainId(url: string): Promise<number> {
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = (await response.json()) as { result?: string; error?: { message: string } };
-    if (!body.result) throw new Error(body.error?.message ?? `HTTP ${response.status} without a result`);
-    return Number(BigInt(body.result));
+    const result = await rpc<string | undefined>(url, 'eth_chainId', []);
+    if (!result) throw new Error('eth_chainId gave no result');
+    return Number(BigInt(result));
   } catch (error) {
     throw new Error(`No EVM JSON-RPC answer from ${url} (${(error as Error).message}). Check RPC_URL, or unset it to run the embedded chain.`);
   }

@@ -13,9 +13,9 @@ import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readF
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { assertPortFree, freePort } from '../free-port';
-import { interruptOnce, killOnExit, processExited } from './child';
-import { lastLines } from './log-tail';
+import { assertPortFree, freePort } from '../process/free-port';
+import { interruptOnce, killOnExit, processExited } from '../process/child';
+import { lastLines } from '../process/log-tail';
 
 export const POSTGRES_USER = 'graph';
 
@@ -116,16 +116,26 @@ async function initialise(folder: string, dataDir: string, bin: string, logFile:
 }
 
 /**
- * The cluster's owner must reach its folder: the folder is made traversable (not listable) for
- * others, and every folder above it must be already, else the error says which one to open.
+ * The cluster's owner must reach its folder and its programs (in node_modules, inside the checkout):
+ * the folder is made traversable (not listable) for others, and every folder above each must let others
+ * pass already, else one line says which folder stops it and what to do (a checkout in a home folder of
+ * mode 0700, say).
  */
-function assertReachable(folder: string, user: { name: string }): void {
-  chmodSync(folder, 0o711);
-  for (let dir = path.dirname(path.resolve(folder)); ; dir = path.dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      throw new Error(`PostgreSQL runs as the user ${user.name} (it refuses root), which cannot reach ${dir}: \`chmod o+x ${dir}\`, or choose a data folder elsewhere (DATA_DIR).`);
+export function assertReachable(places: { folder: string; programs: string }, user: { name: string }): void {
+  chmodSync(places.folder, 0o711);
+  for (const [what, place] of [
+    ['its data folder', places.folder],
+    ['its programs', places.programs],
+  ] as const) {
+    for (let dir = path.resolve(place); ; dir = path.dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) {
+        throw new Error(
+          `PostgreSQL runs as the user ${user.name} (it refuses root), which cannot reach ${what} (${place}): ${dir} does not let other users pass. ` +
+            `Run \`chmod o+x ${dir}\` (it lets others pass, not list), or move ${place === places.folder ? 'the data folder (DATA_DIR)' : 'the checkout'} to a folder other users can pass (e.g. /srv or /opt).`,
+        );
+      }
+      if (dir === path.dirname(dir)) break;
     }
-    if (dir === path.dirname(dir)) return;
   }
 }
 
@@ -135,7 +145,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Embe
   const bin = postgresBinDir();
   const user = unprivilegedUser();
   mkdirSync(folder, { recursive: true });
-  if (user) assertReachable(folder, user);
+  if (user) assertReachable({ folder, programs: bin }, user);
   const dataDir = path.join(folder, 'pgdata');
   const logFile = path.join(folder, 'postgres.log');
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(folder, dataDir, bin, logFile, user);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../api/src/config';
-import { BuildStamp, hashInputs } from './build-cache';
-import { buildSummaryLine, runCommand } from './run-command';
+import { REPO_ROOT } from '../../api/src/config';
+import { BuildStamp, hashInputs } from '../process/build-cache';
+import { buildSummaryLine, runCommand } from '../process/run-command';
 
 /** Everything the web build reads: its sources, the API schema its operations are typed against, the ABIs. */
 const WEB_INPUTS = ['web/index.html', 'web/explorer.html', 'web/src', 'web/vite.config.mts', 'web/codegen.ts', 'web/tsconfig.json', 'codegen.ts', 'api/schema.graphql', 'artifacts/contracts'];

@@ -3,9 +3,9 @@
  * api-build.ts) with the environment the launcher made for it. It announces readiness with one JSON
  * line (main.ts) and exits when its standard input, a pipe the launcher holds, closes.
  */
-import { REPO_ROOT } from '../api/src/config';
+import { REPO_ROOT } from '../../api/src/config';
 import { API_ENTRY } from './api-build';
-import { spawnWithReadyLine } from './child-process';
+import { spawnWithReadyLine } from '../process/child-process';
 
 export interface ApiProcess {
   url: string;

@@ -1,7 +1,7 @@
 import { encodeBytes32String, JsonRpcProvider, keccak256, NonceManager, toUtf8Bytes, zeroPadBytes, type ContractTransactionResponse, type Wallet } from 'ethers';
-import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../contracts/deployment/deployment';
+import { attachHealthRecords, type Deployment, type HealthRecordsContracts } from '../../contracts/deployment/deployment';
 import { ApiClient } from './api-client';
-import { DEMO_ACCOUNTS, testWallet, type DemoAccountName } from './demo-accounts';
+import { DEMO_ACCOUNTS, testWallet, type DemoAccountName } from '../chain/demo-accounts';
 
 /**
  * The demo data `npm start` seeds: verified providers and a researcher, profiles, a guardian with a

@@ -35,7 +35,7 @@ import {
   type Resource,
 } from './fhir.resources';
 import { BearerTokens, parseScopes, ScopeGrant } from './fhir.token';
-import { addressParameter, countOf, lastUpdatedOf, onlyParameters, pagesOf, pageToken, purposeOf, single, withPage, type Query } from './fhir.search';
+import { addressParameter, countOf, lastUpdatedOf, onlyParameters, pageLinks, pagesOf, purposeOf, single, withPage, type Query } from './fhir.search';
 
 /**
  * Runs one GraphQL operation of the facade for the HTTP request it was opened for: the app binds it to
@@ -137,10 +137,8 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
       updatedBefore: updated.before ?? null,
     });
     const { nodes, pageInfo } = data.records;
-    const next = pageInfo.hasNextPage && pageInfo.endCursor ? withPage(base, query, pageToken([...pages, pageInfo.endCursor])) : undefined;
-    const previous = pages.length > 0 ? withPage(base, query, pageToken(pages.slice(0, -1))) : undefined;
     // Erased records are gone (410 when read); a search does not list them.
-    return { records: nodes.filter((record) => !record.erased), pages, first, next, previous };
+    return { records: nodes.filter((record) => !record.erased), pages, first, links: pageLinks(base, query, pages, pageInfo) };
   };
 
   const handlers = {
@@ -177,7 +175,7 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
       for (const record of versions.records.nodes) {
         for (const version of record.versions) entries.push({ resource: provenanceResource(site, record, version), mode: 'match' });
       }
-      return searchsetBundle(site, entries, { self, next: page.next, previous: page.previous });
+      return searchsetBundle(site, entries, { self, ...page.links });
     },
 
     async recordRead(reader: Reader, query: Query, type: string, id: string): Promise<Resource> {
@@ -201,7 +199,7 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
       return searchsetBundle(
         site,
         page.records.map((record) => ({ resource: recordResource(site, record), mode: 'match' })),
-        { self, next: page.next, previous: page.previous },
+        { self, ...page.links },
       );
     },
 
@@ -254,24 +252,16 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
       return searchsetBundle(
         site,
         nodes.flatMap((record) => record.versions.map((version) => ({ resource: provenanceResource(site, record, version), mode: 'match' as const }))),
-        links(pageInfo, query, pages, self, base),
+        { self, ...pageLinks(base, query, pages, pageInfo) },
       );
     },
   };
-
-  function links(pageInfo: PageNode<unknown>['pageInfo'], query: Query, pages: string[], self: string, base: string) {
-    return {
-      self,
-      next: pageInfo.hasNextPage && pageInfo.endCursor ? withPage(base, query, pageToken([...pages, pageInfo.endCursor])) : undefined,
-      previous: pages.length > 0 ? withPage(base, query, pageToken(pages.slice(0, -1))) : undefined,
-    };
-  }
 
   function pagedBundle<T>(connection: PageNode<T>, toResource: (node: T) => Resource, query: Query, pages: string[], self: string, base: string): Resource {
     return searchsetBundle(
       site,
       connection.nodes.map((node) => ({ resource: toResource(node), mode: 'match' })),
-      links(connection.pageInfo, query, pages, self, base),
+      { self, ...pageLinks(base, query, pages, connection.pageInfo) },
     );
   }
 

@@ -123,7 +123,7 @@ export function pagesOf(query: Query): string[] {
   return pages as string[];
 }
 
-export function pageToken(pages: string[]): string | undefined {
+function pageToken(pages: string[]): string | undefined {
   if (pages.length === 0) return undefined;
   return Buffer.from(JSON.stringify(pages.slice(-MAX_PAGES_REMEMBERED)), 'utf8').toString('base64url');
 }
@@ -138,4 +138,12 @@ export function withPage(base: string, query: Query, token: string | undefined):
   if (token) params.set('_page', token);
   const search = params.toString();
   return search ? `${base}?${search}` : base;
+}
+
+/** The `next` link (when GraphQL says another page follows) and the `previous` one (past the first page). */
+export function pageLinks(base: string, query: Query, pages: string[], pageInfo: { hasNextPage: boolean; endCursor: string | null }): { next?: string; previous?: string } {
+  return {
+    ...(pageInfo.hasNextPage && pageInfo.endCursor ? { next: withPage(base, query, pageToken([...pages, pageInfo.endCursor])) } : {}),
+    ...(pages.length > 0 ? { previous: withPage(base, query, pageToken(pages.slice(0, -1))) } : {}),
+  };
 }

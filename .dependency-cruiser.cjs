@@ -49,13 +49,15 @@ const API = [
 ];
 
 /**
- * Inside stack/, lowest first: process utilities; the launcher's console and settings; one folder per
+ * Inside stack/, lowest first: process utilities; the launcher's console and settings; the Part
+ * interface with the runner that starts, supervises and stops parts; one folder per
  * part it runs (the chain, PostgreSQL, the document store, graph-node, the API, the web server); the demo
  * data; the data folder's binding to its chain; the launcher itself; the benches; `npm start`.
  */
 const STACK = [
   ['process (spawn, wait, poll, supervise, pid file)', '^stack/process/'],
   ['progress and settings', '^stack/(progress|stack-config)\\.ts$'],
+  ['part (the Part interface and the runner that supervises parts)', '^stack/part\\.ts$'],
   ['chain', '^stack/chain/'],
   ['postgres', '^stack/postgres/'],
   ['documents', '^stack/documents/'],
@@ -64,7 +66,7 @@ const STACK = [
   ['web', '^stack/web/'],
   ['demo', '^stack/demo/'],
   ['data folder', '^stack/data-folder\\.ts$'],
-  ['launcher', '^stack/(launcher|stack|part|ready-banner)\\.ts$'],
+  ['launcher', '^stack/(launcher|ready-banner)\\.ts$'],
   ['bench', '^stack/bench/'],
   ['start (npm start)', '^stack/start\\.ts$'],
 ];

@@ -40,6 +40,8 @@ const config: Config = {
     project('contracts', { testTimeout: 60_000 }),
     project('subgraph', { testTimeout: 300_000 }),
     project('api', { testTimeout: 120_000 }),
+    project('stack', { testTimeout: 300_000 }),
+    project('web', { testTimeout: 60_000 }),
     project('e2e', { testTimeout: 300_000 }),
   ],
 };

@@ -1,5 +1,5 @@
 import { demoWallets } from './chain/demo-accounts';
-import type { RunningStack } from './stack';
+import type { RunningStack } from './launcher';
 
 /** The ready block: every URL, and the demo accounts with their roles and test-only keys. */
 export function readyBanner(stack: RunningStack, options: { demo: boolean }): string {

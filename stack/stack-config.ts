@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { REPO_ROOT } from '../api/src/config';
 
 /**
@@ -59,76 +61,103 @@ export interface StackConfig {
   graphNodeStallSeconds: number;
 }
 
+/** A variable's value: trimmed, and unset when empty. */
+const setting = z.preprocess((raw) => (typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined), z.string().optional());
+
 /** A whole-number setting from `min` to `max`; `expected` says what it must be, in the error. */
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, expected: string): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name}=${JSON.stringify(raw)} is not ${expected}; unset it to use ${fallback}.`);
-  }
-  return value;
+function wholeNumber(name: string, fallback: number, min: number, max: number, expected: string) {
+  return setting.transform((raw, context) => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (Number.isInteger(value) && value >= min && value <= max) return value;
+    context.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(raw)} is not ${expected}; unset it to use ${fallback}.` });
+    return z.NEVER;
+  });
 }
 
-const port = (env: NodeJS.ProcessEnv, name: string, fallback: number) => wholeNumber(env, name, fallback, 0, 65_535, 'a TCP port (0 to 65535)');
+const port = (name: string, fallback: number) => wholeNumber(name, fallback, 0, 65_535, 'a TCP port (0 to 65535)');
 
-function url(env: NodeJS.ProcessEnv, name: string, example: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new Error(`${name}=${JSON.stringify(raw)} is not a URL; expected something like ${example}, or unset it to use the embedded default.`);
-  }
-  if (!['http:', 'https:', 'mongodb:', 'mongodb+srv:', 'postgresql:', 'postgres:'].includes(parsed.protocol)) {
-    throw new Error(`${name} has an unsupported scheme ${parsed.protocol}; expected something like ${example}.`);
-  }
-  return raw;
+/** A URL setting with one of `schemes` (unset: the embedded default); `example` shows what is expected. */
+function url(name: string, example: string, schemes: string[], wrongScheme?: string) {
+  return setting.transform((raw, context) => {
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      context.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(raw)} is not a URL; expected something like ${example}, or unset it to use the embedded default.` });
+      return z.NEVER;
+    }
+    if (schemes.includes(parsed.protocol)) return raw;
+    context.addIssue({ code: 'custom', message: wrongScheme ?? `${name} has an unsupported scheme ${parsed.protocol}; expected something like ${example}.` });
+    return z.NEVER;
+  });
 }
+
+const HTTP = ['http:', 'https:'];
+
+/** The launcher's environment variables, each parsed and checked once. */
+const environment = z.object({
+  RPC_URL: url('RPC_URL', 'http://127.0.0.1:8545', HTTP),
+  CHAIN_PORT: port('CHAIN_PORT', 8545),
+  GRAPH_NETWORK: setting.transform((raw) => raw ?? 'localhost'),
+  DEPLOYER_PRIVATE_KEY: setting.refine((raw) => raw === undefined || /^0x[0-9a-fA-F]{64}$/.test(raw), 'DEPLOYER_PRIVATE_KEY must be 0x followed by 64 hex digits.'),
+  SUBGRAPH_URL: url('SUBGRAPH_URL', 'http://127.0.0.1:8000/subgraphs/name/health-records', HTTP),
+  SUBGRAPH_PORT: port('SUBGRAPH_PORT', 8000),
+  INDEX_NODE_PORT: port('INDEX_NODE_PORT', 8030),
+  GRAPH_ADMIN_PORT: port('GRAPH_ADMIN_PORT', 8020),
+  GRAPH_METRICS_PORT: port('GRAPH_METRICS_PORT', 8040),
+  POSTGRES_PORT: port('POSTGRES_PORT', 0),
+  GRAPH_NODE_POSTGRES_URL: url('GRAPH_NODE_POSTGRES_URL', 'postgresql://graph:PASSWORD@127.0.0.1:5432/postgres', ['postgresql:', 'postgres:'], 'GRAPH_NODE_POSTGRES_URL must start with postgresql://.'),
+  SUBGRAPH_NAME: setting.transform((raw) => raw ?? 'health-records'),
+  MONGODB_URI: url('MONGODB_URI', 'mongodb://127.0.0.1:27017/health-records', ['mongodb:', 'mongodb+srv:'], 'MONGODB_URI must start with mongodb:// or mongodb+srv://.'),
+  API_PORT: port('API_PORT', 4000),
+  WEB_PORT: port('WEB_PORT', 3000),
+  HOST: setting.transform((raw) => raw ?? '127.0.0.1'),
+  PUBLIC_URL: url('PUBLIC_URL', 'http://192.168.1.20:3000', HTTP),
+  DATA_DIR: setting.transform((raw) => path.resolve(REPO_ROOT, raw ?? '.data')),
+  DEMO: setting.transform((raw) => raw?.toLowerCase() !== 'false' && raw !== '0'),
+  GRAPH_NODE_STALL_SECONDS: wholeNumber('GRAPH_NODE_STALL_SECONDS', 60, 5, Number.MAX_SAFE_INTEGER, 'a whole number of seconds of at least 5'),
+});
+
+/** `npm start -- <flags>`. */
+const FLAGS = { 'no-demo': { type: 'boolean' }, demo: { type: 'boolean' }, fresh: { type: 'boolean' } } as const;
 
 /** Reads the stack's settings from the environment and the command line; throws naming what is wrong. */
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): StackConfig {
-  const unknown = argv.filter((arg) => !['--no-demo', '--demo', '--fresh'].includes(arg));
-  if (unknown.length > 0) {
+  let flags: { 'no-demo'?: boolean; demo?: boolean; fresh?: boolean };
+  try {
+    flags = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch {
+    const unknown = argv.filter((arg) => !Object.keys(FLAGS).some((flag) => arg === `--${flag}`));
     throw new Error(
       `Unknown option ${unknown.join(' ')}. \`npm start\` accepts \`-- --no-demo\` (skip the demo data) and \`-- --fresh\` (delete the kept chain, index and database first).`,
     );
   }
-  const deployerKey = env.DEPLOYER_PRIVATE_KEY?.trim() || undefined;
-  if (deployerKey && !/^0x[0-9a-fA-F]{64}$/.test(deployerKey)) {
-    throw new Error('DEPLOYER_PRIVATE_KEY must be 0x followed by 64 hex digits.');
-  }
-  const mongodbUri = url(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27017/health-records');
-  if (mongodbUri && !mongodbUri.startsWith('mongodb')) {
-    throw new Error('MONGODB_URI must start with mongodb:// or mongodb+srv://.');
-  }
-  const postgresUrl = url(env, 'GRAPH_NODE_POSTGRES_URL', 'postgresql://graph:PASSWORD@127.0.0.1:5432/postgres');
-  if (postgresUrl && !/^postgres(ql)?:/.test(postgresUrl)) {
-    throw new Error('GRAPH_NODE_POSTGRES_URL must start with postgresql://.');
-  }
-  const demoEnv = env.DEMO?.trim().toLowerCase();
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) throw new Error(parsed.error.issues[0]!.message);
+  const settings = parsed.data;
   return {
-    rpcUrl: url(env, 'RPC_URL', 'http://127.0.0.1:8545'),
-    chainPort: port(env, 'CHAIN_PORT', 8545),
-    network: env.GRAPH_NETWORK?.trim() || 'localhost',
-    deployerKey,
-    subgraphUrl: url(env, 'SUBGRAPH_URL', 'http://127.0.0.1:8000/subgraphs/name/health-records'),
-    subgraphPort: port(env, 'SUBGRAPH_PORT', 8000),
-    indexNodePort: port(env, 'INDEX_NODE_PORT', 8030),
-    graphAdminPort: port(env, 'GRAPH_ADMIN_PORT', 8020),
-    graphMetricsPort: port(env, 'GRAPH_METRICS_PORT', 8040),
-    postgresPort: port(env, 'POSTGRES_PORT', 0),
-    graphNodePostgresUrl: postgresUrl,
-    subgraphName: env.SUBGRAPH_NAME?.trim() || 'health-records',
-    mongodbUri,
-    apiPort: port(env, 'API_PORT', 4000),
-    webPort: port(env, 'WEB_PORT', 3000),
-    host: env.HOST?.trim() || '127.0.0.1',
-    publicUrl: url(env, 'PUBLIC_URL', 'http://192.168.1.20:3000'),
-    dataDir: path.resolve(REPO_ROOT, env.DATA_DIR?.trim() || '.data'),
-    demo: !argv.includes('--no-demo') && demoEnv !== 'false' && demoEnv !== '0',
-    fresh: argv.includes('--fresh'),
-    graphNodeStallSeconds: wholeNumber(env, 'GRAPH_NODE_STALL_SECONDS', 60, 5, Number.MAX_SAFE_INTEGER, 'a whole number of seconds of at least 5'),
+    rpcUrl: settings.RPC_URL,
+    chainPort: settings.CHAIN_PORT,
+    network: settings.GRAPH_NETWORK,
+    deployerKey: settings.DEPLOYER_PRIVATE_KEY,
+    subgraphUrl: settings.SUBGRAPH_URL,
+    subgraphPort: settings.SUBGRAPH_PORT,
+    indexNodePort: settings.INDEX_NODE_PORT,
+    graphAdminPort: settings.GRAPH_ADMIN_PORT,
+    graphMetricsPort: settings.GRAPH_METRICS_PORT,
+    postgresPort: settings.POSTGRES_PORT,
+    graphNodePostgresUrl: settings.GRAPH_NODE_POSTGRES_URL,
+    subgraphName: settings.SUBGRAPH_NAME,
+    mongodbUri: settings.MONGODB_URI,
+    apiPort: settings.API_PORT,
+    webPort: settings.WEB_PORT,
+    host: settings.HOST,
+    publicUrl: settings.PUBLIC_URL,
+    dataDir: settings.DATA_DIR,
+    demo: !flags['no-demo'] && settings.DEMO,
+    fresh: flags.fresh === true,
+    graphNodeStallSeconds: settings.GRAPH_NODE_STALL_SECONDS,
   };
 }

@@ -9,7 +9,7 @@
 import { consoleProgress } from './progress';
 import { loadStackConfig } from './stack-config';
 import { readyBanner } from './ready-banner';
-import { startStack, type RunningStack } from './stack';
+import { startStack, type RunningStack } from './launcher';
 
 /**
  * A terminal's Ctrl-C reaches npm and the launcher at once, and npm forwards its own copy: the launcher

@@ -57,3 +57,23 @@ export function keptSessionSecret(stateDir: string): string {
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
+
+/**
+ * The API's environment (what `loadServerConfig` reads) for a throw-away stack on the embedded chain:
+ * its URLs, fresh secrets, Hardhat's auditor and relayer keys, and no periodic audit anchoring.
+ */
+export function scratchApiEnvironment(parts: { rpcUrl: string; subgraphUrl: string; mongodbUri: string; deploymentFile: string; dataDir: string; port: number }): Record<string, string> {
+  return {
+    RPC_URL: parts.rpcUrl,
+    SUBGRAPH_URL: parts.subgraphUrl,
+    MONGODB_URI: parts.mongodbUri,
+    DEPLOYMENTS_FILE: parts.deploymentFile,
+    DATA_DIR: parts.dataDir,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    MASTER_KEY: randomBytes(32).toString('hex'),
+    AUDITOR_PRIVATE_KEY: testWallet(2).privateKey,
+    RELAYER_PRIVATE_KEY: testWallet(9).privateKey,
+    PUBLIC_URL: `http://127.0.0.1:${parts.port}`,
+    AUDIT_ANCHOR_INTERVAL_MS: '0',
+  };
+}

@@ -15,7 +15,10 @@
  * FerretDB, the API, and this process as the load generator. Setting up (deploying, seeding,
  * indexing) is not timed. Options: --duration <seconds> (default 8), --concurrency <n> (default 16),
  * --samples <n> (consent grants timed from receipt to API answer, default 20), --patients <n> (default
- * 50) and --records-per-patient <n> (default 100, at least a page) for smaller runs; environment:
+ * 50) and --records-per-patient <n> (default 100, at least a page) for smaller runs, --scaling <sizes>
+ * (default 5000,50000: the same pages measured again with the store padded to that many record
+ * documents, `scaling`; then `signInP50Ms` among 10,000 sessions and `auditTrailPageP50Ms` among
+ * 100,000 audit entries, the padding written straight to the store by pad-store.ts); environment:
  * BENCH_API_PROFILE_DIR (a folder: a CPU profile of the API process over the measured load is written there).
  * The API runs as production runs it: compiled (`npm run build:api`, which this script runs first),
  * `node dist/api/src/main.js`.
@@ -38,8 +41,12 @@ import { startApiProcess } from '../api/api-process';
 import { startScratchGraphNode } from '../graph-node';
 import { gndBinary } from '../graph-node/gnd-process';
 import { seedBenchPopulation } from './bench-population';
+import { backendsCpuBetween, countDocuments, documentBackendsCpu, padCollection, type StoreAccess } from './pad-store';
 import { runLoad, type LoadResult } from './load';
-import { freePort, processTreeCpuSeconds, scratchApiEnvironment, subgraphBuildFor } from './stack-parts';
+import { scratchApiEnvironment } from '../api/api-environment';
+import { subgraphBuildFor } from '../graph-node/subgraph-build';
+import { freePort } from '../process/free-port';
+import { processTreeCpuSeconds } from './process-cpu';
 
 const PAGE = 50;
 const log = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);
@@ -51,6 +58,11 @@ const API_QUERY = `query Page($patient: String!) {
   }
 }`;
 
+const TRAIL_QUERY = `query Trail($me: String!) { patient(address: $me) { auditTrail(first: 20) { nodes { id actor recordId at } } } }`;
+/** Sessions and audit entries in the store for signInP50Ms and auditTrailPageP50Ms, and how many of each are timed. */
+const SESSIONS = 10_000;
+const AUDIT_ENTRIES = 100_000;
+const TIMED_SAMPLES = 30;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round2 = (value: number) => Number(value.toFixed(2));
 
@@ -63,8 +75,10 @@ async function main(): Promise<void> {
       samples: { type: 'string' },
       patients: { type: 'string' },
       'records-per-patient': { type: 'string' },
+      scaling: { type: 'string' },
     },
   });
+  const scalingSizes = (values.scaling ?? '5000,50000').split(',').filter(Boolean).map(Number);
   const patients = Number(values.patients ?? 50);
   const recordsPerPatient = Number(values['records-per-patient'] ?? 100);
   if (recordsPerPatient < PAGE) throw new Error(`--records-per-patient must be at least ${PAGE}, a full page.`);
@@ -90,7 +104,7 @@ async function main(): Promise<void> {
     const build = subgraphBuildFor(deployment, path.join(folder, 'subgraph'));
     const node = await startScratchGraphNode({ manifest: path.join(build, 'subgraph.yaml'), rpcUrl: chain.url, folder, onWarning: log });
     stops.push(() => node.stop());
-    const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
+    const mongo = await startEmbeddedMongo({ postgresAdminUrl: node.postgres!.adminUrl, folder: path.join(folder, 'ferretdb') });
     stops.push(() => mongo.stop());
     const apiPort = await freePort();
     const profileDir = process.env.BENCH_API_PROFILE_DIR;
@@ -99,10 +113,11 @@ async function main(): Promise<void> {
     const api = await startApiProcess({
       env: {
         ...process.env,
-        ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port: apiPort }),
+        ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.clientUri('health-records'), deploymentFile, dataDir: path.join(folder, 'data'), port: apiPort }),
         // The demo's relayer (the scratch environment's account 9 is a demo provider here).
         RELAYER_PRIVATE_KEY: testWallet(3).privateKey,
         MUTATION_RATE_LIMIT: '1000000',
+        AUTH_RATE_LIMIT: '1000000',
         NODE_ENV: 'production',
         // BENCH_API_PROFILE_DIR: a CPU profile of the API over the measured load (profile-on-signal.ts).
         NODE_OPTIONS: profileDir ? `--require ts-node/register/transpile-only --require ${path.join(__dirname, 'profile-on-signal.ts')}` : '',
@@ -176,10 +191,50 @@ async function main(): Promise<void> {
     const databaseCpuAfter = processTreeCpuSeconds(mongo.pid);
     if (profileDir) process.kill(api.pid, 'SIGUSR2');
     log(`measuring graph-node alone (${concurrency} connections, ${durationMs / 1000} s)`);
-    const [graphNodeOnly, graphNodeCpuMs] = await measured(node.pids, () => graphNodeLoad(durationMs));
+    const [graphNodeOnly, graphNodeCpuMs] = await measured([node.pid, ...(node.postgres ? [node.postgres.pid] : [])], () => graphNodeLoad(durationMs));
 
     log(`${samples} consent grants, each from its receipt until the API answers with it`);
     const txToApi = await txToApiLatencies({ chainUrl: chain.url, apiUrl: api.url, graphNodeUrl: node.queryUrl, provider, deployment, samples });
+
+    // Scaling: the same pages with the store padded (other patients' records written straight to it),
+    // then sign-in among many sessions and an audit-trail page among many entries.
+    const store: StoreAccess = { mongodbUri: mongo.clientUri('health-records'), postgresAdminUrl: node.postgres!.adminUrl, database: mongo.settings.database ?? 'ferretdb' };
+    const scaling: Record<string, unknown>[] = [];
+    for (const size of scalingSizes) {
+      await padCollection(store, 'records', size, log);
+      await apiLoad(2000);
+      log(`measuring the API with ${size} record documents in the store`);
+      const storeBefore = [processTreeCpuSeconds(mongo.pid), await documentBackendsCpu(store)] as const;
+      const [load, cpuMs] = await measured([api.pid], () => apiLoad(durationMs));
+      const storeAfter = [processTreeCpuSeconds(mongo.pid), await documentBackendsCpu(store)] as const;
+      const storeSeconds = storeBefore[0] === null || storeAfter[0] === null ? null : storeAfter[0] - storeBefore[0] + backendsCpuBetween(storeBefore[1], storeAfter[1]);
+      scaling.push({
+        recordDocuments: await countDocuments(store, 'records'),
+        requestsPerSecond: Math.round(load.requestsPerSecond),
+        p50Ms: round2(load.p50Ms),
+        p99Ms: round2(load.p99Ms),
+        /** FerretDB's CPU and that of the PostgreSQL backends serving it, per request. */
+        storeCpuMsPerRequest: storeSeconds === null ? null : Number(((storeSeconds * 1000) / load.requests).toFixed(3)),
+        apiCpuMsPerRequest: cpuMs,
+        failures: load.failures,
+      });
+    }
+    await padCollection(store, 'siwe_sessions', SESSIONS, log);
+    const signIns: number[] = [];
+    for (let i = 0; i < TIMED_SAMPLES; i += 1) {
+      const started = performance.now();
+      await new ApiClient(api.url).signIn(testWallet(8));
+      signIns.push(performance.now() - started);
+    }
+    await padCollection(store, 'audit_entries', AUDIT_ENTRIES, log);
+    const patient = await new ApiClient(api.url).signIn(testWallet(4));
+    const trailPages: number[] = [];
+    for (let i = 0; i < TIMED_SAMPLES; i += 1) {
+      const started = performance.now();
+      await patient.data(TRAIL_QUERY, { me: testWallet(4).address });
+      trailPages.push(performance.now() - started);
+    }
+    const median = (values: number[]) => round2(percentile([...values].sort((a, b) => a - b), 50));
 
     const result = {
       requestsPerSecond: Math.round(viaApi.requestsPerSecond),
@@ -202,6 +257,14 @@ async function main(): Promise<void> {
       txToGraphNodeP50Ms: Math.round(percentile(txToApi.graphNode, 50)),
       txToGraphNodeP95Ms: Math.round(percentile(txToApi.graphNode, 95)),
       txToApiSamples: txToApi.api.length,
+      /** The same pages with the store padded to each size (record documents of other patients). */
+      scaling,
+      /** A sign-in (nonce, signature, session) with SESSIONS sessions stored. */
+      signInP50Ms: median(signIns),
+      signInSessions: await countDocuments(store, 'siwe_sessions'),
+      /** A page of 20 of a patient's audit trail with AUDIT_ENTRIES entries stored. */
+      auditTrailPageP50Ms: median(trailPages),
+      auditEntries: await countDocuments(store, 'audit_entries'),
       /** The API process's start-up: from its start to listening, as its ready line says. */
       apiStartupMs: api.startupMs,
       engine: 'graph-node',
@@ -211,7 +274,7 @@ async function main(): Promise<void> {
       records: patients * recordsPerPatient,
       concurrency,
       durationSeconds: durationMs / 1000,
-      failures: viaApi.failures + graphNodeOnly.failures,
+      failures: viaApi.failures + graphNodeOnly.failures + scaling.reduce((sum, size) => sum + (size.failures as number), 0),
       ...(viaApi.firstFailure ? { firstFailure: viaApi.firstFailure } : {}),
     };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);

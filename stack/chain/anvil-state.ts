@@ -10,7 +10,8 @@
  * before that rule may still hold several; `repairGenesis` keeps the one the chain was recorded with.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { encodeRlp, hexlify, keccak256, toBeArray, type RlpStructuredData } from 'ethers';
 
 interface StoredBlock {
@@ -89,4 +90,63 @@ export async function repairGenesis(stateFile: string, genesisHash: string, log:
     log(`the chain's state file held ${genesisBlocks.length} genesis blocks (one per earlier start); kept ${headerHash(kept.header)}, the chain's own`);
   }
   return Number(BigInt(kept.header.timestamp ?? '0x0'));
+}
+
+/**
+ * anvil rewrites its state file in place every second (no write-then-rename): a SIGKILL of the chain
+ * while it writes leaves the file cut short, and anvil would not start on it again. The launcher
+ * therefore keeps `<state file>.last-good`, a copy of the last state that read back whole (looked at
+ * every `everyMs`, copied when it changed), written aside and renamed into place.
+ */
+export function keepLastGoodState(stateFile: string, everyMs = 2_000): { stop(): void } {
+  let copied = 0;
+  let busy = false;
+  const look = async () => {
+    const modified = (await stat(stateFile).catch(() => undefined))?.mtimeMs;
+    if (modified === undefined || modified === copied) return;
+    const text = await readFile(stateFile, 'utf8');
+    JSON.parse(text);
+    const temporary = `${stateFile}.last-good.new`;
+    await writeFile(temporary, text);
+    await rename(temporary, `${stateFile}.last-good`);
+    copied = modified;
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    // A read while anvil writes fails to parse: the next look copies the finished file.
+    void look()
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * Before anvil starts on `stateFile`: a file cut short by a kill while anvil wrote it is replaced by the
+ * last good copy (keepLastGoodState), saying so; the blocks after that copy are lost, which the index
+ * check after the start reports. Throws, saying what to do, when there is no good copy.
+ */
+export async function recoverStateFile(stateFile: string, log: (line: string) => void): Promise<void> {
+  if (!existsSync(stateFile)) return;
+  const readsWhole = async (file: string) => {
+    try {
+      return (JSON.parse(await readFile(file, 'utf8')) as { best_block_number?: number | string }).best_block_number ?? 0;
+    } catch {
+      return undefined;
+    }
+  };
+  if ((await readsWhole(stateFile)) !== undefined) return;
+  const copy = `${stateFile}.last-good`;
+  const block = existsSync(copy) ? await readsWhole(copy) : undefined;
+  if (block === undefined) {
+    throw new Error(
+      `The chain's state file ${stateFile} is cut short (the chain was killed while it wrote it) and there is no good copy (${copy}) to resume from. ` +
+        `Move the data folder aside to keep it (\`mv ${path.dirname(path.dirname(stateFile))} <elsewhere>\`) and start again, which makes a new chain.`,
+    );
+  }
+  await copyFile(stateFile, `${stateFile}.cut-short`);
+  await copyFile(copy, stateFile);
+  log(`the chain's state file was cut short (the chain was killed while it wrote it; kept as ${path.basename(stateFile)}.cut-short): resumed from the last good copy, at block ${Number(block)}`);
 }

@@ -12,8 +12,12 @@ export interface StackChain {
   chainId: number;
   /** True when the stack started it (anvil, its state kept in the data folder). */
   embedded: boolean;
-  /** PID of the chain process the stack started. */
-  pid?: number;
+}
+
+/** The chain the stack started: anvil, as a process the launcher supervises. */
+export interface EmbeddedChain extends StackChain {
+  pid: number;
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -32,7 +36,7 @@ export async function startEmbeddedChain(
   host: string,
   port: number,
   { stateFile, genesisTimestamp, onOutput }: { stateFile?: string; genesisTimestamp?: number; onOutput?: (line: string) => void } = {},
-): Promise<StackChain & { pid: number; exited: Promise<string> }> {
+): Promise<EmbeddedChain> {
   if (stateFile) await mkdir(path.dirname(stateFile), { recursive: true });
   const child = await spawnWithReadyLine<{ event: 'ready'; url: string }>({
     name: 'The embedded chain (anvil)',
@@ -74,7 +78,7 @@ export async function startEmbeddedChain(
 /** Connects to an existing chain and reads its chain id; the error says how to fix an unreachable URL. */
 export async function connectChain(url: string): Promise<StackChain> {
   const chainId = await readChainId(url);
-  return { url, chainId, embedded: false, stop: async () => undefined };
+  return { url, chainId, embedded: false };
 }
 
 async function readChainId(url: string): Promise<number> {

@@ -24,14 +24,28 @@ export interface SiweFields {
   address?: string;
 }
 
+/** The `name=value` of the cookie `name` among a response's Set-Cookie headers. */
+function setCookie(response: Response, name: string): string | undefined {
+  return response.headers.getSetCookie().map((header) => header.split(';')[0]!).find((pair) => pair.startsWith(`${name}=`));
+}
+
 export class ApiClient {
+  /** The session cookie (`hr_session=…`), sent with every request. */
   cookie: string | null = null;
+  /** The sign-in cookie GET /auth/nonce set, which binds its nonces to this client; sent with POST /auth/verify. */
+  signInCookie: string | null = null;
 
   constructor(readonly url: string) {}
 
+  private cookies(...pairs: (string | null)[]): Record<string, string> {
+    const present = pairs.filter((pair): pair is string => pair !== null);
+    return present.length > 0 ? { cookie: present.join('; ') } : {};
+  }
+
   async nonce(): Promise<{ nonce: string; domain: string; uri: string; chainId: number }> {
-    const response = await fetch(`${this.url}/auth/nonce`);
+    const response = await fetch(`${this.url}/auth/nonce`, { headers: this.cookies(this.signInCookie) });
     if (!response.ok) throw new Error(`GET /auth/nonce answered ${response.status}`);
+    this.signInCookie = setCookie(response, 'hr_sign_in') ?? this.signInCookie;
     return (await response.json()) as { nonce: string; domain: string; uri: string; chainId: number };
   }
 
@@ -52,16 +66,16 @@ export class ApiClient {
     }).prepareMessage();
   }
 
-  /** POST /auth/verify; keeps the session cookie on success. */
-  async verify(message: string, signature: string): Promise<{ status: number; body: { address?: string; error?: { code: string; message: string } } }> {
+  /** POST /auth/verify with this client's cookies; keeps the session cookie on success. */
+  async verify(message: string, signature: string): Promise<{ status: number; body: { address?: string; error?: { code: string; message: string; field?: string } } }> {
     const response = await fetch(`${this.url}/auth/verify`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.cookies(this.signInCookie, this.cookie) },
       body: JSON.stringify({ message, signature }),
     });
-    const setCookie = response.headers.get('set-cookie');
-    if (response.ok && setCookie) this.cookie = setCookie.split(';')[0]!;
-    return { status: response.status, body: (await response.json()) as { address?: string; error?: { code: string; message: string } } };
+    const session = setCookie(response, 'hr_session');
+    if (response.ok && session) this.cookie = session;
+    return { status: response.status, body: (await response.json()) as { address?: string; error?: { code: string; message: string; field?: string } } };
   }
 
   /** Signs in with a real signature of `signer`. */
@@ -75,7 +89,7 @@ export class ApiClient {
   async logout(): Promise<number> {
     const response = await fetch(`${this.url}/auth/logout`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: { 'content-type': 'application/json', ...this.cookies(this.cookie) },
       body: '{}',
     });
     return response.status;
@@ -84,7 +98,7 @@ export class ApiClient {
   async graphql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
     const response = await fetch(`${this.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: { 'content-type': 'application/json', ...this.cookies(this.cookie) },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;

@@ -9,8 +9,8 @@ import { alive } from '../process/pid-file';
 /** The Go launcher's sources: main.go, go.mod and go.sum (FerretDB v1.24.2 and its checksums). */
 export const LAUNCHER_SOURCE_DIR = path.join(REPO_ROOT, 'stack', 'documents', 'ferretdb');
 const LAUNCHER_SOURCES = ['main.go', 'go.mod', 'go.sum'];
-/** The launcher only uses the SQLite handler; leaving PostgreSQL out makes the build smaller. */
-const BUILD_TAGS = 'ferretdb_no_postgresql';
+/** The launcher only uses the PostgreSQL handler; leaving SQLite out makes the build smaller. */
+const BUILD_TAGS = 'ferretdb_no_sqlite';
 /** FerretDB v1.24.2's go.mod asks for Go 1.24. */
 export const MINIMUM_GO = [1, 24] as const;
 

@@ -96,8 +96,6 @@ export function spawnGnd(options: GndProcessOptions): GndProcess {
       // MANIFEST:BUILD_DIR, the build folder relative to the manifest: the manifest's own folder.
       '--manifests',
       `${options.manifest}:.`,
-      '--postgres-url',
-      options.postgresUrl,
       '--ethereum-rpc',
       `${options.network}:${options.rpcUrl}`,
       '--ipfs',
@@ -123,6 +121,9 @@ export function spawnGnd(options: GndProcessOptions): GndProcess {
         ...options.env,
         // The shim also keeps the admin JSON-RPC to graph-node's own user (loopback-bind.c).
         ...(options.preload ? { LD_PRELOAD: [options.preload, process.env.LD_PRELOAD].filter(Boolean).join(':'), OWNER_ONLY_PORT: String(ports.admin) } : {}),
+        // gnd's --postgres-url, here because the URL carries the role's password: a command line is
+        // visible to every local user, a process's environment only to its owner.
+        POSTGRES_URL: options.postgresUrl,
       },
     },
   );

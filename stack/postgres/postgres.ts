@@ -5,7 +5,8 @@
  * Jest's signal handling, so this module runs initdb and postgres itself.
  *
  * Folder layout (kept across restarts): <folder>/pgdata (the cluster), <folder>/password (the
- * generated password of the `graph` superuser), <folder>/postgres.log.
+ * generated password of the `graph` superuser, mode 0600: the launcher's alone, it creates databases and
+ * roles), <folder>/postgres.log. Each database has a role of its own, not a superuser (createDatabase).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -215,33 +216,108 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Embe
   };
 }
 
+/** Passwords of the roles this process made: one per role, so every URL it hands out for a role stays valid. */
+const rolePasswords = new Map<string, string>();
+
+const PLAIN_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 /**
- * Creates database `name` the way graph-node requires it (UTF8, C locale, from template0) and
- * returns its URL. `replace` drops an existing one first (a fresh chain needs a fresh index).
+ * Hands every object of the current database that `from` owns (schemas, tables, views, sequences,
+ * functions, types) to `to`: a database made before it had a role of its own keeps its data. REASSIGN
+ * OWNED cannot do it when `from` is the cluster's bootstrap superuser.
  */
-export async function createDatabase(adminUrl: string, name: string, { replace = false } = {}): Promise<string> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`${JSON.stringify(name)} is not a plain PostgreSQL database name (a-z, 0-9, _).`);
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
+const HAND_OVER = `
+DO $hand_over$
+DECLARE
+  item record;
+BEGIN
+  FOR item IN SELECT nspname FROM pg_namespace WHERE nspowner = $1::regrole AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
+    EXECUTE format('ALTER SCHEMA %I OWNER TO %I', item.nspname, $2);
+  END LOOP;
+  FOR item IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relowner = $1::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' LOOP
+    EXECUTE format(CASE item.relkind WHEN 'v' THEN 'ALTER VIEW %s OWNER TO %I' WHEN 'm' THEN 'ALTER MATERIALIZED VIEW %s OWNER TO %I'
+      WHEN 'S' THEN 'ALTER SEQUENCE %s OWNER TO %I' WHEN 'f' THEN 'ALTER FOREIGN TABLE %s OWNER TO %I' ELSE 'ALTER TABLE %s OWNER TO %I' END, item.name, $2);
+  END LOOP;
+  FOR item IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.proowner = $1::regrole AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO %I', item.name, $2);
+  END LOOP;
+  FOR item IN SELECT t.oid::regtype AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE t.typowner = $1::regrole AND t.typtype IN ('e', 'd', 'r', 'm') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO %I', item.name, $2);
+  END LOOP;
+END
+$hand_over$`;
+
+export interface CreateDatabaseOptions {
+  /** Drop an existing database of that name first (a fresh chain needs a fresh index). */
+  replace?: boolean;
+  /** The owner role's password (default: generated once per process). */
+  password?: string;
+  /** Extensions the owner needs but may not create itself (not a superuser), created by the admin (default: graph-node's). */
+  extensions?: string[];
+}
+
+/** graph-node's migrations create these (pg_trgm and btree_gist are trusted; the other two need a superuser). */
+export const GRAPH_NODE_EXTENSIONS = ['pg_trgm', 'btree_gist', 'postgres_fdw', 'pg_stat_statements'];
+
+/**
+ * Creates database `name` the way graph-node requires it (UTF8, C locale, from template0), owned by a
+ * login role of the same name that is not a superuser (it cannot run programs or read server files),
+ * and returns the URL that role connects with. The role's password is set at every call, so the
+ * returned URL is always right; it is in the URL only (hand it to a child's environment, never to its
+ * command line). `extensions` are created by the admin in the new database.
+ */
+export async function createDatabase(adminUrl: string, name: string, options: CreateDatabaseOptions = {}): Promise<string> {
+  if (!PLAIN_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a plain PostgreSQL database name (a-z, 0-9, _).`);
+  const password = options.password ?? rolePasswords.get(name) ?? randomBytes(24).toString('base64url');
+  rolePasswords.set(name, password);
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  let previousOwner: string | undefined;
   try {
-    if (replace) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    const role = await admin.query('SELECT rolsuper FROM pg_roles WHERE rolname = $1', [name]);
+    // The password goes in as a literal (ALTER ROLE takes no parameters), escaped by the driver.
+    const literal = admin.escapeLiteral(password);
+    if (role.rowCount === 0) await admin.query(`CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal}`);
+    else await admin.query(`ALTER ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal}`);
+    if (options.replace) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const found = await admin.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await admin.query(`CREATE DATABASE ${name} OWNER ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    } else if (found.rows[0].owner !== name) {
+      previousOwner = found.rows[0].owner;
+      await admin.query(`ALTER DATABASE ${name} OWNER TO ${name}`);
+    }
   } finally {
-    await client.end();
+    await admin.end();
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  const inDatabase = new Client({ connectionString: url.toString() });
+  await inDatabase.connect();
+  try {
+    for (const extension of options.extensions ?? GRAPH_NODE_EXTENSIONS) await inDatabase.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
+    if (previousOwner) await inDatabase.query(HAND_OVER.replaceAll('$1', inDatabase.escapeLiteral(previousOwner)).replaceAll('$2', inDatabase.escapeLiteral(name)));
+  } finally {
+    await inDatabase.end();
+  }
+  url.username = name;
+  url.password = password;
   return url.toString();
 }
 
-/** Drops database `name` (a test's, when its suite ends). */
+/** Drops database `name` and its role (a test's, when its suite ends). */
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  if (!PLAIN_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a plain PostgreSQL database name (a-z, 0-9, _).`);
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`DROP ROLE IF EXISTS ${name}`);
   } finally {
     await client.end();
   }
+  rolePasswords.delete(name);
 }

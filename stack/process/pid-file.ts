@@ -9,11 +9,13 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pollUntil } from './poll';
 
+/** What stops a part cleanly: SIGINT for graph-node (it ignores SIGTERM) and PostgreSQL (fast shutdown). */
+export type StopSignal = 'SIGTERM' | 'SIGINT';
+
 export interface StackPart {
   name: string;
   pid: number;
-  /** What stops it cleanly: SIGINT for graph-node (it ignores SIGTERM) and PostgreSQL (fast shutdown). */
-  stopSignal: 'SIGTERM' | 'SIGINT';
+  stopSignal: StopSignal;
 }
 
 interface PidFile {

@@ -205,7 +205,7 @@ describe('amendRecord', () => {
   it('reports an altered old version as TAMPERED, and only that version', async () => {
     const id = seeded.observations[0]!;
     // Someone with database access flips one byte of version 2's stored ciphertext.
-    const connection = await mongoose.createConnection(stack.mongo.uri, { dbName: DATABASE_NAME }).asPromise();
+    const connection = await mongoose.createConnection(stack.mongo.clientUri(DATABASE_NAME)).asPromise();
     try {
       const records = connection.collection<{ recordId: string; versions: { ciphertext: mongoose.mongo.Binary }[] }>('records');
       const stored = await records.findOne({ recordId: id });

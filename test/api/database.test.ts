@@ -24,9 +24,9 @@ describe('the server and its database', () => {
     const server = await createServer({
       ...stack.config,
       publicOrigin: `http://127.0.0.1:${port}`,
-      data: { ...stack.config.data, mongodbUri: `${stack.mongo.uri}named-by-uri` },
+      data: { ...stack.config.data, mongodbUri: stack.mongo.clientUri('named-by-uri') },
     });
-    const connection = await mongoose.createConnection(stack.mongo.uri, { dbName: 'named-by-uri' }).asPromise();
+    const connection = await mongoose.createConnection(stack.mongo.clientUri('named-by-uri')).asPromise();
     try {
       // Built before the first write: the unique indexes uniqueness relies on, the leases' included.
       const indexed = async (collection: string) => (await connection.collection(collection).indexes()).map((index) => JSON.stringify(index.key));

@@ -74,7 +74,7 @@ describe('records', () => {
     const { patient } = stack.system;
     const recordId = seeded.observations[2]!;
     // Someone with database access flips one byte of the stored ciphertext.
-    const connection = await mongoose.createConnection(stack.mongo.uri, { dbName: DATABASE_NAME }).asPromise();
+    const connection = await mongoose.createConnection(stack.mongo.clientUri(DATABASE_NAME)).asPromise();
     try {
       const records = connection.collection<{ recordId: string; versions: { ciphertext: mongoose.mongo.Binary }[] }>('records');
       const stored = await records.findOne({ recordId });

@@ -11,10 +11,10 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
-import { startStack, type RunningStack } from '../../stack/stack';
+import { startStack, type RunningStack } from '../../stack/launcher';
 import { signInAs, type Actor } from './support/actors';
 import { launchChromium, look, VIEWPORTS } from './support/browser';
-import { testStackEnvironment } from './support/stack-env';
+import { testStackEnvironment } from '../fixtures/stack-env';
 
 jest.setTimeout(300_000);
 

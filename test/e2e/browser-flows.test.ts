@@ -12,7 +12,7 @@ import path from 'node:path';
 import { JsonRpcProvider } from 'ethers';
 import type { Browser } from 'playwright-core';
 import { demoWallets } from '../../stack/chain/demo-accounts';
-import type { RunningStack } from '../../stack/stack';
+import type { RunningStack } from '../../stack/launcher';
 import { confirmDialog, openAs, openTab, signInAs, waitForConfirmed, type Actor } from './support/actors';
 import { look, SCREENSHOT_DIR, VIEWPORTS, type ViewportName } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';

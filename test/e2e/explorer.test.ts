@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { demoWallets } from '../../stack/chain/demo-accounts';
-import type { RunningStack } from '../../stack/stack';
+import type { RunningStack } from '../../stack/launcher';
 import { signInAs } from './support/actors';
 import { screenshot } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';

@@ -180,6 +180,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       subgraph,
       statusUrl: config.subgraphStatusUrl,
       lagBlocks: config.readinessLagBlocks,
+      log: (line) => logger.error('readiness', line),
     });
     app.get('/readyz', async (_req, res) => {
       const result = await readiness();
@@ -194,6 +195,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         publicOrigin: config.publicOrigin,
         chainId: chain.chainId,
         secureCookies: new URL(config.publicOrigin).protocol === 'https:',
+        nonceTtlSeconds: config.nonceTtlSeconds,
         rateLimitPerMinute: config.authRateLimitPerMinute,
       }),
     );

@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { findEach } from '../database/find-each';
 import { LeaseBusyError, withLease } from '../database/lease';
 import { isDuplicateKeyError, normalizeBytes32 } from '../database/validation';
 import { ConflictError, NotFoundError } from '../errors';
@@ -34,6 +35,20 @@ const ANCHOR_LEASE = { key: 'audit:anchor', ttlMs: 15 * 60_000, waitMs: 0 };
 const entryOrder = { at: 1, entryId: 1 } as const;
 
 /**
+ * The audit log's own state, one document per key: the last batch id handed out, and the mark that
+ * unbatched entries have batchId 0.
+ */
+export const AUDIT_STATE_COLLECTION = 'audit_state';
+const LAST_BATCH_ID = 'last-batch-id';
+const UNBATCHED_AS_ZERO = 'unbatched-entries-batch-id-0';
+
+interface AuditState {
+  _id: string;
+  n?: number;
+  at?: Date;
+}
+
+/**
  * Groups audit entries into batches, computes each batch's Merkle root, anchors roots on-chain and
  * produces inclusion proofs. It uses single-document writes only (no transactions), so every step
  * can be repeated after a crash. Several API instances can run it at once: sealing and anchoring each
@@ -59,10 +74,11 @@ export class AuditBatchService {
   }
 
   private async sealUnderLease(): Promise<AuditBatch | null> {
+    await this.prepareOnce();
     for (const unfinished of await this.batches.find({ status: 'claiming' }).sort({ batchId: 1 }).lean<AuditBatch[]>()) {
       await this.finishClaim(unfinished.batchId);
     }
-    if (!(await this.entries.exists({ batchId: null }))) return null;
+    if (!(await this.entries.exists({ batchId: 0 }))) return null;
     return this.finishClaim(await this.reserveBatchId());
   }
 
@@ -73,10 +89,33 @@ export class AuditBatchService {
     return sealed;
   }
 
+  private prepared = false;
+
+  /**
+   * Once per store (a marker document remembers it), under the seal lease, before the store's first
+   * sealing by this version: entries written before unbatched entries had batchId 0 (they have null)
+   * get 0, and the batch id counter starts after the highest batch id. The one pass reads every entry.
+   */
+  private async prepareOnce(): Promise<void> {
+    if (this.prepared) return;
+    if (!(await this.state.findOne({ _id: UNBATCHED_AS_ZERO }))) {
+      await this.entries.updateMany({ batchId: null }, { $set: { batchId: 0 } });
+      const last = await this.batches.findOne().sort({ batchId: -1 }).select({ batchId: 1 }).lean<Pick<AuditBatch, 'batchId'>>();
+      await this.state.updateOne({ _id: LAST_BATCH_ID }, { $max: { n: last?.batchId ?? 0 } }, { upsert: true });
+      await this.state.updateOne({ _id: UNBATCHED_AS_ZERO }, { $set: { at: new Date() } }, { upsert: true });
+    }
+    this.prepared = true;
+  }
+
+  private get state() {
+    return this.entries.db.collection<AuditState>(AUDIT_STATE_COLLECTION);
+  }
+
   private async reserveBatchId(): Promise<number> {
     for (;;) {
-      const last = await this.batches.findOne().sort({ batchId: -1 }).select({ batchId: 1 }).lean<Pick<AuditBatch, 'batchId'>>();
-      const batchId = (last?.batchId ?? 0) + 1;
+      // A counter found by its key (prepareOnce started it), not a sort over every batch.
+      const counted = await this.state.findOneAndUpdate({ _id: LAST_BATCH_ID }, { $inc: { n: 1 } }, { returnDocument: 'after', upsert: true });
+      const batchId = counted!.n!;
       try {
         await this.batches.create({ batchId, status: 'claiming', entryIds: [], entryCount: 0 });
         return batchId;
@@ -91,15 +130,13 @@ export class AuditBatchService {
     let claimed = await this.entries.find({ batchId }).sort(entryOrder).lean<AuditEntry[]>();
     if (claimed.length === 0) {
       const candidates = await this.entries
-        .find({ batchId: null })
+        .find({ batchId: 0 })
         .sort(entryOrder)
         .limit(this.options.batchSize)
         .select({ entryId: 1 })
         .lean<Pick<AuditEntry, 'entryId'>[]>();
-      await this.entries.updateMany(
-        { entryId: { $in: candidates.map((entry) => entry.entryId) }, batchId: null },
-        { $set: { batchId } },
-      );
+      // One equality update per entry (an index finds each), not one with `$in`.
+      await Promise.all(candidates.map(({ entryId }) => this.entries.updateOne({ entryId, batchId: 0 }, { $set: { batchId } })));
       claimed = await this.entries.find({ batchId }).sort(entryOrder).lean<AuditEntry[]>();
     }
     if (claimed.length === 0) {
@@ -127,7 +164,7 @@ export class AuditBatchService {
         .lean<AuditBatch>()) ?? (await this.batches.findOne({ batchId }).lean<AuditBatch>());
     if (!sealed) throw new Error(`Audit batch ${batchId} disappeared while it was being sealed.`);
     // Entries beyond the batch size (or assigned after the root was fixed) go back to the queue.
-    await this.entries.updateMany({ batchId, entryId: { $nin: sealed.entryIds } }, { $set: { batchId: null } });
+    await this.entries.updateMany({ batchId, entryId: { $nin: sealed.entryIds } }, { $set: { batchId: 0 } });
     return sealed;
   }
 
@@ -198,12 +235,11 @@ export class AuditBatchService {
     const id = normalizeBytes32(entryId, 'entryId');
     const entry = await this.entries.findOne({ entryId: id }).lean<AuditEntry>();
     if (!entry) throw new NotFoundError(`No audit entry ${id}.`);
-    const batch = entry.batchId === null ? null : await this.batches.findOne({ batchId: entry.batchId }).lean<AuditBatch>();
+    const batch = !entry.batchId ? null : await this.batches.findOne({ batchId: entry.batchId }).lean<AuditBatch>();
     if (!batch || batch.status === 'claiming' || !batch.root) {
       throw new ConflictError(`Audit entry ${id} is not in a sealed batch yet; seal a batch first.`);
     }
-    const members = await this.entries.find({ entryId: { $in: batch.entryIds } }).lean<AuditEntry[]>();
-    const byId = new Map(members.map((member) => [member.entryId, member]));
+    const byId = await findEach(this.entries, 'entryId', batch.entryIds);
     const ordered = batch.entryIds.map((memberId) => {
       const member = byId.get(memberId);
       if (!member) throw new Error(`Audit batch ${batch.batchId} lists entry ${memberId}, which is missing from the log.`);

@@ -20,8 +20,11 @@ export interface AuditEntry {
   purpose: string;
   decision: AuditDecision;
   at: Date;
-  /** The audit batch that includes this entry; null until it is batched. */
-  batchId: number | null;
+  /**
+   * The audit batch that includes this entry; 0 until it is batched (not null: the embedded store finds
+   * documents by an equality it can hand to an index, and null is not one).
+   */
+  batchId: number;
 }
 
 const auditEntrySchema = new Schema(
@@ -35,7 +38,7 @@ const auditEntrySchema = new Schema(
     purpose: { type: String, required: true, immutable: true, match: PURPOSE_PATTERN },
     decision: { type: String, required: true, immutable: true, enum: AUDIT_DECISIONS },
     at: { type: Date, required: true, immutable: true },
-    batchId: { type: Number, default: null },
+    batchId: { type: Number, default: 0, min: 0 },
   },
   { collection: 'audit_entries', strict: 'throw', versionKey: false },
 );

@@ -68,7 +68,7 @@ export class AuditLogService {
       ...this.validate(input, index),
       entryId: `0x${randomBytes(32).toString('hex')}`,
       at,
-      batchId: null,
+      batchId: 0,
     }));
     return this.writes.add(documents);
   }

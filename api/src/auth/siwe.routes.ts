@@ -1,9 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { SiweVerificationError, type Session, type SiweService } from './siwe.service';
 
 /** Name of the httpOnly cookie holding the signed session id. */
 export const SESSION_COOKIE = 'hr_session';
+/**
+ * Name of the short-lived httpOnly cookie `GET /auth/nonce` sets: a random value (256 bits) that binds
+ * the nonces it issues to this client. The server keeps only its hash, with each nonce.
+ */
+export const SIGN_IN_COOKIE = 'hr_sign_in';
+/** A binding value as this server writes it (32 random bytes, base64url). */
+const SIGN_IN_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 export interface SiweRouteOptions {
   siwe: SiweService;
@@ -11,6 +19,8 @@ export interface SiweRouteOptions {
   chainId: number;
   /** Secure cookies (HTTPS origins). */
   secureCookies: boolean;
+  /** How long a nonce (and so the sign-in cookie) lives. */
+  nonceTtlSeconds: number;
   /** Sign-in requests per client address per minute. */
   rateLimitPerMinute: number;
 }
@@ -39,8 +49,14 @@ export function sessionMiddleware(siwe: SiweService) {
   };
 }
 
-function refuse(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
+function refuse(res: Response, status: number, code: string, message: string, field?: string): void {
+  res.status(status).json({ error: field ? { code, message, field } : { code, message } });
+}
+
+/** The binding value of the client that sent `req`, if it sent one this server could have written. */
+function signInBinding(req: Request): string | undefined {
+  const value = (req.cookies as Record<string, unknown> | undefined)?.[SIGN_IN_COOKIE];
+  return typeof value === 'string' && SIGN_IN_VALUE.test(value) ? value : undefined;
 }
 
 /**
@@ -72,9 +88,19 @@ export function siweRoutes(options: SiweRouteOptions): Router {
     next();
   };
 
-  router.get('/auth/nonce', limiter, async (_req, res, next) => {
+  // The nonce is bound to the client that asks: a client that already holds a binding (another tab
+  // signing in) keeps it, so each of its nonces stays usable; anyone else gets a new one.
+  router.get('/auth/nonce', limiter, async (req, res, next) => {
     try {
-      const { nonce, expiresAt } = await options.siwe.issueNonce();
+      const binding = signInBinding(req) ?? randomBytes(32).toString('base64url');
+      const { nonce, expiresAt } = await options.siwe.issueNonce(binding);
+      res.cookie(SIGN_IN_COOKIE, binding, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: options.secureCookies,
+        path: '/auth',
+        maxAge: options.nonceTtlSeconds * 1000,
+      });
       res.set('cache-control', 'no-store');
       res.json({ nonce, expiresAt: expiresAt.toISOString(), domain: options.siwe.domain, uri: options.publicOrigin, chainId: options.chainId });
     } catch (error) {
@@ -85,13 +111,13 @@ export function siweRoutes(options: SiweRouteOptions): Router {
   router.post('/auth/verify', limiter, requireJson, json, async (req, res, next) => {
     const body = (req.body ?? {}) as { message?: unknown; signature?: unknown };
     try {
-      const session = await options.siwe.verify(body.message, body.signature);
+      const session = await options.siwe.verify(body.message, body.signature, signInBinding(req));
       res.cookie(SESSION_COOKIE, session.id, { ...cookieOptions, expires: session.expiresAt });
       res.set('cache-control', 'no-store');
       res.json({ address: session.address, expiresAt: session.expiresAt.toISOString() });
     } catch (error) {
       if (error instanceof SiweVerificationError) {
-        refuse(res, 401, error.code, error.message);
+        refuse(res, 401, error.code, error.message, error.field);
         return;
       }
       next(error);

@@ -2,27 +2,32 @@ import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { getAddress, hashMessage, Contract, verifyMessage, type Provider } from 'ethers';
 import { SiweMessage } from 'siwe';
+import { describeFormatProblem } from './siwe-format';
 
 /**
  * Sign-In With Ethereum (EIP-4361), the server side. The server issues single-use, expiring nonces;
  * `verify` accepts a signed message only when every check below passes, each failure with its own code:
  *
- * | code                      | meaning                                                                 |
- * | ------------------------- | ----------------------------------------------------------------------- |
- * | SIWE_MALFORMED_MESSAGE    | not an EIP-4361 message (or no message / signature in the request body) |
- * | SIWE_DOMAIN_MISMATCH      | `domain` is not this server's host                                      |
- * | SIWE_URI_MISMATCH         | `URI` is not on this server's origin                                    |
- * | SIWE_CHAIN_MISMATCH       | `Chain ID` is not the chain the contracts are deployed on              |
- * | SIWE_ISSUED_IN_FUTURE     | `Issued At` is later than now (beyond the allowed clock skew)          |
- * | SIWE_ISSUED_TOO_LONG_AGO  | `Issued At` is older than a nonce lives                                 |
- * | SIWE_EXPIRED              | `Expiration Time` has passed                                            |
- * | SIWE_NOT_YET_VALID        | `Not Before` is still in the future                                     |
- * | SIWE_NONCE_UNKNOWN        | the nonce was not issued by this server, or was already used           |
- * | SIWE_NONCE_EXPIRED        | the nonce was issued but its time ran out                               |
- * | SIWE_INVALID_SIGNATURE    | the signature is not the address's (neither ECDSA nor ERC-1271)        |
+ * | code                       | meaning                                                                                          |
+ * | -------------------------- | ------------------------------------------------------------------------------------------------ |
+ * | SIWE_MALFORMED_MESSAGE     | not an EIP-4361 message (`field` names the part at fault), or no message / signature in the body |
+ * | SIWE_DOMAIN_MISMATCH       | `domain` is not this server's host                                                               |
+ * | SIWE_URI_MISMATCH          | `URI` is not on this server's origin                                                             |
+ * | SIWE_CHAIN_MISMATCH        | `Chain ID` is not the chain the contracts are deployed on                                        |
+ * | SIWE_ISSUED_IN_FUTURE      | `Issued At` is later than now (beyond the allowed clock skew)                                    |
+ * | SIWE_ISSUED_TOO_LONG_AGO   | `Issued At` is older than a nonce lives                                                          |
+ * | SIWE_EXPIRED               | `Expiration Time` has passed                                                                     |
+ * | SIWE_NOT_YET_VALID         | `Not Before` is still in the future                                                              |
+ * | SIWE_NONCE_UNKNOWN         | the nonce was not issued by this server, or was already used                                     |
+ * | SIWE_NONCE_EXPIRED         | the nonce was issued but its time ran out                                                        |
+ * | SIWE_NONCE_CLIENT_MISMATCH | the nonce was issued to another client, or the request lacks the cookie set with it              |
+ * | SIWE_INVALID_SIGNATURE     | the signature is not the address's (neither ECDSA nor ERC-1271)                                  |
  *
- * A message that passes the domain, URI, chain and time checks consumes its nonce, whether or not the
- * signature is valid, so a nonce never serves twice.
+ * A nonce is bound to the client that asked for it: `issueNonce` takes that client's binding value (the
+ * HTTP layer keeps it in a short-lived cookie) and only the same value uses the nonce up. A message that
+ * passes the domain, URI, chain and time checks and comes with its nonce's binding consumes the nonce,
+ * whether or not the signature is valid, so a nonce never serves twice; presented by another client it
+ * is refused and stays for its own client.
  */
 export const SIWE_ERROR_CODES = [
   'SIWE_MALFORMED_MESSAGE',
@@ -35,26 +40,31 @@ export const SIWE_ERROR_CODES = [
   'SIWE_NOT_YET_VALID',
   'SIWE_NONCE_UNKNOWN',
   'SIWE_NONCE_EXPIRED',
+  'SIWE_NONCE_CLIENT_MISMATCH',
   'SIWE_INVALID_SIGNATURE',
 ] as const;
 export type SiweErrorCode = (typeof SIWE_ERROR_CODES)[number];
 
-/** A sign-in attempt was refused; `code` says which check failed. */
+/** A sign-in attempt was refused; `code` says which check failed, `field` which part of the message when known. */
 export class SiweVerificationError extends Error {
   constructor(
     readonly code: SiweErrorCode,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'SiweVerificationError';
   }
 }
 
-/** Where nonces live between `GET /auth/nonce` and `POST /auth/verify`. */
+/** Where nonces live between `GET /auth/nonce` and `POST /auth/verify`, each with its client's binding. */
 export interface NonceStore {
-  save(nonce: string, expiresAt: Date): Promise<void>;
-  /** Deletes the nonce and says what it was: unknown (never issued or used), expired, or valid. */
-  consume(nonce: string, now: Date): Promise<'valid' | 'expired' | 'unknown'>;
+  save(nonce: string, client: string, expiresAt: Date): Promise<void>;
+  /**
+   * Deletes the nonce and says what it was: unknown (never issued or used), expired, or valid; or
+   * other-client (kept) when `client` is not the binding it was issued with.
+   */
+  consume(nonce: string, client: string | undefined, now: Date): Promise<'valid' | 'expired' | 'unknown' | 'other-client'>;
 }
 
 /** A signed-in session. */
@@ -115,24 +125,31 @@ export class SiweService {
     return this.origin.host;
   }
 
-  /** Issues a fresh nonce (96 random bits, alphanumeric as EIP-4361 requires). */
-  async issueNonce(): Promise<{ nonce: string; expiresAt: Date }> {
+  /**
+   * Issues a fresh nonce (96 random bits, alphanumeric as EIP-4361 requires) for the client whose
+   * binding value is `client`: only a `verify` with the same value can use it.
+   */
+  async issueNonce(client: string): Promise<{ nonce: string; expiresAt: Date }> {
     const nonce = randomBytes(12).toString('hex');
     const expiresAt = new Date(this.now().getTime() + this.options.nonceTtlSeconds * 1000);
-    await this.options.nonces.save(nonce, expiresAt);
+    await this.options.nonces.save(nonce, client, expiresAt);
     return { nonce, expiresAt };
   }
 
-  /** Checks a signed message and opens a session for its address. */
-  async verify(text: unknown, signature: unknown): Promise<Session> {
+  /**
+   * Checks a signed message, sent by the client whose binding value is `client` (undefined: it sent
+   * none), and opens a session for its address.
+   */
+  async verify(text: unknown, signature: unknown, client: string | undefined): Promise<Session> {
     if (typeof text !== 'string' || typeof signature !== 'string' || !/^0x[0-9a-fA-F]+$/.test(signature)) {
-      throw new SiweVerificationError('SIWE_MALFORMED_MESSAGE', 'Send JSON { message, signature }: the EIP-4361 message text and its 0x-hex signature.');
+      throw new SiweVerificationError('SIWE_MALFORMED_MESSAGE', 'Send JSON { message, signature }: the EIP-4361 message text and its 0x-hex signature.', typeof text === 'string' ? 'signature' : 'message');
     }
     let message: SiweMessage;
     try {
       message = new SiweMessage(text);
     } catch (error) {
-      throw new SiweVerificationError('SIWE_MALFORMED_MESSAGE', `The message is not an EIP-4361 sign-in message: ${String((error as Error)?.message ?? error)}`);
+      const problem = describeFormatProblem(text, error);
+      throw new SiweVerificationError('SIWE_MALFORMED_MESSAGE', `${problem.message} Sign a message built from GET /auth/nonce's answer (EIP-4361).`, problem.field);
     }
 
     if (message.domain !== this.domain) {
@@ -169,7 +186,15 @@ export class SiweService {
       throw new SiweVerificationError('SIWE_NOT_YET_VALID', `The message is valid from ${message.notBefore} only.`);
     }
 
-    const nonceState = await this.options.nonces.consume(message.nonce, now);
+    const nonceState = await this.options.nonces.consume(message.nonce, client, now);
+    if (nonceState === 'other-client') {
+      throw new SiweVerificationError(
+        'SIWE_NONCE_CLIENT_MISMATCH',
+        client === undefined
+          ? 'The request came without the sign-in cookie GET /auth/nonce set: send GET /auth/nonce and POST /auth/verify from the same client with its cookies (fetch: credentials \'same-origin\' or \'include\'), and allow cookies for this site.'
+          : 'The nonce was issued to another client: a nonce signs in only the client that asked for it. Get a new nonce from GET /auth/nonce and sign a message with it.',
+      );
+    }
     if (nonceState === 'unknown') {
       throw new SiweVerificationError('SIWE_NONCE_UNKNOWN', 'The nonce was not issued by this server or was already used; get a new one from GET /auth/nonce.');
     }

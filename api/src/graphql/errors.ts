@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { chainUnavailable } from '../chain/availability';
-import { databaseUnavailable } from '../database/availability';
+import { databaseUnavailable, fromDatabase } from '../database/availability';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../errors';
 import { SubgraphError } from './subgraph/subgraph-client';
 
@@ -57,19 +57,19 @@ export function badInput(field: string, message: string): GraphQLError {
 }
 
 /**
- * When `error` means a part the API depends on is not answering (the database, graph-node, the chain's
- * JSON-RPC), that part and what to do; otherwise undefined.
+ * When `error` means a part the API depends on cannot serve now, that part and what to do; otherwise
+ * undefined. The one classification of the API: the part an error came from decides, in this order —
+ * graph-node (the subgraph client's errors, classified by graph-node's own answers), the database
+ * (anything from the MongoDB driver or mongoose, even when it wraps a socket error), then the chain
+ * (ethers' and socket errors of its JSON-RPC).
  */
 export function unavailableDependency(error: unknown): ServiceUnavailableError | undefined {
   if (error instanceof ServiceUnavailableError) return error;
   if (error instanceof SubgraphError) {
-    if (!error.unavailable) return undefined;
-    const message = error.starting
-      ? 'graph-node (the index of the chain) has not indexed its first blocks yet; retry in a few seconds.'
-      : 'graph-node (the index of the chain) is not answering; retry in a few seconds.';
-    return new ServiceUnavailableError('graph-node', message, { cause: error });
+    return error.outage ? new ServiceUnavailableError('graph-node', `graph-node (the index of the chain) ${error.outage}`, { cause: error }) : undefined;
   }
-  return databaseUnavailable(error) ?? chainUnavailable(error);
+  if (fromDatabase(error)) return databaseUnavailable(error);
+  return chainUnavailable(error);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { findEach } from '../database/find-each';
 import { normalizeAddress, translateWriteError } from '../database/validation';
 import { BadInputError } from '../errors';
 import {
@@ -59,10 +60,7 @@ export class ProfileService {
   /** Profiles of many addresses in the order asked (null where none): the batch function of a DataLoader. */
   async getProfiles<K extends ProfileKind>(kind: K, addresses: readonly string[]): Promise<(ProfileOf[K] | null)[]> {
     const owners = addresses.map((address, index) => normalizeAddress(address, `addresses[${index}]`));
-    const found = await this.model(kind)
-      .find({ kind, address: { $in: [...new Set(owners)] } })
-      .lean<ProfileOf[K][]>();
-    const byAddress = new Map(found.map((profile) => [profile.address, profile]));
+    const byAddress = await findEach(this.model(kind) as unknown as Model<ProfileOf[K]>, 'address', owners, { also: { kind } });
     return owners.map((owner) => byAddress.get(owner) ?? null);
   }
 

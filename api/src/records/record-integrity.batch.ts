@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { findEach } from '../database/find-each';
 import { judgeIntegrity, type IntegrityReport } from './integrity';
 import type { MasterKey } from './master-key';
 import type { RecordDoc } from './record.model';
@@ -35,9 +36,8 @@ export class RecordIntegrityChecker {
   ) {}
 
   private async documents(recordIds: readonly string[], load?: RecordDocuments): Promise<Map<string, RecordDoc>> {
-    const docs = load
-      ? (await load(recordIds)).filter((doc): doc is RecordDoc => doc !== null)
-      : await this.records.find({ recordId: { $in: [...new Set(recordIds)] } }).lean<RecordDoc[]>();
+    if (!load) return findEach(this.records, 'recordId', recordIds);
+    const docs = (await load(recordIds)).filter((doc): doc is RecordDoc => doc !== null);
     return new Map(docs.map((doc) => [doc.recordId, doc]));
   }
 

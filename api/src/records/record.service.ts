@@ -3,6 +3,7 @@ import type { Model } from 'mongoose';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { AuditDecision } from '../audit/audit-entry.model';
 import { TurnBatch } from '../audit/turn-batch';
+import { findEach } from '../database/find-each';
 import { withLease } from '../database/lease';
 import { normalizeAddress, normalizeBytes32, translateWriteError } from '../database/validation';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
@@ -237,12 +238,11 @@ export class RecordService {
   /** Summaries of many records in the order asked (null where none): a DataLoader batch function. */
   async summaries(recordIds: readonly string[]): Promise<(RecordSummary | null)[]> {
     const ids = recordIds.map((id, index) => normalizeBytes32(id, `recordIds[${index}]`));
-    const docs = await this.records
-      .find({ recordId: { $in: [...new Set(ids)] } })
-      .select(WITHOUT_CONTENT)
-      .lean<RecordDoc[]>();
-    const byId = new Map(docs.map((doc) => [doc.recordId, summaryOf(doc)]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const byId = await findEach(this.records, 'recordId', ids, { projection: WITHOUT_CONTENT });
+    return ids.map((id) => {
+      const doc = byId.get(id);
+      return doc ? summaryOf(doc) : null;
+    });
   }
 
   /** A patient's records without contents, newest first. */
@@ -261,8 +261,7 @@ export class RecordService {
 
   /** Documents asked for during one event-loop turn (concurrent requests' pages) come from one query. */
   private readonly stored = new TurnBatch<string, RecordDoc | null>(async (recordIds) => {
-    const docs = await this.records.find({ recordId: { $in: [...new Set(recordIds)] } }).lean<RecordDoc[]>();
-    const byId = new Map(docs.map((doc) => [doc.recordId, doc]));
+    const byId = await findEach(this.records, 'recordId', recordIds);
     return recordIds.map((id) => byId.get(id) ?? null);
   });
 

@@ -1,9 +1,12 @@
-// Command ferretdb-launcher runs an embedded FerretDB (MongoDB wire protocol, SQLite storage) for the
-// API's single-machine default. The API starts it when MONGODB_URI is not set; see
-// stack/database/embedded-mongo.ts for the Node side.
+// Command ferretdb-launcher runs an embedded FerretDB (MongoDB wire protocol) on the stack's
+// PostgreSQL for the API's single-machine default; see stack/database/embedded-mongo.ts for the Node
+// side.
 //
-// It listens on a loopback TCP address (port 0 picks a free port), stores data in an SQLite
-// directory, and writes exactly one JSON line to standard output once it accepts connections:
+// It listens on a loopback TCP address (port 0 picks a free port) and stores the documents in the
+// PostgreSQL database that -postgresql-url names. That URL carries no password, and the launcher's
+// environment none either: FerretDB 1.x connects to PostgreSQL with the credentials each client gives
+// (SASL PLAIN), so a client without the role's password is refused by PostgreSQL. It writes exactly
+// one JSON line to standard output once it accepts connections:
 //
 //	{"event":"ready","uri":"mongodb://127.0.0.1:PORT/","address":"127.0.0.1:PORT","pid":1234}
 //
@@ -21,9 +24,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -35,7 +38,7 @@ const parentPollInterval = 500 * time.Millisecond
 
 type options struct {
 	listen           string
-	dataDir          string
+	postgresqlURL    string
 	logLevel         slog.Level
 	parentPID        int
 	exitOnStdinClose bool
@@ -44,7 +47,7 @@ type options struct {
 func parseOptions(args []string) (*options, error) {
 	fs := flag.NewFlagSet("ferretdb-launcher", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "TCP address to listen on; a loopback host, port 0 picks a free port")
-	dataDir := fs.String("data-dir", "", "directory of the SQLite databases (created with mode 0700 if missing)")
+	postgresqlURL := fs.String("postgresql-url", "", "PostgreSQL URL of the documents' database and role, without a password (clients authenticate)")
 	logLevel := fs.String("log-level", "warn", "FerretDB log level: debug, info, warn or error")
 	parentPID := fs.Int("parent-pid", 0, "exit when this process is no longer the launcher's parent (0: do not watch)")
 	exitOnStdinClose := fs.Bool("exit-on-stdin-close", false, "exit when standard input reaches end-of-file")
@@ -53,8 +56,15 @@ func parseOptions(args []string) (*options, error) {
 		return nil, err
 	}
 
-	if *dataDir == "" {
-		return nil, errors.New("-data-dir is required: the directory where FerretDB keeps its SQLite files")
+	if *postgresqlURL == "" {
+		return nil, errors.New("-postgresql-url is required: the PostgreSQL database where FerretDB keeps the documents")
+	}
+	parsed, err := url.Parse(*postgresqlURL)
+	if err != nil || (parsed.Scheme != "postgres" && parsed.Scheme != "postgresql") {
+		return nil, fmt.Errorf("-postgresql-url is not a postgres:// URL")
+	}
+	if _, hasPassword := parsed.User.Password(); hasPassword {
+		return nil, errors.New("-postgresql-url must not carry a password (a command line is visible to every local user): clients authenticate with their own")
 	}
 
 	host, _, err := net.SplitHostPort(*listen)
@@ -72,7 +82,7 @@ func parseOptions(args []string) (*options, error) {
 
 	return &options{
 		listen:           *listen,
-		dataDir:          *dataDir,
+		postgresqlURL:    *postgresqlURL,
 		logLevel:         level,
 		parentPID:        *parentPID,
 		exitOnStdinClose: *exitOnStdinClose,
@@ -108,12 +118,15 @@ func watchParent(ctx context.Context, cancel context.CancelCauseFunc, pid int) {
 }
 
 func run(opts *options) error {
-	absDir, err := filepath.Abs(opts.dataDir)
-	if err != nil {
-		return fmt.Errorf("resolving -data-dir: %w", err)
+	// pgx would otherwise take a password from PGPASSWORD or a password file, and hand it to clients
+	// that gave none.
+	for _, name := range []string{"PGPASSWORD", "PGPASSFILE", "PGSERVICEFILE", "PGSERVICE"} {
+		if err := os.Unsetenv(name); err != nil {
+			return err
+		}
 	}
-	if err = os.MkdirAll(absDir, 0o700); err != nil {
-		return fmt.Errorf("creating the data directory: %w", err)
+	if err := os.Setenv("PGPASSFILE", os.DevNull); err != nil {
+		return err
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: opts.logLevel}))
@@ -142,10 +155,10 @@ func run(opts *options) error {
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: opts.listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + filepath.ToSlash(absDir) + "/",
+		Listener:      ferretdb.ListenerConfig{TCP: opts.listen},
+		Logger:        logger,
+		Handler:       "postgresql",
+		PostgreSQLURL: opts.postgresqlURL,
 	})
 	if err != nil {
 		return fmt.Errorf("starting FerretDB: %w", err)

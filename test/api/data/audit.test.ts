@@ -1,5 +1,5 @@
 import { AuditAnchorContract } from '../../../api/src/audit/audit-anchor.chain';
-import { AuditBatchService } from '../../../api/src/audit/audit-batch.service';
+import { AUDIT_STATE_COLLECTION, AuditBatchService } from '../../../api/src/audit/audit-batch.service';
 import type { AuditEntryInput } from '../../../api/src/audit/audit-log.service';
 import { verifyAuditProof } from '../../../api/src/audit/audit-merkle';
 import { BadInputError, ConflictError } from '../../../api/src/errors';
@@ -63,7 +63,7 @@ describe('audit log', () => {
       [1, 3, 'sealed'],
       [2, 3, 'sealed'],
     ]);
-    expect(await db.layer.models.AuditEntry.countDocuments({ batchId: null })).toBe(0);
+    expect(await db.layer.models.AuditEntry.countDocuments({ batchId: 0 })).toBe(0);
     expect(await db.layer.auditBatches.sealBatch()).toBeNull();
 
     for (const batch of sealed) {
@@ -114,9 +114,10 @@ describe('audit log', () => {
 
   it('finishes a batch a crash left half-claimed', async () => {
     const written = await db.layer.auditLog.append([entry(40), entry(41)]);
-    // A reservation without a root, and its entries already assigned: what a crash mid-seal leaves.
-    const last = await db.layer.models.AuditBatch.findOne().sort({ batchId: -1 }).lean();
-    const batchId = last!.batchId + 1;
+    // A reservation without a root, and its entries already assigned: what a crash mid-seal leaves
+    // (its id taken from the counter, as the service takes it).
+    const counted = await db.layer.models.AuditEntry.db.collection<{ _id: string; n: number }>(AUDIT_STATE_COLLECTION).findOneAndUpdate({ _id: 'last-batch-id' }, { $inc: { n: 1 } }, { returnDocument: 'after' });
+    const batchId = counted!.n;
     await db.layer.models.AuditBatch.create({ batchId, status: 'claiming', entryIds: [], entryCount: 0 });
     await db.layer.models.AuditEntry.updateMany({ entryId: { $in: written.map((e) => e.entryId) } }, { $set: { batchId } });
 
@@ -126,5 +127,19 @@ describe('audit log', () => {
     expect(finished).toMatchObject({ status: 'sealed', entryCount: 2 });
     const proof = await db.layer.auditBatches.proofFor(written[1]!.entryId);
     expect(verifyAuditProof(proof.root, proof.leaf, proof.proof)).toBe(true);
+  });
+
+  it('batches entries a store kept from before unbatched entries had batchId 0 (null), marking them once', async () => {
+    const [kept] = await db.layer.auditLog.append([entry(50)]);
+    // As an earlier version stored it; and no record yet that the store's entries were marked.
+    await db.layer.models.AuditEntry.collection.updateOne({ entryId: kept!.entryId }, { $set: { batchId: null } });
+    await db.layer.models.AuditEntry.db.collection(AUDIT_STATE_COLLECTION).deleteMany({});
+    const service = new AuditBatchService(db.layer.models.AuditEntry, db.layer.models.AuditBatch, { batchSize: 3 });
+    const batch = await service.sealBatch();
+    expect(batch?.entryIds).toEqual([kept!.entryId]);
+    // The batch id counter, gone with the state, started again after the highest batch.
+    const others = await db.layer.models.AuditBatch.find({ batchId: { $ne: batch!.batchId } }).lean();
+    expect(batch!.batchId).toBe(Math.max(...others.map((other) => other.batchId)) + 1);
+    expect(await db.layer.models.AuditEntry.db.collection(AUDIT_STATE_COLLECTION).countDocuments()).toBe(2);
   });
 });

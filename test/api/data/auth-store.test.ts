@@ -11,31 +11,49 @@ beforeAll(async () => {
 afterAll(() => db?.stop());
 
 const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000);
+/** The binding value of the client a nonce is issued to (the HTTP layer's sign-in cookie). */
+const CLIENT = 'binding-of-the-client-that-asked';
 
 describe('SIWE nonces', () => {
   it('are single use: the first consume says valid, any later one unknown', async () => {
-    await db.layer.nonces.save('nonceSingleUse1', inSeconds(300));
-    expect(await db.layer.nonces.consume('nonceSingleUse1', new Date())).toBe('valid');
-    expect(await db.layer.nonces.consume('nonceSingleUse1', new Date())).toBe('unknown');
-    expect(await db.layer.nonces.consume('neverIssued0', new Date())).toBe('unknown');
+    await db.layer.nonces.save('nonceSingleUse1', CLIENT, inSeconds(300));
+    expect(await db.layer.nonces.consume('nonceSingleUse1', CLIENT, new Date())).toBe('valid');
+    expect(await db.layer.nonces.consume('nonceSingleUse1', CLIENT, new Date())).toBe('unknown');
+    expect(await db.layer.nonces.consume('neverIssued0', CLIENT, new Date())).toBe('unknown');
   });
 
   it('say expired after their time, and are consumed by that attempt too', async () => {
-    await db.layer.nonces.save('nonceExpired01', inSeconds(-1));
-    expect(await db.layer.nonces.consume('nonceExpired01', new Date())).toBe('expired');
-    expect(await db.layer.nonces.consume('nonceExpired01', new Date())).toBe('unknown');
+    await db.layer.nonces.save('nonceExpired01', CLIENT, inSeconds(-1));
+    expect(await db.layer.nonces.consume('nonceExpired01', CLIENT, new Date())).toBe('expired');
+    expect(await db.layer.nonces.consume('nonceExpired01', CLIENT, new Date())).toBe('unknown');
+  });
+
+  it('are used only by the client they were issued to: another client, or none, is told so and the nonce stays', async () => {
+    await db.layer.nonces.save('nonceBound0001', CLIENT, inSeconds(300));
+    expect(await db.layer.nonces.consume('nonceBound0001', 'binding-of-another-client', new Date())).toBe('other-client');
+    expect(await db.layer.nonces.consume('nonceBound0001', undefined, new Date())).toBe('other-client');
+    expect(await db.layer.nonces.consume('nonceBound0001', CLIENT, new Date())).toBe('valid');
+    const raw = await db.layer.models.SiweNonce.collection.findOne({ nonce: 'nonceBound0001' });
+    expect(raw).toBeNull();
+  });
+
+  it('store a hash of the client binding, never the value', async () => {
+    await db.layer.nonces.save('nonceHashed001', CLIENT, inSeconds(300));
+    const raw = await db.layer.models.SiweNonce.collection.findOne({ nonce: 'nonceHashed001' });
+    expect(raw?.clientHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(raw)).not.toContain(CLIENT);
   });
 
   it('are unique: a nonce cannot be issued twice', async () => {
-    await db.layer.nonces.save('nonceTwice0001', inSeconds(300));
-    await expect(db.layer.nonces.save('nonceTwice0001', inSeconds(300))).rejects.toBeInstanceOf(ConflictError);
+    await db.layer.nonces.save('nonceTwice0001', CLIENT, inSeconds(300));
+    await expect(db.layer.nonces.save('nonceTwice0001', CLIENT, inSeconds(300))).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('only one of several concurrent sign-ins with the same nonce sees it valid', async () => {
     for (let round = 0; round < 20; round += 1) {
       const nonce = `nonceRace${String(round).padStart(5, '0')}`;
-      await db.layer.nonces.save(nonce, inSeconds(300));
-      const results = await Promise.all([1, 2, 3, 4].map(() => db.layer.nonces.consume(nonce, new Date())));
+      await db.layer.nonces.save(nonce, CLIENT, inSeconds(300));
+      const results = await Promise.all([1, 2, 3, 4].map(() => db.layer.nonces.consume(nonce, CLIENT, new Date())));
       expect(results.sort()).toEqual(['unknown', 'unknown', 'unknown', 'valid']);
     }
   });
@@ -59,8 +77,8 @@ describe('expiry sweep', () => {
   it('deletes expired nonces and sessions and keeps live ones', async () => {
     await db.layer.models.SiweNonce.deleteMany({});
     await db.layer.models.SiweSession.deleteMany({});
-    await db.layer.nonces.save('sweepLive00001', inSeconds(300));
-    await db.layer.nonces.save('sweepDead00001', inSeconds(-10));
+    await db.layer.nonces.save('sweepLive00001', CLIENT, inSeconds(300));
+    await db.layer.nonces.save('sweepDead00001', CLIENT, inSeconds(-10));
     const live = await db.layer.sessions.create(ADDRESS, inSeconds(300));
     await db.layer.sessions.create(ADDRESS, inSeconds(-10));
 
@@ -71,7 +89,7 @@ describe('expiry sweep', () => {
   });
 
   it('runs periodically until stopped', async () => {
-    await db.layer.nonces.save('sweepTimer0001', inSeconds(-10));
+    await db.layer.nonces.save('sweepTimer0001', CLIENT, inSeconds(-10));
     const stop = startExpirySweep([db.layer.models.SiweNonce] as never[], { intervalMs: 50 });
     try {
       const deadline = Date.now() + 10_000;

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import mongoose from 'mongoose';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,8 @@ import { REPO_ROOT } from '../../../api/src/config';
 import { connectDatabase, databaseNameOf, MissingDatabaseError } from '../../../api/src/database/connection';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
 import { ensureFerretdbLauncher } from '../../../stack/documents/ferretdb-build';
-import { START_TIMEOUT_MS } from './support/test-database';
+import { dropDatabase } from '../../../stack/postgres/postgres';
+import { START_TIMEOUT_MS, startTestMongo, testPostgresAdminUrl } from './support/test-database';
 
 let dir: string;
 let launcher: string;
@@ -50,11 +52,11 @@ const describeOnLinux = process.platform === 'linux' ? describe : describe.skip;
 
 describeOnLinux('embedded FerretDB', () => {
   it('serves the MongoDB protocol on 127.0.0.1 with unique indexes, and stops', async () => {
-    const server = await startEmbeddedMongo({ dataDir: path.join(dir, 'basic') });
+    const server = await startTestMongo(path.join(dir, 'basic'));
     try {
       expect(server.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
       expect(isRunning(server.pid)).toBe(true);
-      const handle = await connectDatabase({ mongodbUri: `${server.uri}probe`, dataDir: dir });
+      const handle = await connectDatabase({ mongodbUri: server.clientUri('probe'), dataDir: dir });
       const collection = handle.connection.db!.collection('things');
       await collection.createIndex({ key: 1 }, { unique: true });
       await collection.insertOne({ key: 'a' });
@@ -66,26 +68,55 @@ describeOnLinux('embedded FerretDB', () => {
     expect(isRunning(server.pid)).toBe(false);
   });
 
-  it('keeps data across restarts in its data folder', async () => {
-    const dataDir = path.join(dir, 'restart');
-    let server: EmbeddedMongo = await startEmbeddedMongo({ dataDir });
-    let handle = await connectDatabase({ mongodbUri: `${server.uri}keep`, dataDir: dir });
-    await handle.connection.db!.collection('notes').insertOne({ n: 42 });
-    await handle.close();
-    await server.stop();
+  it('keeps data across restarts in its PostgreSQL database, with the password kept 0600 in its folder', async () => {
+    const settings = { postgresAdminUrl: testPostgresAdminUrl(), database: 'docs_test_restart', folder: path.join(dir, 'restart') };
+    try {
+      let server: EmbeddedMongo = await startEmbeddedMongo({ ...settings, fresh: true });
+      let handle = await connectDatabase({ mongodbUri: server.clientUri('keep'), dataDir: dir });
+      await handle.connection.db!.collection('notes').insertOne({ n: 42 });
+      await handle.close();
+      await server.stop();
+      expect(statSync(path.join(settings.folder, 'password')).mode & 0o777).toBe(0o600);
 
-    server = await startEmbeddedMongo({ dataDir });
-    handle = await connectDatabase({ mongodbUri: `${server.uri}keep`, dataDir: dir });
-    expect(await handle.connection.db!.collection('notes').findOne({}, { projection: { _id: 0 } })).toEqual({ n: 42 });
-    await handle.close();
-    await server.stop();
+      server = await startEmbeddedMongo(settings);
+      handle = await connectDatabase({ mongodbUri: server.clientUri('keep'), dataDir: dir });
+      expect(await handle.connection.db!.collection('notes').findOne({}, { projection: { _id: 0 } })).toEqual({ n: 42 });
+      await handle.close();
+      await server.stop();
+    } finally {
+      await dropDatabase(settings.postgresAdminUrl, settings.database);
+    }
+  });
+
+  it('refuses a client without the credentials, or with a wrong password; the launcher refuses a URL with a password', async () => {
+    const server = await startTestMongo(path.join(dir, 'refuses'));
+    try {
+      const allowed = await connectDatabase({ mongodbUri: server.clientUri('private'), dataDir: dir });
+      await allowed.connection.db!.collection('profiles').insertOne({ name: 'Alice' });
+      await allowed.close();
+      const wrong = new URL(server.clientUri('private'));
+      wrong.password = 'not-the-password';
+      for (const uri of [`${server.uri}private`, wrong.toString()]) {
+        const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+        try {
+          await expect(client.connect().then(() => client.db('private').collection('profiles').findOne({}))).rejects.toThrow(/auth|password|denied/i);
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+    const result = spawnSync(launcher, ['-postgresql-url', 'postgres://docs:secret@127.0.0.1:5432/docs'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('must not carry a password');
   });
 
   it('exits when the process that started it is killed (SIGKILL, no clean-up)', async () => {
     const script = `
       require('ts-node').register({ transpileOnly: true });
       const { startEmbeddedMongo } = require(${JSON.stringify(path.join(REPO_ROOT, 'stack/documents/embedded-mongo.ts'))});
-      startEmbeddedMongo({ dataDir: ${JSON.stringify(path.join(dir, 'orphan'))} }).then((server) => {
+      startEmbeddedMongo({ postgresAdminUrl: process.env.GRAPH_NODE_POSTGRES_URL, database: 'docs_test_orphan', folder: ${JSON.stringify(path.join(dir, 'orphan'))} }).then((server) => {
         console.log(JSON.stringify({ pid: server.pid }));
         setInterval(() => {}, 1000);
       });`;
@@ -104,11 +135,12 @@ describeOnLinux('embedded FerretDB', () => {
     } finally {
       parent.kill('SIGKILL');
       if (launcherPid && isRunning(launcherPid)) process.kill(launcherPid, 'SIGKILL');
+      await dropDatabase(testPostgresAdminUrl(), 'docs_test_orphan');
     }
   });
 
   it('refuses to listen anywhere but loopback', () => {
-    const result = spawnSync(launcher, ['-listen', '0.0.0.0:0', '-data-dir', path.join(dir, 'public')], { encoding: 'utf8' });
+    const result = spawnSync(launcher, ['-listen', '0.0.0.0:0', '-postgresql-url', 'postgres://docs@127.0.0.1:5432/docs'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('loopback');
   });
@@ -116,13 +148,13 @@ describeOnLinux('embedded FerretDB', () => {
 
 describeOnLinux('connectDatabase', () => {
   it('with MONGODB_URI, connects there and starts nothing', async () => {
-    const separate = await startEmbeddedMongo({ dataDir: path.join(dir, 'separate') });
+    const separate = await startTestMongo(path.join(dir, 'separate'));
     try {
       // Other test files run in other processes: count this process's own launchers only.
       const before = launcherPids(process.pid).sort();
-      const handle = await connectDatabase({ mongodbUri: `${separate.uri}given`, dataDir: path.join(dir, 'unused') });
+      const handle = await connectDatabase({ mongodbUri: separate.clientUri('given'), dataDir: path.join(dir, 'unused') });
       try {
-        expect(handle.uri).toBe(`${separate.uri}given`);
+        expect(handle.uri).toBe(separate.clientUri('given'));
         expect(handle.connection.name).toBe('given');
         expect(launcherPids(process.pid).sort()).toEqual(before);
         expect(before).toEqual([separate.pid]);

@@ -8,21 +8,30 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import hre from 'hardhat';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
+import type { EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
+import { startTestMongo } from '../data/support/test-database';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
 import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
-import { freePort, hardhatKey, scratchApiEnvironment, subgraphBuildFor } from '../../../stack/bench/stack-parts';
+import { scratchApiEnvironment } from '../../../stack/api/api-environment';
+import { testWallet } from '../../../stack/chain/demo-accounts';
+import { subgraphBuildFor } from '../../../stack/graph-node/subgraph-build';
+import { freePort } from '../../../stack/process/free-port';
 import { startChainServer } from '../../fixtures/chain-server';
 import { deploySystem, type System } from '../../fixtures/deploy';
-import { startTestGraphNode } from '../../fixtures/graph-node';
-import type { LocalGraphNode } from '../../../stack/graph-node';
+import { startTestGraphNode, type TestGraphNode } from '../../fixtures/graph-node';
 
-export { freePort, hardhatKey };
+export { freePort };
+
+/** Hardhat's test account `index`'s key (the API's auditor is 2, its relayer 9). */
+export const hardhatKey = (index: number): string => testWallet(index).privateKey;
 
 export interface ApiStack {
   system: System;
   chainUrl: string;
-  node: LocalGraphNode;
+  /** Stops serving the chain's JSON-RPC (the Hardhat network in this process keeps its state); `startChain` serves it again on the same port. */
+  stopChain(): Promise<void>;
+  startChain(): Promise<void>;
+  node: TestGraphNode;
   /** The subgraph build graph-node indexes (a test that restarts graph-node deploys it again). */
   subgraphManifest: string;
   mongo: EmbeddedMongo;
@@ -35,7 +44,16 @@ export interface ApiStack {
   stop(): Promise<void>;
 }
 
-export async function startApiStack(options: { env?: Record<string, string>; server?: CreateServerOptions } = {}): Promise<ApiStack> {
+export interface ApiStackOptions {
+  env?: Record<string, string>;
+  server?: CreateServerOptions;
+  /** The PostgreSQL (admin URL) FerretDB stores the documents on (default: the run's shared one). */
+  documentsPostgres?: string;
+  /** Called once FerretDB runs, before the API connects to it. */
+  onDatabase?: (mongo: EmbeddedMongo) => Promise<void>;
+}
+
+export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiStack> {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'api-stack-'));
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -43,7 +61,7 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
     rmSync(folder, { recursive: true, force: true });
   };
   try {
-    const chain = await startChainServer();
+    let chain = await startChainServer();
     stops.push(() => chain.close());
     const system = await deploySystem();
     const deploymentFile = path.join(folder, 'deployment.json');
@@ -53,12 +71,13 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
     const subgraphManifest = path.join(build, 'subgraph.yaml');
     const node = await startTestGraphNode({ manifest: subgraphManifest, rpcUrl: chain.url });
     stops.push(() => node.stop());
-    const mongo = await startEmbeddedMongo({ dataDir: path.join(folder, 'ferretdb') });
+    const mongo = await startTestMongo(path.join(folder, 'ferretdb'), options.documentsPostgres);
     stops.push(() => mongo.stop());
+    await options.onDatabase?.(mongo);
 
     const port = await freePort();
     const config = loadServerConfig({
-      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.uri, deploymentFile, dataDir: path.join(folder, 'data'), port }),
+      ...scratchApiEnvironment({ rpcUrl: chain.url, subgraphUrl: node.queryUrl, mongodbUri: mongo.clientUri('health-records'), deploymentFile, dataDir: path.join(folder, 'data'), port }),
       ALLOWED_ORIGINS: 'http://127.0.0.1:5173',
       AUTH_RATE_LIMIT: '1000',
       MUTATION_RATE_LIMIT: '1000',
@@ -74,7 +93,11 @@ export async function startApiStack(options: { env?: Record<string, string>; ser
       return head;
     };
     await indexed();
-    return { system, chainUrl: chain.url, node, subgraphManifest, mongo, server, config, url, indexed, stop };
+    const stopChain = () => chain.close();
+    const startChain = async () => {
+      chain = await startChainServer({ port: chain.port });
+    };
+    return { system, chainUrl: chain.url, stopChain, startChain, node, subgraphManifest, mongo, server, config, url, indexed, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { quietProgress } from '../../../stack/progress';
 import { loadStackConfig } from '../../../stack/stack-config';
-import { startStack, type RunningStack } from '../../../stack/stack';
+import { startStack, type RunningStack } from '../../../stack/launcher';
 import { launchChromium } from './browser';
-import { testStackEnvironment } from './stack-env';
+import { testStackEnvironment } from '../../fixtures/stack-env';
 
 export interface BrowserStack {
   stack: RunningStack;

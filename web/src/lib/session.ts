@@ -25,6 +25,7 @@ const ADVICE: Record<string, string> = {
   SIWE_NOT_YET_VALID: "Your computer's clock is behind; correct it and sign in again.",
   SIWE_NONCE_UNKNOWN: 'That sign-in request was already used; sign in again.',
   SIWE_NONCE_EXPIRED: 'The sign-in request expired; sign in again.',
+  SIWE_NONCE_CLIENT_MISMATCH: 'Allow cookies for this site (sign-in sets one), then sign in again in this tab.',
   SIWE_INVALID_SIGNATURE: 'The wallet signed with another account; pick the connected account and sign in again.',
 };
 
@@ -47,7 +48,10 @@ async function json(response: Response, what: string): Promise<Record<string, un
   return body;
 }
 
-/** Gets a nonce, asks the wallet to sign the EIP-4361 message, and opens a session (an httpOnly cookie). */
+/**
+ * Gets a nonce, asks the wallet to sign the EIP-4361 message, and opens a session (an httpOnly cookie).
+ * Both requests carry the site's cookies: the nonce is bound to the short-lived cookie its answer sets.
+ */
 export async function signIn(config: ClientConfig, wallet: Wallet): Promise<{ address: string }> {
   const nonceBody = await json(await fetch(`${config.authUrl}/nonce`, { credentials: 'same-origin' }), 'GET /auth/nonce');
   const nonce = String(nonceBody.nonce ?? '');

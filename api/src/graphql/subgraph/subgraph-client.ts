@@ -6,32 +6,63 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { MetaDocument } from './documents';
 
 /**
- * A subgraph endpoint answered with errors, or could not be reached. `unavailable` is set when graph-node
- * did not answer at all (refused or broken connection, no answer within the timeout, a 5xx without a
- * GraphQL body): the same query succeeds once it is back, so the API answers SERVICE_UNAVAILABLE.
+ * A subgraph endpoint answered with errors, or could not be reached. `outage` is set when the answer
+ * means graph-node cannot serve the subgraph now (see `graphNodeOutage`): nothing is wrong with the
+ * query, and the same query succeeds once graph-node can again, so the API answers SERVICE_UNAVAILABLE
+ * with that reason. Without it the refusal is the query's own (a bad block, an unknown field).
  */
 export class SubgraphError extends Error {
   constructor(
     message: string,
-    readonly details: { url: string; status?: number; errors?: unknown[]; unavailable?: boolean; starting?: boolean },
+    readonly details: { url: string; status?: number; errors?: unknown[]; outage?: string },
   ) {
     super(message);
     this.name = 'SubgraphError';
   }
 
-  get unavailable(): boolean {
-    return this.details.unavailable === true;
-  }
-
-  /** graph-node answered, but has not indexed the deployment's first block yet. */
-  get starting(): boolean {
-    return this.details.starting === true;
+  /** Why graph-node cannot serve the subgraph now, for clients ("graph-node … cannot reach its database"), or undefined. */
+  get outage(): string | undefined {
+    return this.details.outage;
   }
 }
 
-/** graph-node's answer to a query of a deployment with no block indexed yet (store/postgres, deployment.rs). */
-const NOT_SYNCED_YET = /has not started syncing yet/;
+/**
+ * graph-node's answers that mean it cannot serve the subgraph now, word for word from its source
+ * (graphprotocol/graph-node), each with what clients are told. Anything else graph-node refuses is the
+ * query's own fault and stays an error of the API.
+ */
+const GRAPH_NODE_OUTAGES: [answer: RegExp, outage: string][] = [
+  // store/postgres/src/deployment.rs: a deployment with no block indexed yet (just deployed, or re-indexing).
+  [/has not started syncing yet/, 'has not indexed its first blocks yet; retry in a few seconds.'],
+  // graph/src/data/query/error.rs, DeploymentNotFound: no deployment under the name (removed, or not deployed yet).
+  [/deployment `[^`]*` does not exist/, 'has no deployment of the subgraph (removed, or not deployed yet); retry once it is deployed again (`npm start` deploys it).'],
+  // graph/src/components/store/err.rs, StoreError::DatabaseUnavailable ("Store error: database unavailable"),
+  // and the connection losses graph-node passes on as "Store error: store error: <its PostgreSQL client's
+  // error>": PostgreSQL ending the connection (shut down or the backend terminated, SQLSTATE 57P01, or
+  // not accepting connections, 57P03) and tokio-postgres's I/O, closed-connection and connect errors.
+  [
+    /database unavailable|terminating connection due to administrator command|the database system is (shutting down|starting up|in recovery mode)|error communicating with the server|server closed the connection unexpectedly|store error: connection closed|error connecting to server|timeout waiting for server/,
+    'cannot reach its database; retry in a few seconds.',
+  ],
+  // StoreError::StatementTimeout, QueryExecutionError::Timeout and ::Throttled: a database or a node too busy to answer.
+  [/database query timed out|^Query timed out$|service is overloaded/, 'is overloaded and did not answer in time; retry in a few seconds.'],
+  // graphql/src/store/resolver.rs: the deployment failed at or before the block asked for.
+  [/^indexing_error$/, 'stopped indexing the subgraph at an indexing error; retry once the subgraph is fixed and deployed again.'],
+  // graphql/src/store/resolver.rs, locate_blocks: the block a request pinned is gone (index rebuilt, chain reorganized).
+  [/no block with that hash found/, 'no longer has the block this request read at (its index was rebuilt, or the chain reorganized); retry.'],
+];
 
+/** What graph-node's error messages say about its availability: the outage, or undefined when they are the query's own. */
+export function graphNodeOutage(messages: string[]): string | undefined {
+  for (const message of messages) {
+    const known = GRAPH_NODE_OUTAGES.find(([answer]) => answer.test(message));
+    if (known) return known[1];
+  }
+  return undefined;
+}
+
+/** What clients are told when graph-node does not answer at all. */
+export const NOT_ANSWERING = 'is not answering; retry in a few seconds.';
 
 /** Counts of round trips, for tests and benchmarks that prove lists do not multiply requests. */
 export interface RoundTripCounter {
@@ -84,7 +115,7 @@ export class SubgraphClient {
       const url = this.url.toString();
       const unreachable = (error: Error) => {
         const why = error.name === 'AbortError' || error.name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : `cannot be reached (${error.message})`;
-        reject(new SubgraphError(`The subgraph at ${url} ${why}.`, { url, unavailable: true }));
+        reject(new SubgraphError(`The subgraph at ${url} ${why}.`, { url, outage: NOT_ANSWERING }));
       };
       const req = transport.request(
         this.url,
@@ -105,15 +136,13 @@ export class SubgraphClient {
               parsed = JSON.parse(text) as typeof parsed;
             } catch {
               const status = res.statusCode ?? 0;
-              reject(new SubgraphError(`The subgraph at ${this.url} answered HTTP ${status} with a body that is not JSON.`, { url: this.url.toString(), status, unavailable: status >= 500 }));
+              reject(new SubgraphError(`The subgraph at ${this.url} answered HTTP ${status} with a body that is not JSON.`, { url: this.url.toString(), status, outage: status >= 500 ? NOT_ANSWERING : undefined }));
               return;
             }
             if (parsed.errors?.length || !parsed.data) {
-              const messages = parsed.errors?.map((error) => error.message).join('; ') ?? 'no data';
-              // A deployment graph-node has not ingested a block of yet (just deployed, or re-indexing
-              // from scratch) is a passing state: the same query succeeds in a few seconds.
-              const starting = NOT_SYNCED_YET.test(messages);
-              reject(new SubgraphError(`The subgraph at ${this.url} refused a query: ${messages}`, { url: this.url.toString(), status: res.statusCode, errors: parsed.errors, unavailable: starting, starting }));
+              const messages = parsed.errors?.map((error) => String(error.message)) ?? ['no data'];
+              const outage = graphNodeOutage(messages);
+              reject(new SubgraphError(`The subgraph at ${this.url} refused a query: ${messages.join('; ')}`, { url: this.url.toString(), status: res.statusCode, errors: parsed.errors, outage }));
               return;
             }
             resolve(parsed.data);

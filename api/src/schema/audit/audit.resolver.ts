@@ -24,7 +24,7 @@ export class AuditTrailResolver {
       purpose: entry.purpose,
       decision: entry.decision.toUpperCase(),
       at: entry.at,
-      batchId: entry.batchId,
+      batchId: entry.batchId || null,
     }));
     const last = nodes[nodes.length - 1];
     return { nodes, pageInfo: { endCursor: last ? cursorOf(last.id) : null, hasNextPage: entries.length > first } };

@@ -15,9 +15,9 @@ import { currentBlock } from '../../stack/chain/chain-status';
 import { testWallet } from '../../stack/chain/demo-accounts';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
-import { startStack, type RunningStack } from '../../stack/stack';
-import { testStackEnvironment } from './support/stack-env';
-import { PatientWriter, subgraphBlock, until as untilOrFail, writeStream } from './support/patient-writes';
+import { startStack, type RunningStack } from '../../stack/launcher';
+import { testStackEnvironment } from '../fixtures/stack-env';
+import { failuresSeen, PatientWriter, subgraphBlock, until as untilOrFail, writeStream } from '../fixtures/patient-writes';
 
 jest.setTimeout(600_000);
 
@@ -107,6 +107,8 @@ describe.each([
     await until('writes acknowledged after the restart', () => stream.acknowledgedSoFar() >= before + 4);
     await stream.stop();
 
+    // While the part was down the API said so: never an internal error.
+    expect(failuresSeen.filter((failure) => failure.startsWith('INTERNAL_SERVER_ERROR'))).toEqual([]);
     expect(progress).toContainEqual(expect.stringContaining(`(pid ${killed}) exited: SIGKILL`));
     expect(progress).toContainEqual(expect.stringMatching(new RegExp(`${part.replace(/[()]/g, '\\$&')} is back \\(pid \\d+\\)`)));
     await expectEveryAcknowledgedWrite();

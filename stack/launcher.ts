@@ -3,24 +3,31 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Deployment } from '../contracts/deployment/deployment';
 import { REPO_ROOT } from '../api/src/config';
-import { startEmbeddedMongo } from './documents/embedded-mongo';
-import { startLocalGraphNode, type LocalGraphNode } from './graph-node';
 import { loadServerConfig } from '../api/src/server-config';
-import { connectChain, startEmbeddedChain, type StackChain } from './chain/chain';
-import { apiEnvironmentFor } from './api/api-environment';
+import { redacted } from '../api/src/database/connection';
+import { apiPart } from './api/api-part';
 import { buildApiIfChanged } from './api/api-build';
-import { startApiProcess, type ApiProcess } from './api/api-process';
+import type { ApiProcess } from './api/api-process';
+import { apiEnvironmentFor } from './api/api-environment';
+import { connectChain, type StackChain } from './chain/chain';
+import { chainPart } from './chain/chain-part';
 import { currentBlock, indexFolderName, waitUntilIndexed } from './chain/chain-status';
+import { ensureDeployment } from './chain/deploy-step';
 import { bindToChain, dataFolder, deleteStackState, embeddedGenesisTime } from './data-folder';
 import { seedDemo } from './demo/demo-seed';
-import { ensureDeployment } from './chain/deploy-step';
+import { documentsPart } from './documents/documents-part';
+import type { EmbeddedMongo } from './documents/embedded-mongo';
+import type { GraphNode } from './graph-node/graph-node';
+import { graphNodePart } from './graph-node/graph-node-part';
+import { buildSubgraphIfChanged, SUBGRAPH_BUILD_DIR } from './graph-node/subgraph-build';
+import { PartRunner } from './part';
+import { postgresPart } from './postgres/postgres-part';
 import { assertPortFree, freePort } from './process/free-port';
+import { stopLeftovers, type StackPart } from './process/pid-file';
+import type { Supervised } from './process/supervisor';
 import { consoleProgress, type ProgressLog } from './progress';
 import type { StackConfig } from './stack-config';
-import { buildSubgraphIfChanged, SUBGRAPH_BUILD_DIR } from './graph-node/subgraph-build';
 import { buildWebIfChanged, WEB_DIST_DIR } from './web/web-build';
-import { supervise } from './process/supervisor';
-import { removePidFile, stopLeftovers, writePidFile, type StackPart } from './process/pid-file';
 import { startWebServer } from './web/web-server';
 
 /** A running stack: where each part answers, and one `stop()` that ends every part it started. */
@@ -57,9 +64,6 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** How long one part may take to stop before the next is stopped anyway. */
-const STOP_TIMEOUT_MS = 10_000;
-
 export interface StartStackOptions {
   config: StackConfig;
   progress?: ProgressLog;
@@ -94,42 +98,32 @@ export async function startStack({
     if (signal?.aborted) throw new Error('The start was interrupted.');
     return progress.step(title, run);
   };
-  const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
-  /** The PIDs of each part the stack runs, as they are now (a restarted part has a new one). */
-  const pidsOf: Array<() => StackPart[]> = [];
-  const parts = () => pidsOf.flatMap((part) => part());
   const stateDir = path.join(config.dataDir, 'stack');
   // Builds write into the repository (subgraph/build, web/dist), so their stamps live with it too.
   const stampDir = path.join(REPO_ROOT, '.data', 'build-stamps');
+  const supervisorLog = (line: string) => progress.info(`[supervisor] ${line}`);
+  const parts = new PartRunner({ stateDir, log: supervisorLog, onGiveUp: onCrash });
+  // The parts the stack runs itself; a part given by URL has none.
+  const running: {
+    postgres?: { name: string; adminUrl: string };
+    graphNode?: Supervised<GraphNode>;
+    documents?: Supervised<EmbeddedMongo>;
+    api?: Supervised<ApiProcess>;
+  } = {};
 
-  let recorded = '';
-  const recordPids = async () => {
-    const now = JSON.stringify(parts());
-    if (now === recorded) return;
-    recorded = now;
-    await writePidFile(stateDir, parts());
-  };
-  // Supervisors restart parts with new PIDs; the file follows within a second.
-  const pidWatch = setInterval(() => void recordPids().catch(() => undefined), 1_000);
-  pidWatch.unref();
-
-  const stopAll = async () => {
-    clearInterval(pidWatch);
-    for (const part of stops.splice(0).reverse()) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const slow = new Promise<'slow'>((resolve) => {
-        timer = setTimeout(() => resolve('slow'), STOP_TIMEOUT_MS);
-      });
-      try {
-        const outcome = await Promise.race([part.stop().then(() => 'stopped' as const), slow]);
-        if (outcome === 'slow') process.stderr.write(`Stopping ${part.name} took over ${STOP_TIMEOUT_MS / 1000} s; moving on.\n`);
-      } catch (error) {
-        process.stderr.write(`Stopping ${part.name} failed: ${(error as Error).message}\n`);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    if (recorded) await removePidFile(stateDir).catch(() => undefined);
+  /**
+   * The PostgreSQL server for graph-node's store and the documents: the one GRAPH_NODE_POSTGRES_URL
+   * names, or the embedded cluster kept in the data folder, started (once) by the first part that needs it.
+   */
+  const postgresAdminUrl = async (forWhat: string): Promise<string> => {
+    if (config.graphNodePostgresUrl) return config.graphNodePostgresUrl;
+    running.postgres ??= await step(`PostgreSQL (embedded, for ${forWhat})`, async (detail) => {
+      const part = postgresPart({ folder: path.join(stateDir, 'graph-node', 'postgres'), port: config.postgresPort, portVariable: 'POSTGRES_PORT' });
+      const postgres = (await parts.run(part)).current();
+      detail(`127.0.0.1:${postgres.port} (pid ${postgres.pid}, files in ${path.dirname(postgres.logFile)}; restarted if it dies)`);
+      return { name: part.name, adminUrl: postgres.adminUrl };
+    });
+    return running.postgres.adminUrl;
   };
 
   try {
@@ -149,59 +143,42 @@ export async function startStack({
       // No chain recorded: whatever an earlier run left has no chain to match (the launcher before
       // the chain kept its state wiped these at every start).
       await rm(folder.chainState, { force: true });
-      await rm(path.join(stateDir, 'ferretdb'), { recursive: true, force: true });
     }
 
-    let afterChainRestart = async (): Promise<void> => undefined;
     let genesisTimestamp: number | undefined;
     const chain: StackChain = await step(config.rpcUrl ? `Chain at ${config.rpcUrl}` : 'Chain: anvil', async (detail) => {
       if (config.rpcUrl) return connectChain(config.rpcUrl);
       if (config.chainPort) await assertPortFree(config.host, config.chainPort, 'CHAIN_PORT (or RPC_URL to use a running chain)');
       genesisTimestamp = await embeddedGenesisTime(folder, detail);
-      const options = { stateFile: folder.chainState, genesisTimestamp, onOutput: (line: string) => progress.info(`[chain] ${line}`) };
-      const started = await startEmbeddedChain(config.host, config.chainPort, options);
-      const port = Number(new URL(started.url).port);
-      const supervised = supervise({
-        name: 'the chain (anvil)',
-        first: started,
-        // Same port, same state file: anvil loads the state it last wrote.
-        restart: () => startEmbeddedChain(config.host, port, options),
-        log: (line) => progress.info(`[supervisor] ${line}`),
-        onGiveUp: (message) => onCrash(message),
-        onRestarted: () => void afterChainRestart(),
-      });
-      pidsOf.push(() => [{ name: 'the chain (anvil)', pid: supervised.current().pid, stopSignal: 'SIGTERM' }]);
-      stops.push({ name: 'the chain', stop: supervised.stop });
+      const onOutput = (line: string) => progress.info(`[chain] ${line}`);
+      const supervised = await parts.run(chainPart({ host: config.host, port: config.chainPort, stateFile: folder.chainState, genesisTimestamp, onOutput, log: supervisorLog }));
+      const started = supervised.current();
       detail(`${started.url} (chain id ${started.chainId}, pid ${started.pid}, state ${folder.kept ? 'kept in' : 'kept from now on in'} ${folder.chainState}; restarted if it dies)`);
-      return { ...started, stop: supervised.stop };
+      return { url: started.url, chainId: started.chainId, embedded: true };
     });
-    await recordPids();
     await bindToChain(folder, chain, genesisTimestamp);
 
     const deployment = await step('Contracts', (detail) =>
       ensureDeployment({ chain, network: config.network, deployerKey: config.deployerKey, keptDeploymentFile: folder.deploymentFile, log: detail }),
     );
 
-    if (!config.subgraphUrl) {
+    let subgraphUrl = config.subgraphUrl;
+    if (!subgraphUrl) {
       await step('Subgraph build', async (detail) => {
         const built = await buildSubgraphIfChanged({ network: config.network, stampDir, log: detail, reuse: reuseBuilds });
         detail(built ? `built ${path.relative(process.cwd(), SUBGRAPH_BUILD_DIR)}` : reuseBuilds ? 'using the existing build' : 'unchanged since the last build');
       });
-    }
-    const subgraph: { queryUrl: string } | LocalGraphNode = await step<{ queryUrl: string } | LocalGraphNode>(
-      config.subgraphUrl ? `Subgraph at ${config.subgraphUrl}` : 'graph-node (gnd dev) on PostgreSQL',
-      async (detail) => {
-        if (config.subgraphUrl) return { queryUrl: config.subgraphUrl };
-        const node = await startLocalGraphNode({
+      const adminUrl = await postgresAdminUrl("graph-node's store");
+      const node = await step('graph-node (gnd dev)', async (detail) => {
+        const part = graphNodePart({
           manifest: path.join(SUBGRAPH_BUILD_DIR, 'subgraph.yaml'),
           rpcUrl: chain.url,
           subgraphName: config.subgraphName,
           ports: { http: config.subgraphPort, indexNode: config.indexNodePort, admin: config.graphAdminPort, metrics: config.graphMetricsPort },
           portVariables: { http: 'SUBGRAPH_PORT', indexNode: 'INDEX_NODE_PORT', admin: 'GRAPH_ADMIN_PORT', metrics: 'GRAPH_METRICS_PORT' },
           logFile: path.join(stateDir, 'graph-node', 'graph-node.log'),
-          postgresAdminUrl: config.graphNodePostgresUrl,
-          postgresFolder: path.join(stateDir, 'graph-node', 'postgres'),
-          postgresPort: config.postgresPort,
+          postgresAdminUrl: adminUrl,
+          postgresPartName: running.postgres?.name,
           // The index is kept with the chain it indexes (the data folder is bound to one chain), per
           // deployment on a chain the stack did not start, so a redeployment never meets a stale one.
           // On a shared server (GRAPH_NODE_POSTGRES_URL: the tests') each data folder has its own.
@@ -211,82 +188,56 @@ export async function startStack({
               ? 'graph_node'
               : `graph_node_${(await indexFolderName(config.network, chain, deployment)).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`,
           freshDatabase: chain.embedded && !folder.kept,
+          stallMs: config.graphNodeStallSeconds * 1000,
           onWarning: (line) => progress.info(`    ${line}`),
-          onCrash: (message) => onCrash(`graph-node stopped: ${message}`),
-          restart: { log: (line) => progress.info(`[supervisor] ${line}`), stallMs: config.graphNodeStallSeconds * 1000 },
+          log: (line) => progress.info(line),
         });
-        stops.push({ name: 'graph-node and its PostgreSQL', stop: () => node.stop() });
-        pidsOf.push(() => [
-          ...(node.postgres ? [{ name: "PostgreSQL (graph-node's store)", pid: node.postgres.pid, stopSignal: 'SIGINT' as const }] : []),
-          { name: 'graph-node', pid: node.pid, stopSignal: 'SIGINT' },
-        ]);
-        await recordPids();
-        detail(`queries ${node.queryUrl}`);
-        detail(`status  ${node.indexNodeUrl} (pid ${node.pid}, log ${node.logFile})`);
-        if (node.postgres) detail(`PostgreSQL 127.0.0.1:${node.postgres.port} (pid ${node.postgres.pid}, files in ${path.dirname(node.postgres.logFile)})`);
+        const supervised = await parts.run(part);
+        const first = supervised.current();
+        detail(`queries ${first.queryUrl}`);
+        detail(`status  ${first.indexNodeUrl} (pid ${first.pid}, log ${first.logFile}; restarted if it dies or stalls)`);
         if (chain.embedded && folder.kept) {
-          const rebuilt = await node.rebuildIfAheadOfChain();
+          const rebuilt = await part.rebuildIfAheadOfChain(supervised);
           if (rebuilt) detail(`WARNING: ${rebuilt}; the index was dropped and is being built again from the chain`);
         }
         const head = await currentBlock(chain.url);
-        await node.waitForBlock(head, 180_000);
+        await supervised.current().waitForBlock(head, 180_000);
         detail(`indexed up to block ${head}`);
-        return node;
-      },
-    );
-    const subgraphUrl = subgraph.queryUrl;
-    afterChainRestart = async () => {
-      const head = await currentBlock(chain.url);
-      progress.info(`[supervisor] the chain resumed at block ${head} from ${folder.chainState}`);
-      if (!('rebuildIfAheadOfChain' in subgraph)) return;
-      const rebuilt = await subgraph.rebuildIfAheadOfChain();
-      if (rebuilt) {
-        progress.info(`[supervisor] WARNING: ${rebuilt}. The transactions of the lost blocks are gone from the chain; graph-node indexes the chain again from the start.`);
-      }
-    };
-
-    let database: { current(): { pid: number }; stop(): Promise<void> } | undefined;
-    const mongodbUri = await step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB', async (detail) => {
-      if (config.mongodbUri) return config.mongodbUri;
-      const files = path.join(stateDir, 'ferretdb');
-      const mongo = await startEmbeddedMongo({ dataDir: files, buildLog: detail });
-      // The API's driver reconnects by itself to a FerretDB that comes back on the same port.
-      const port = Number(new URL(mongo.uri).port);
-      database = supervise({
-        name: 'FerretDB (the database)',
-        first: mongo,
-        restart: () => startEmbeddedMongo({ dataDir: files, port }),
-        log: (line) => progress.info(`[supervisor] ${line}`),
-        onGiveUp: (message) => onCrash(message),
+        return supervised;
       });
-      pidsOf.push(() => [{ name: 'FerretDB (the database)', pid: database!.current().pid, stopSignal: 'SIGTERM' }]);
-      stops.push({ name: 'the database', stop: database.stop });
-      detail(`${mongo.uri} (pid ${mongo.pid}, files in ${path.relative(process.cwd(), files)}; restarted if it dies)`);
-      return `${mongo.uri.replace(/\/$/, '')}/health-records`;
+      running.graphNode = node;
+      subgraphUrl = node.current().queryUrl;
+    } else {
+      await step(`Subgraph at ${subgraphUrl}`, async (detail) => detail('graph-node given by SUBGRAPH_URL'));
+    }
+    const subgraphStatusUrl = running.graphNode?.current().indexNodeUrl;
+
+    const mongodbUri = await step(config.mongodbUri ? 'Database (MONGODB_URI)' : 'Database: embedded FerretDB on PostgreSQL', async (detail) => {
+      if (config.mongodbUri) return config.mongodbUri;
+      const settings = {
+        // The documents live on graph-node's PostgreSQL (a database and role of their own), or on one
+        // started for them when graph-node runs elsewhere (SUBGRAPH_URL).
+        postgresAdminUrl: await postgresAdminUrl('the documents'),
+        // On a shared server (GRAPH_NODE_POSTGRES_URL: the tests') each data folder has its own.
+        database: config.graphNodePostgresUrl ? `docs_${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 16)}` : 'ferretdb',
+        folder: path.join(stateDir, 'ferretdb'),
+      };
+      // A folder without a chain keeps no documents either (see above).
+      running.documents = await parts.run(documentsPart({ ...settings, fresh: !folder.kept && !config.rpcUrl, buildLog: detail }));
+      const mongo = running.documents.current();
+      detail(`${mongo.uri} (pid ${mongo.pid}; documents in PostgreSQL database ${settings.database}, its role's password in ${path.relative(process.cwd(), settings.folder)}; restarted if it dies)`);
+      return mongo.clientUri('health-records');
     });
 
     const graphqlUrl = `${apiOrigin}/graphql`;
-    let api: { current(): ApiProcess; stop(): Promise<void> } | undefined;
     await step('API (node dist/api/src/main.js)', async (detail) => {
       const built = await buildApiIfChanged({ stampDir, log: detail, reuse: reuseBuilds });
       if (!built) detail(reuseBuilds ? 'using the existing build in dist/' : 'dist/ unchanged since the last build');
-      const subgraphStatusUrl = 'indexNodeUrl' in subgraph ? subgraph.indexNodeUrl : undefined;
-      const env = apiEnvironmentFor({ config, chain, subgraphUrl, subgraphStatusUrl, mongodbUri, webOrigin });
+      const env = apiEnvironmentFor({ config, chain, subgraphUrl: subgraphUrl!, subgraphStatusUrl, mongodbUri, webOrigin });
       // Checked here too, so a bad setting fails the start with the API's own message at once.
       loadServerConfig(env);
-      const start = () => startApiProcess({ env, host: config.host, port: apiPort, onOutput: (line) => progress.info(`[api] ${line.replace(/^\[api\] /, '')}`) });
-      const first = await start();
-      api = supervise({
-        name: 'the API process',
-        first,
-        restart: start,
-        log: (line) => progress.info(`[supervisor] ${line}`),
-        onGiveUp: (message) => onCrash(message),
-        onRestarted: (current) => progress.info(`[supervisor] the API process started in ${current.startupMs} ms`),
-      });
-      pidsOf.push(() => [{ name: 'the API process', pid: api!.current().pid, stopSignal: 'SIGTERM' }]);
-      await recordPids();
-      stops.push({ name: 'the API', stop: api.stop });
+      running.api = await parts.run(apiPart({ env, host: config.host, port: apiPort, log: (line) => progress.info(line) }));
+      const first = running.api.current();
       detail(`${first.url}/graphql (pid ${first.pid}, ready ${first.startupMs} ms after its start; browsers use ${webOrigin}/graphql: SIWE is bound to that origin)`);
     });
 
@@ -298,7 +249,7 @@ export async function startStack({
         host: config.host,
         port: webPort,
         apiOrigin,
-        subgraphUrl,
+        subgraphUrl: subgraphUrl!,
         runtimeConfig: {
           chainId: chain.chainId,
           rpcUrl: chain.url,
@@ -313,7 +264,7 @@ export async function startStack({
           },
         },
       });
-      stops.push({ name: 'the web server', stop: server.close });
+      parts.onStop('the web server', server.close);
       detail(server.url);
     });
 
@@ -322,39 +273,40 @@ export async function startStack({
     } else if (config.demo && chain.embedded) {
       await step('Demo data', async (detail) => {
         const { blockNumber } = await seedDemo({ rpcUrl: chain.url, chainId: chain.chainId, deployment, apiOrigin, log: detail });
-        if ('waitForBlock' in subgraph) await subgraph.waitForBlock(blockNumber);
-        else await waitUntilIndexed(subgraphUrl, blockNumber);
+        if (running.graphNode) await running.graphNode.current().waitForBlock(blockNumber);
+        else await waitUntilIndexed(subgraphUrl!, blockNumber);
         detail(`indexed through block ${blockNumber}`);
       });
     } else if (config.demo) {
       progress.info('    (demo data is seeded only on the embedded chain, whose test accounts are funded)');
     }
 
+    const { graphNode, documents, api } = running;
     return {
       chainId: chain.chainId,
       deployment,
       urls: {
         rpc: chain.url,
-        subgraph: subgraphUrl,
-        subgraphStatus: 'indexNodeUrl' in subgraph ? subgraph.indexNodeUrl : undefined,
-        graphNodeLog: 'logFile' in subgraph ? subgraph.logFile : undefined,
+        subgraph: subgraphUrl!,
+        subgraphStatus: subgraphStatusUrl,
+        graphNodeLog: graphNode?.current().logFile,
         graphql: graphqlUrl,
         web: webOrigin,
-        mongodb: mongodbUri,
+        mongodb: redacted(mongodbUri),
       },
       kept: folder.kept,
       embedded: { chain: chain.embedded, subgraph: !config.subgraphUrl, mongodb: !config.mongodbUri },
       get pids() {
-        return parts().map((part) => part.pid);
+        return parts.parts().map((part) => part.pid);
       },
       get parts() {
-        return parts();
+        return parts.parts();
       },
       get graphNodePid() {
-        return 'pids' in subgraph ? subgraph.pid : undefined;
+        return graphNode?.current().pid;
       },
       get databasePid() {
-        return database?.current().pid;
+        return documents?.current().pid;
       },
       get apiPid() {
         return api!.current().pid;
@@ -362,10 +314,10 @@ export async function startStack({
       get apiStartupMs() {
         return api!.current().startupMs;
       },
-      stop: stopAll,
+      stop: () => parts.stop(),
     };
   } catch (error) {
-    await stopAll();
+    await parts.stop();
     throw error;
   }
 }

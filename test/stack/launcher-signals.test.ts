@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../api/src/config';
 import { alive } from '../../stack/process/pid-file';
-import { testStackEnvironment } from './support/stack-env';
+import { testStackEnvironment } from '../fixtures/stack-env';
 
 jest.setTimeout(600_000);
 

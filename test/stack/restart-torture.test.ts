@@ -17,8 +17,8 @@ import { REPO_ROOT } from '../../api/src/config';
 import { currentBlock } from '../../stack/chain/chain-status';
 import { testWallet } from '../../stack/chain/demo-accounts';
 import { alive } from '../../stack/process/pid-file';
-import { testStackEnvironment } from './support/stack-env';
-import { PatientWriter, subgraphBlock, until } from './support/patient-writes';
+import { testStackEnvironment } from '../fixtures/stack-env';
+import { PatientWriter, subgraphBlock, until } from '../fixtures/patient-writes';
 
 jest.setTimeout(1_800_000);
 

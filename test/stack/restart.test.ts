@@ -14,8 +14,8 @@ import { blockHash, currentBlock } from '../../stack/chain/chain-status';
 import { testWallet } from '../../stack/chain/demo-accounts';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
-import { startStack, type RunningStack } from '../../stack/stack';
-import { testStackEnvironment } from './support/stack-env';
+import { startStack, type RunningStack } from '../../stack/launcher';
+import { testStackEnvironment } from '../fixtures/stack-env';
 
 jest.setTimeout(600_000);
 

@@ -1,0 +1,78 @@
+/**
+ * Makes the indexes the API declares usable on FerretDB's PostgreSQL handler.
+ *
+ * FerretDB 1.24 stores each collection as a table with one `jsonb` column, `_jsonb`; an index the API
+ * declares becomes a btree index on `((_jsonb -> 'field'))`. The filters it hands to PostgreSQL are
+ * top-level equalities written as containment, `_jsonb -> 'field' @> '"value"'`, which a btree index
+ * cannot serve: every lookup would read the whole table. A GIN index on the same expression serves `@>`
+ * (a bitmap index scan). So the documents' database gets an event trigger: whenever a btree index whose
+ * first key is a `_jsonb -> …` expression is created (FerretDB's createIndexes, the `_id` index of a new
+ * collection), a GIN "twin" on that expression is created beside it, in the same transaction. Only the
+ * first key: an equality lookup uses an index's leading field, as on MongoDB, and a GIN index per later
+ * key (often a time) would cost every insert for nothing. The twins are PostgreSQL's alone: FerretDB's
+ * index list (its metadata) does not show them, and they go with the table.
+ */
+import { Client } from 'pg';
+
+/** Creates the GIN twin of one btree index's first key when it is a `_jsonb` expression (none when it exists already). */
+const TWIN_FUNCTION = `
+CREATE OR REPLACE FUNCTION public.index_twins(btree oid) RETURNS void LANGUAGE plpgsql AS $twins$
+DECLARE
+  item record;
+BEGIN
+  FOR item IN
+    SELECT i.indrelid::regclass AS tab, c.relname AS name, pg_get_indexdef(i.indexrelid, 1, true) AS expression
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+      WHERE i.indexrelid = btree AND am.amname = 'btree'
+  LOOP
+    CONTINUE WHEN item.expression !~ '^\\(?_jsonb (->|#>) ';
+    CONTINUE WHEN EXISTS (
+      SELECT 1 FROM pg_index j JOIN pg_class d ON d.oid = j.indexrelid JOIN pg_am dam ON dam.oid = d.relam
+        WHERE j.indrelid = item.tab AND dam.amname = 'gin' AND j.indnkeyatts = 1 AND pg_get_indexdef(j.indexrelid, 1, true) = item.expression);
+    EXECUTE format('CREATE INDEX %I ON %s USING gin ((%s))', left(item.name, 55) || '_gin', item.tab, item.expression);
+  END LOOP;
+END
+$twins$;
+
+CREATE OR REPLACE FUNCTION public.index_twins_on_create() RETURNS event_trigger LANGUAGE plpgsql AS $trigger$
+DECLARE
+  command record;
+BEGIN
+  FOR command IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE INDEX' LOOP
+    PERFORM public.index_twins(command.objid);
+  END LOOP;
+-- A twin that cannot be made must not fail FerretDB's own statement (it would leave its metadata half-made).
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'no GIN twin for a new index: %', SQLERRM;
+END
+$trigger$;
+`;
+
+/**
+ * Installs the trigger in database `database` (as the admin: event triggers need a superuser), gives
+ * the btree indexes that exist already their twins (a store made before the trigger was), and has the
+ * role of the same name plan every statement for its parameters.
+ */
+export async function createIndexTwins(adminUrl: string, database: string): Promise<void> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(TWIN_FUNCTION);
+    // FerretDB's statements name the field as a parameter (`_jsonb->$1 @> $2`): only a plan made for
+    // the values at hand (a custom plan) sees the expression the index is on, so its role never gets a
+    // generic one.
+    await client.query(`ALTER ROLE ${database} SET plan_cache_mode = force_custom_plan`);
+    const trigger = await client.query("SELECT 1 FROM pg_event_trigger WHERE evtname = 'index_twins'");
+    if (trigger.rowCount === 0) {
+      await client.query("CREATE EVENT TRIGGER index_twins ON ddl_command_end WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION public.index_twins_on_create()");
+    }
+    await client.query(
+      `SELECT public.index_twins(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'public')`,
+    );
+  } finally {
+    await client.end();
+  }
+}

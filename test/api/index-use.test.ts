@@ -1,0 +1,119 @@
+/**
+ * Every query the API's request paths send to the embedded store is answered through an index. The
+ * documents are on a PostgreSQL of this test's own, where the documents' role loads auto_explain: every
+ * statement FerretDB runs for the API is logged with the plan PostgreSQL executed, with its real
+ * parameters. Sequential scans are priced out for that role (enable_seqscan off), so a `Seq Scan` on a
+ * collection's table means no index could serve the statement: the request path would read the whole
+ * collection, and the test fails naming the statement.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { ApiClient } from '../../stack/demo/api-client';
+import type { EmbeddedMongo } from '../../stack/documents/embedded-mongo';
+import { startPostgres, type EmbeddedPostgres } from '../../stack/postgres/postgres';
+import { startApiStack, type ApiStack } from './support/api-stack';
+import { seed, type Seeded } from './support/seed';
+
+jest.setTimeout(300_000);
+
+const RECORDS_WITH_CONTENT = `query ($patient: String!) {
+  records(patient: $patient, category: "Observation", first: 50) {
+    nodes { id integrity content(purpose: "TREAT") author { address providerProfile { displayName } } }
+  }
+}`;
+const TRAIL = `query ($address: String!, $after: String) {
+  patient(address: $address) { auditTrail(first: 2, after: $after) { nodes { id recordId } pageInfo { endCursor } } }
+}`;
+
+interface Plan {
+  statement: string;
+  plan: string;
+}
+
+/** The auto_explain entries of `logFile` written after `offset` (entries start with a time stamp). */
+function plansSince(logFile: string, offset: number): Plan[] {
+  const text = readFileSync(logFile).subarray(offset).toString('utf8');
+  return text
+    .split(/\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)/)
+    .filter((entry) => / plan:\n/.test(entry))
+    .map((entry) => {
+      const statement = /Query Text: (.*)/.exec(entry)?.[1] ?? entry;
+      return { statement, plan: entry.slice(entry.indexOf('\n') + 1) };
+    });
+}
+
+let folder: string;
+let postgres: EmbeddedPostgres;
+let stack: ApiStack;
+let seeded: Seeded;
+
+beforeAll(async () => {
+  folder = mkdtempSync(path.join(os.tmpdir(), 'index-use-'));
+  postgres = await startPostgres({ folder, durable: false });
+  const watch = async (mongo: EmbeddedMongo) => {
+    const role = mongo.settings.database!;
+    const admin = new Client({ connectionString: postgres.adminUrl });
+    await admin.connect();
+    try {
+      for (const setting of [
+        "session_preload_libraries = 'auto_explain'",
+        'auto_explain.log_min_duration = 0',
+        'enable_seqscan = off',
+      ]) {
+        await admin.query(`ALTER ROLE ${role} SET ${setting}`);
+      }
+    } finally {
+      await admin.end();
+    }
+  };
+  stack = await startApiStack({ documentsPostgres: postgres.adminUrl, onDatabase: watch });
+  seeded = await seed(stack, { observations: 3 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await postgres?.stop();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+test('sign-in, sessions, profiles, record pages with content, single records, audit-trail pages and audit batching use an index for every statement', async () => {
+  const { patient, provider } = stack.system;
+  const { auditBatches } = stack.server.services;
+  // The one-time pass of a store's first sealing (entries kept with a null batch id), before the watch.
+  await auditBatches.sealAll();
+  const offset = statSync(postgres.logFile).size;
+
+  // Sign-in: a nonce issued, used once and deleted; a session stored, then found by every request.
+  const providerClient = await new ApiClient(stack.url).signIn(provider);
+  const patientClient = await new ApiClient(stack.url).signIn(patient);
+  // A mutation: the shared rate limit's count and the profile's read-modify-write.
+  const profile = await patientClient.graphql(`mutation { updatePatientProfile(input: { displayName: "Ada L." }) { displayName } }`);
+  expect(profile.errors).toBeUndefined();
+  // A page of records with contents: the records' documents, their authors' profiles, the audit entries.
+  const page = await providerClient.graphql<{ records: { nodes: { id: string; integrity: string; content: string }[] } }>(RECORDS_WITH_CONTENT, { patient: patient.address });
+  expect(page.errors).toBeUndefined();
+  expect(page.data!.records.nodes.map((node) => node.integrity)).toEqual(seeded.observations.map(() => 'VERIFIED'));
+  // One record by id.
+  const one = await patientClient.graphql(`query ($id: String!) { record(id: $id) { id category integrity } }`, { id: seeded.condition });
+  expect(one.errors).toBeUndefined();
+  // The audit trail, two pages.
+  type Trail = { patient: { auditTrail: { nodes: { id: string }[]; pageInfo: { endCursor: string } } } };
+  const first = await patientClient.graphql<Trail>(TRAIL, { address: patient.address });
+  expect(first.errors).toBeUndefined();
+  expect(first.data!.patient.auditTrail.nodes).toHaveLength(2);
+  const second = await patientClient.graphql<Trail>(TRAIL, { address: patient.address, after: first.data!.patient.auditTrail.pageInfo.endCursor });
+  expect(second.errors).toBeUndefined();
+  expect(second.data!.patient.auditTrail.nodes.length).toBeGreaterThan(0);
+  // Audit batching: the page's entries sealed into a batch (under its lease), and an entry's proof.
+  const [sealed] = await auditBatches.sealAll();
+  expect(sealed?.entryIds.length).toBeGreaterThan(0);
+  await auditBatches.proofFor(sealed!.entryIds[0]!);
+
+  const plans = plansSince(postgres.logFile, offset).filter((entry) => !entry.statement.includes('_ferretdb_database_metadata'));
+  // The watch saw the requests' statements (so a missing plan cannot pass for an index scan).
+  expect(plans.filter((entry) => /^SELECT/i.test(entry.statement)).length).toBeGreaterThan(10);
+  const scans = plans.filter((entry) => /Seq Scan on /.test(entry.plan)).map((entry) => entry.statement);
+  expect([...new Set(scans)]).toEqual([]);
+});

@@ -43,6 +43,7 @@ const API = [
   ['schema/emergency', '^api/src/schema/emergency/'],
   ['schema/audit (the audit trail)', '^api/src/schema/audit/'],
   ['schema/analytics', '^api/src/schema/analytics/'],
+  ['fhir (the FHIR R4 REST facade over the GraphQL operations)', '^api/src/fhir/'],
   ['app (the composition root)', '^api/src/app/'],
   ['main (the API process entry point)', '^api/src/main\\.ts$'],
 ];

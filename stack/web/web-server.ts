@@ -32,7 +32,7 @@ const SECURITY_HEADERS = {
 };
 
 /** Paths this server forwards to the API, so the browser sees one origin (first-party session cookie, no CORS). */
-const API_PREFIXES = ['/graphql', '/auth/', '/health', '/readyz'];
+const API_PREFIXES = ['/graphql', '/auth/', '/health', '/readyz', '/fhir/'];
 /** The path this server forwards to the subgraph's GraphQL endpoint (the explorer's second endpoint). */
 const SUBGRAPH_PATH = '/subgraph';
 
@@ -72,7 +72,7 @@ export interface WebServer {
 /**
  * Serves the built web client (`web/dist`) as static files, its runtime `/config.json`, and forwards
  * the API's paths to `apiOrigin`. It has no logic of its own: in production any static host with a
- * reverse proxy for `/graphql` and `/auth/` does the same.
+ * reverse proxy for `/graphql`, `/auth/` and `/fhir/` does the same.
  */
 export async function startWebServer(options: {
   distDir: string;

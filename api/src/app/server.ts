@@ -12,11 +12,14 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { execute, validate } from 'graphql';
 import { AuditAnchorContract } from '../audit/audit-anchor.chain';
 import { sessionMiddleware, sessionOf, siweRoutes } from '../auth/siwe.routes';
 import { SiweService } from '../auth/siwe.service';
 import { connectChain } from '../chain/chain';
 import { redacted } from '../database/connection';
+import { FHIR_OPERATIONS } from '../fhir/fhir.operations';
+import { fhirErrors, fhirRoutes } from '../fhir/fhir.routes';
 import type { Context } from '../graphql/context';
 import { createFormatError, unavailableDependency, type ErrorLogger } from '../graphql/errors';
 import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, mutationRateLimiter, type QueryLimits } from '../graphql/limits';
@@ -231,6 +234,26 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       '/graphql',
       express.json({ limit: GRAPHQL_BODY_LIMIT }),
       expressMiddleware(apollo, { context: async ({ res }) => createContext(services, sessionOf(res)) }),
+    );
+    // The FHIR R4 facade: its GraphQL operations run in process against the same shielded schema, one
+    // request context per HTTP request (session, pinned block, loaders, chain decisions).
+    const fhirProblems = FHIR_OPERATIONS.flatMap((document) => validate(schema, document));
+    if (fhirProblems.length > 0) throw new Error(`The FHIR facade's GraphQL operations do not match the schema: ${fhirProblems.map((problem) => problem.message).join('; ')}`);
+    app.use(
+      '/fhir',
+      fhirRoutes({
+        site: { baseUrl: `${config.publicOrigin}/fhir`, chainId: chain.chainId },
+        software: { name: 'Health records API' },
+        logger,
+        retryAfterSeconds: RETRY_AFTER_SECONDS,
+        open: (session) => {
+          const contextValue = createContext(services, session);
+          return async (document, variableValues) => execute({ schema, document, contextValue, variableValues });
+        },
+        session: (id) => siwe.session(id),
+        tokenSecret: config.sessionSecret,
+      }),
+      fhirErrors({ logger, retryAfterSeconds: RETRY_AFTER_SECONDS }),
     );
     // Body-size and JSON errors from express.json, without stack traces.
     app.use((error: { status?: number; type?: string; message?: string }, req: Request, res: Response, next: NextFunction) => {

@@ -78,10 +78,13 @@ export class AuditLogService {
     return this.entries.findOne({ entryId: normalizeBytes32(entryId, 'entryId') }).lean<AuditEntry>();
   }
 
-  /** Entries about `patient`, newest first: `first` of them after the entry `after` (a cursor). */
+  /**
+   * Entries about `patient`, newest first: `first` of them after the entry `after` (a cursor). A full
+   * page and one entry more may be read (the one more tells whether another page follows).
+   */
   async trail(patient: string, first: number, after: string | null = null): Promise<AuditEntry[]> {
     const owner = normalizeAddress(patient, 'patient');
-    if (!Number.isInteger(first) || first < 1 || first > MAX_TRAIL_PAGE) {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_TRAIL_PAGE + 1) {
       throw new BadInputError([{ field: 'first', message: `must be a whole number from 1 to ${MAX_TRAIL_PAGE}` }]);
     }
     const filter: Record<string, unknown> = { patient: owner };

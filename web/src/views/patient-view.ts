@@ -4,6 +4,7 @@ import { runTransaction, waitForIndex, type AppContext } from '../lib/app-contex
 import { CATEGORIES, PURPOSES, READ, WRITE, accessLabel, categoryLabel, categoryOptions, decisionLabel, purpose16, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
 import { transactionError } from '../lib/contracts';
 import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
+import { downloadEverything } from '../lib/fhir-download';
 import { notice } from '../lib/notices';
 import { namer } from '../lib/people';
 import { button, daysFromNow, field, form, input, select } from './forms';
@@ -252,8 +253,22 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
         : '',
     );
   offerMore(view.records.pageInfo);
+  // Everything this account may read of the patient, as one FHIR R4 Bundle (the API's /fhir facade).
+  const download = button(
+    actingAsGuardian ? 'Download their records (FHIR)' : 'Download my records (FHIR)',
+    async () => {
+      try {
+        const count = await downloadEverything(patient);
+        notice('success', `Saved ${count} FHIR resources (records, consents, provenance) as one FHIR R4 Bundle. Each record read for it is in the audit trail.`);
+      } catch (error) {
+        notice('error', error instanceof Error ? error.message : String(error));
+      }
+    },
+    { 'data-download-fhir': '' },
+  );
   const records = section(
     'Records',
+    h('p', { class: 'actions' }, download),
     view.records.nodes.length === 0
       ? h('p', { class: 'muted empty' }, 'No records yet. A provider you grant a write consent can add one.')
       : h('table', { class: 'cards-on-phone' }, h('caption', { class: 'visually-hidden' }, 'Records'), h('thead', {}, h('tr', {}, ...recordHeaders.map((header) => h('th', { scope: 'col' }, header || h('span', { class: 'visually-hidden' }, 'Actions'))))), recordRows),

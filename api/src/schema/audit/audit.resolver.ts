@@ -19,6 +19,7 @@ export class AuditTrailResolver {
       actor: entry.actor,
       patient: entry.patient,
       recordId: entry.recordId,
+      category: entry.category,
       recordVersion: entry.recordVersion,
       purpose: entry.purpose,
       decision: entry.decision.toUpperCase(),

@@ -44,6 +44,9 @@ export class AuditEntry {
   @Field(() => String)
   recordId!: string;
 
+  @Field(() => String, { description: 'The data category of the record read (its FHIR resource type).' })
+  category!: string;
+
   @Field({ description: 'HL7 v3 PurposeOfUse of the read.' })
   purpose!: string;
 

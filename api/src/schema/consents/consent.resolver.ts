@@ -47,6 +47,9 @@ function consentOf(indexed: ConsentFields, at: number): Consent {
     grantedBy: indexed.grantedBy.id,
     viaSignature: indexed.viaSignature,
     updatedAt: new Date(Number(indexed.updatedAt) * 1000),
+    // A consent exists only through a change, so it has a last one at any block it exists at.
+    transactionHash: indexed.changes[0]!.transactionHash,
+    blockNumber: Number(indexed.changes[0]!.blockNumber),
   };
 }
 

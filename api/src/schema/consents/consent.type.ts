@@ -41,6 +41,12 @@ export class Consent {
 
   @Field(() => Date)
   updatedAt!: Date;
+
+  @Field(() => String, { description: 'The transaction of the last grant, renewal or revocation.' })
+  transactionHash!: string;
+
+  @Field(() => Int, { description: 'The block of that transaction.' })
+  blockNumber!: number;
 }
 
 @ObjectType({ description: 'A guardian appointment.' })

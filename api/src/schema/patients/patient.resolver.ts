@@ -49,7 +49,7 @@ export class PatientResolver {
 
   @FieldResolver(() => RecordConnection, { description: "The patient's records (see Query.records)." })
   records(@Root() patient: Patient, @Args() args: RecordPageArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RecordConnection> {
-    return recordsPage(ctx, patient.address, args.category, args.first, args.after, info);
+    return recordsPage(ctx, patient.address, args, info);
   }
 
   @Mutation(() => PatientProfile, { description: "Creates or updates the signed-in account's patient profile." })

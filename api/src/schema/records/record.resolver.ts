@@ -67,6 +67,12 @@ export class RecordPageArgs {
 
   @Field(() => String, { nullable: true, description: 'The endCursor of the previous page.' })
   after?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only records last changed on-chain at or after this time.' })
+  updatedFrom?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only records last changed on-chain before this time.' })
+  updatedBefore?: Date | null;
 }
 
 @ArgsType()
@@ -75,19 +81,21 @@ export class RecordsArgs extends RecordPageArgs {
   patient!: string;
 }
 
-/** A page of a patient's anchored records, optionally one category; ordered by record id. */
-export async function recordsPage(
-  ctx: Context,
-  patient: string,
-  category: string | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
-  info?: GraphQLResolveInfo,
-): Promise<RecordConnection> {
-  const page_ = pageArgs(first, after);
+/** Block times are whole seconds: the first second at or after `time` (a time the chain could have stamped). */
+const secondAtOrAfter = (time: Date, field: string): string => {
+  const ms = time.getTime();
+  if (!Number.isFinite(ms)) throw badInput(field, 'must be a valid date-time');
+  return String(Math.ceil(ms / 1000));
+};
+
+/** A page of a patient's anchored records, optionally one category and a range of last changes; ordered by record id. */
+export async function recordsPage(ctx: Context, patient: string, args: RecordPageArgs, info?: GraphQLResolveInfo): Promise<RecordConnection> {
+  const page_ = pageArgs(args.first, args.after);
   const where: { [key: string]: unknown } = { patient };
-  if (category) where.category = scopeCode(category, 'category');
+  if (args.category) where.category = scopeCode(args.category, 'category');
   if (page_.after) where.id_gt = page_.after;
+  if (args.updatedFrom) where.updatedAt_gte = secondAtOrAfter(args.updatedFrom, 'updatedFrom');
+  if (args.updatedBefore) where.updatedAt_lt = secondAtOrAfter(args.updatedBefore, 'updatedBefore');
   const data = await ctx.subgraph.query(RecordsPageDocument, { where, first: page_.first + 1 });
   const { nodes, pageInfo } = page(data.records, page_.first);
   const records = nodes.map(recordOf);
@@ -122,7 +130,7 @@ export class RecordResolver {
 
   @Query(() => RecordConnection, { description: "A patient's records, by category, paginated." })
   records(@Args() args: RecordsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RecordConnection> {
-    return recordsPage(ctx, addressArg(args.patient, 'patient'), args.category, args.first, args.after, info);
+    return recordsPage(ctx, addressArg(args.patient, 'patient'), args, info);
   }
 
   @FieldResolver(() => Account, { description: 'Who anchored the first version, as the directory knows them.' })

@@ -1,17 +1,13 @@
 /**
  * Two API processes (the compiled build, `npm run build:api`) on the same store, graph-node and chain,
  * behind one origin that sends requests to them in turn, as a load balancer would: a session made on one
- * works on the other, a nonce is single-use across both, the mutation rate limit is one count, each audit
- * batch is anchored once though both anchor, and with one instance killed the other serves the session
- * and every write that was acknowledged.
+ * works on the other, a nonce is single-use across both, the mutation rate limit is one count, and with
+ * one instance killed the other serves the session and every write that was acknowledged.
  */
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import mongoose from 'mongoose';
 import { ApiClient } from '../../stack/api-client';
-import { fhir } from '../fixtures/fhir';
-import { addRecord } from './support/seed';
 import { startApiProcess, type ApiProcess } from '../../stack/api-process';
 import { scratchApiEnvironment } from '../../stack/bench/stack-parts';
 import { freePort, startApiStack, type ApiStack } from './support/api-stack';
@@ -41,8 +37,6 @@ beforeAll(async () => {
     MUTATION_RATE_LIMIT: '4',
     // What a deployment of several instances sets: the count lives in the shared store.
     MUTATION_RATE_LIMIT_STORE: 'mongodb',
-    // Both instances seal and anchor the audit log, often.
-    AUDIT_ANCHOR_INTERVAL_MS: '200',
     NODE_ENV: 'production',
   };
   for (let i = 0; i < 2; i += 1) {
@@ -108,37 +102,6 @@ test('the mutation rate limit is one count across both instances', async () => {
   // Four allowed per minute in all, whichever instance answered: the fifth and sixth are refused.
   expect(codes).toEqual([undefined, undefined, undefined, undefined, 'RATE_LIMITED', 'RATE_LIMITED']);
   expect(new Set(answeredBy.slice(from))).toEqual(new Set([0, 1]));
-});
-
-test('both instances anchoring the audit log anchor each batch once', async () => {
-  const { patient, audit } = stack.system;
-  const recordId = await addRecord({ ...stack, url: origin }, patient, patient.address, fhir.conditionAsthma());
-  await stack.indexed();
-  const client = await new ApiClient(origin).signIn(patient);
-  for (let i = 0; i < 4; i += 1) {
-    const read = await client.graphql(`query ($id: String!) { record(id: $id) { content(purpose: "TREAT") } }`, { id: recordId });
-    expect(read.errors).toBeUndefined();
-  }
-  const store = await mongoose.createConnection(stack.mongo.clientUri('two-instances')).asPromise();
-  try {
-    const batches = store.collection<{ batchId: number; status: string; root: string }>('audit_batches');
-    const entries = store.collection('audit_entries');
-    // Until every entry is in a batch and every batch is anchored (the instances' timers do it).
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const waiting = await entries.countDocuments({ batchId: 0 });
-      const all = await batches.find({}).toArray();
-      if (waiting === 0 && all.length > 0 && all.every((batch) => batch.status === 'anchored')) break;
-      if (Date.now() > deadline) throw new Error(`Not anchored within 60 s: ${waiting} entries waiting, batches ${JSON.stringify(all.map((b) => [b.batchId, b.status]))}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const roots = (await batches.find({}).toArray()).map((batch) => batch.root).sort();
-    const anchored = (await audit.queryFilter(audit.filters.AuditBatchAnchored())).map((event) => event.args.root).sort();
-    // Each batch's root on-chain exactly once: no batch anchored twice, none missing.
-    expect(anchored).toEqual(roots);
-  } finally {
-    await store.close();
-  }
 });
 
 test('with one instance killed, the other serves the session and every acknowledged write', async () => {

@@ -2,6 +2,10 @@ import { LeaseBusyError, withLease } from '../../../api/src/database/lease';
 import { fhir } from '../../fixtures/fhir';
 import { START_TIMEOUT_MS, startTestDatabase, type TestDatabase } from './support/test-database';
 
+// The store is PostgreSQL, shared with the whole test run: on a loaded machine a first write and a
+// first transaction can take longer than Jest's default 5 s.
+jest.setTimeout(60_000);
+
 // FerretDB 1.x performs a conditional update as a read then a write, so concurrent writers are kept
 // apart by leases. These tests run many writers at once against the embedded FerretDB.
 let db: TestDatabase;

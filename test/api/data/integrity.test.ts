@@ -4,6 +4,10 @@ import { deployFixture, type System } from '../../fixtures/deploy';
 import { fhir } from '../../fixtures/fhir';
 import { START_TIMEOUT_MS, startTestDatabase, type TestDatabase } from './support/test-database';
 
+// The store is PostgreSQL, shared with the whole test run: on a loaded machine a first write and a
+// first transaction can take longer than Jest's default 5 s.
+jest.setTimeout(60_000);
+
 // Integrity against the real RecordRegistry on Hardhat's in-process network.
 let db: TestDatabase;
 let system: System;

@@ -2,7 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MASTER_KEY_FILE } from '../../../api/src/records/master-key';
 import { fhir } from '../../fixtures/fhir';
-import { START_TIMEOUT_MS, startTestDatabase, type TestDatabase } from './support/test-database';
+import { Client } from 'pg';
+import { START_TIMEOUT_MS, startTestDatabase, testPostgresAdminUrl, type TestDatabase } from './support/test-database';
 
 const PATIENT = '0x00000000000000000000000000000000000000a1';
 
@@ -22,6 +23,30 @@ beforeAll(async () => {
   await db.layer.auditBatches.sealAll();
 }, START_TIMEOUT_MS);
 afterAll(() => db?.stop());
+
+/**
+ * The files of the documents' PostgreSQL database (its folder in the cluster), after a checkpoint has
+ * written every change to them. (The write-ahead log is the whole cluster's, shared with other tests.)
+ */
+async function databaseFiles(): Promise<string[]> {
+  const admin = new Client({ connectionString: testPostgresAdminUrl() });
+  await admin.connect();
+  try {
+    await admin.query('CHECKPOINT');
+    const { rows } = await admin.query<{ oid: number; dir: string }>(
+      "SELECT oid, current_setting('data_directory') AS dir FROM pg_database WHERE datname = $1",
+      [db.server.settings.database],
+    );
+    const folder = path.join(rows[0]!.dir, 'base', String(rows[0]!.oid));
+    const files: string[] = [];
+    for (const name of await readdir(folder)) if ((await stat(path.join(folder, name))).isFile()) files.push(path.join(folder, name));
+    // The documents are there: the collections' tables hold data.
+    expect(files.length).toBeGreaterThan(10);
+    return files;
+  } finally {
+    await admin.end();
+  }
+}
 
 /** Every string and every binary value (decoded as UTF-8 and Latin-1) inside a raw BSON document. */
 function textsOf(value: unknown, out: string[] = []): string[] {
@@ -57,11 +82,9 @@ describe('nothing readable as medical data is stored in plain text', () => {
   });
 
   it('finds no phrase in the database files on disk', async () => {
-    const folder = path.join(db.dataDir, 'ferretdb');
-    const files = await readdir(folder);
-    expect(files.some((file) => file.endsWith('.sqlite'))).toBe(true);
+    const files = await databaseFiles();
     for (const file of files) {
-      const bytes = await readFile(path.join(folder, file));
+      const bytes = await readFile(file);
       for (const phrase of MEDICAL_PHRASES) expect({ file, phrase, found: bytes.includes(phrase) }).toEqual({ file, phrase, found: false });
     }
   });
@@ -80,8 +103,8 @@ describe('nothing readable as medical data is stored in plain text', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const keyHex = (await readFile(file, 'utf8')).trim();
     const keyBytes = Buffer.from(keyHex, 'hex');
-    for (const name of await readdir(path.join(db.dataDir, 'ferretdb'))) {
-      const bytes = await readFile(path.join(db.dataDir, 'ferretdb', name));
+    for (const file of await databaseFiles()) {
+      const bytes = await readFile(file);
       expect(bytes.includes(keyBytes) || bytes.includes(keyHex)).toBe(false);
     }
   });

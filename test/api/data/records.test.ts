@@ -160,16 +160,20 @@ describe('records', () => {
     await expect(db.layer.records.readOne({ recordId: receipt.recordId, reader: PATIENT, purpose: 'TREAT' }, allowAll)).rejects.toThrow(/failed authentication/);
   });
 
-  it('reads the documents of concurrent reads with one query, each read decrypting only what it asked for', async () => {
+  it('reads the documents of concurrent reads together, one equality lookup per record, each read decrypting only what it asked for', async () => {
     const [a, b] = await Promise.all([fhir.observationGlucose(), fhir.conditionAsthma()].map((content) => db.layer.records.create({ patient: PATIENT, author: PROVIDER, content })));
-    const finds = jest.spyOn(db.layer.models.Record, 'find');
+    const finds = jest.spyOn(db.layer.models.Record.collection, 'findOne');
     try {
-      const [readA, readB] = await Promise.all(
-        [a!, b!].map((receipt) => db.layer.records.readOne({ recordId: receipt.recordId, reader: PATIENT, purpose: 'TREAT' }, allowAll)),
+      const [readA, readB, readAAgain] = await Promise.all(
+        [a!, b!, a!].map((receipt) => db.layer.records.readOne({ recordId: receipt.recordId, reader: PATIENT, purpose: 'TREAT' }, allowAll)),
       );
-      expect(finds).toHaveBeenCalledTimes(1);
+      // Three reads, two records: one lookup each, by the indexed key alone (no $in).
+      expect(finds.mock.calls.map(([filter]) => filter).sort((x, y) => String(x!.recordId).localeCompare(String(y!.recordId)))).toEqual(
+        [a!.recordId, b!.recordId].sort().map((recordId) => ({ recordId })),
+      );
       expect(readA.content).toEqual(fhir.observationGlucose());
       expect(readB.content).toEqual(fhir.conditionAsthma());
+      expect(readAAgain.content).toEqual(fhir.observationGlucose());
     } finally {
       finds.mockRestore();
     }

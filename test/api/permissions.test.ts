@@ -5,6 +5,8 @@
  */
 import type { Signer } from 'ethers';
 import { fhir } from '../fixtures/fhir';
+import { time } from '@nomicfoundation/hardhat-network-helpers';
+import { code16, code32, READ } from '../fixtures/deploy';
 import { ApiClient } from '../../stack/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 import { seed, type Seeded } from './support/seed';
@@ -37,6 +39,13 @@ const OPERATIONS: Operation[] = [
     query: `query ($p: String!) { patient(address: $p) { profile { displayName email } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
+  },
+  {
+    // Identity: a verified provider holding any active consent sees who the patient is, nothing more.
+    name: "patient's name and birth date",
+    query: `query ($p: String!) { patient(address: $p) { profile { displayName birthDate } } }`,
+    variables: (s) => ({ p: s.system.patient.address }),
+    allowed: ['patient', 'guardian', 'provider'],
   },
   {
     name: 'records in a consented category',
@@ -179,5 +188,25 @@ describe('permission matrix', () => {
       }
     }
     expect(actual).toEqual(expected);
+  });
+
+  it("a researcher sees the patient's name and birth date while a consent of theirs is active, decided on-chain", async () => {
+    const { consents, patient, researcher } = stack.system;
+    const identity = `query ($p: String!) { patient(address: $p) { profile { displayName birthDate } } }`;
+    const email = `query ($p: String!) { patient(address: $p) { profile { email } } }`;
+    const p = patient.address;
+    const expiresAt = BigInt(await time.latest()) + 7n * 86_400n;
+    await (await consents.connect(patient).grantConsent({ patient: p, grantee: researcher.address, scope: code32('Condition'), access: READ, purpose: code16('HRESCH'), expiresAt })).wait();
+    await stack.indexed();
+    const seen = await clients.researcher.graphql<{ patient: { profile: { displayName: string; birthDate: string } } }>(identity, { p });
+    expect(seen.errors).toBeUndefined();
+    expect(seen.data!.patient.profile).toEqual({ displayName: 'Ada Lovelace', birthDate: '1985-05-03T00:00:00.000Z' });
+    // The rest of the profile still needs a consent for the Patient category.
+    expect((await clients.researcher.graphql(email, { p })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // Revoked on-chain: the next request is refused at once, before the index has seen the revocation.
+    await (await consents.connect(patient).revokeConsent(p, researcher.address, code32('Condition'))).wait();
+    const refused = await clients.researcher.graphql(identity, { p });
+    expect(refused.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['FORBIDDEN', expect.stringContaining('needs an active consent')]]);
   });
 });

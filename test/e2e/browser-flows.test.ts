@@ -23,6 +23,7 @@ const people = Object.fromEntries(demoWallets().map((account) => [account.name, 
 const alice = people['Alice Martin']!;
 const carla = people['Carla Lopez']!;
 const dani = people['Dani Lopez']!;
+const eva = people['Dr. Eva Novak']!;
 const femi = people['Dr. Femi Adeyemi']!;
 const grace = people['Grace Chen']!;
 
@@ -45,6 +46,10 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
 
   let running: BrowserStack;
   beforeAll(async () => {
+    // Sign-in is limited per client IP (AUTH_RATE_LIMIT, 30 a minute; test/api/auth.test.ts tests it).
+    // Here the demo seed signs in its 13 accounts and then six people sign in within about a minute,
+    // all from 127.0.0.1: room for those, as for one small clinic behind one address.
+    process.env.AUTH_RATE_LIMIT ??= '60';
     running = await startBrowserStack();
     ({ stack, browser } = running);
   }, 600_000);
@@ -130,15 +135,57 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     // Alice gave three consents: one row, named (her demographics consent covers her profile).
     const aliceRows = texts.filter((text) => text.toLowerCase().includes(alice.address.toLowerCase()));
     expect(aliceRows).toHaveLength(1);
-    expect(aliceRows[0]).toContain('Alice Martin');
+    expect(aliceRows[0]).toMatch(/Alice Martin, born .*1984/);
     const aliceRow = rows.filter({ hasText: 'Alice Martin' });
     expect((await aliceRow.locator('code.address-full').innerText()).toLowerCase()).toBe(alice.address.toLowerCase());
     await aliceRow.locator('button.copy').click();
     expect((await page.evaluate(() => navigator.clipboard.readText())).toLowerCase()).toBe(alice.address.toLowerCase());
     // The patient is picked from a list of names, not typed as hex.
     const options = await page.locator('form[name="browse-records"] select[name="patient"] option').allInnerTexts();
-    expect(options.some((option) => option.startsWith('Alice Martin'))).toBe(true);
+    expect(options.some((option) => option.startsWith('Alice Martin, born'))).toBe(true);
     await look(page, '03-provider-patients');
+  });
+
+  test('the GP sees every patient by name and birth date, and no form starts filled in', async () => {
+    const gp = await as(eva);
+    const page = gp.page;
+    await page.waitForSelector('[data-view="provider"]');
+    // Every patient who consented to her is named with a birth date, never a bare address.
+    const rows = page.locator('[data-section="Patients who consented"] tbody tr');
+    const names = await rows.locator('.person-name').allInnerTexts();
+    expect(names.length).toBeGreaterThanOrEqual(8);
+    expect(names).toHaveLength(await rows.count());
+    for (const name of names) expect(name).toMatch(/^\S.*, born .*\d{4}$/);
+    // Every patient picker starts on "Choose a patient…" and offers names with birth dates.
+    for (const formName of ['browse-records', 'add-record', 'propose-treatment']) {
+      const picker = page.locator(`form[name="${formName}"] select[name="patient"]`);
+      expect(await picker.inputValue()).toBe('');
+      const offered = await picker.locator('option:not([value=""])').allInnerTexts();
+      expect(offered.length).toBeGreaterThan(0);
+      for (const option of offered) expect(option).toMatch(/, born .*\d{4} \(0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\)$/);
+    }
+    // No clinical content is pre-filled: the record and the plan start empty.
+    const add = page.locator('form[name="add-record"]');
+    expect(await add.locator('textarea[name="content"]').inputValue()).toBe('');
+    expect(await add.locator('select[name="category"]').inputValue()).toBe('');
+    expect(await page.locator('form[name="propose-treatment"] textarea[name="plan"]').inputValue()).toBe('');
+    await look(page, '03b-gp-named-patients-empty-forms');
+
+    // An example comes only when asked for, and says it is one; adding it asks first, naming the patient and what it says.
+    await add.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
+    await add.locator('select[name="category"]').selectOption('Condition');
+    await add.locator('[data-action="insert-example"]').click();
+    expect(await add.locator('[data-template-note]').innerText()).toContain('made up');
+    expect(JSON.parse(await add.locator('textarea[name="content"]').inputValue())).toMatchObject({ resourceType: 'Condition' });
+    await add.locator('button[type="submit"]').click();
+    await page.locator('dialog.confirm[open]').waitFor();
+    await look(page, '03c-gp-confirm-add-record');
+    const asked = await confirmDialog(page, 'cancel');
+    expect(asked).toMatch(/Alice Martin, born .*1984/);
+    expect(asked).toContain('Asthma');
+    // Cancelled: nothing was stored or sent to the wallet.
+    expect(await page.locator('.notice', { hasText: 'Anchor record' }).count()).toBe(0);
+    expect(await page.locator('.notice', { hasText: 'Add record' }).count()).toBe(0);
   });
 
   test('the provider browses every category she holds consents for, without a denial', async () => {
@@ -163,9 +210,11 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     const form = page.locator('form[name="add-record"]');
     await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
     await form.locator('select[name="category"]').selectOption('Observation');
+    await form.locator('[data-action="insert-example"]').click();
     const template = JSON.parse(await form.locator('textarea[name="content"]').inputValue()) as { valueQuantity: { value: unknown } };
     await form.locator('textarea[name="content"]').fill(JSON.stringify({ ...template, valueQuantity: { ...template.valueQuantity, value: 'seventy-two' }, colour: 'blue' }, null, 2));
     await form.locator('button[type="submit"]').click();
+    await confirmDialog(page, 'ok');
     const problems = form.locator('[data-field-problems="content"]');
     await problems.waitFor();
     const text = await problems.innerText();
@@ -178,6 +227,9 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
 
     await form.locator('textarea[name="content"]').fill(JSON.stringify(template, null, 2));
     await form.locator('button[type="submit"]').click();
+    const asked = await confirmDialog(page, 'ok');
+    expect(asked).toMatch(/Alice Martin, born .*1984/);
+    expect(asked).toContain('Heart rate');
     await waitForConfirmed(page, 'Anchor record');
     expect(await form.locator('.field-problems').count()).toBe(0);
   });
@@ -210,6 +262,9 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
     await form.locator('textarea[name="plan"]').fill(plan);
     await form.locator('button[type="submit"]').click();
+    const asked = await confirmDialog(provider.page, 'ok');
+    expect(asked).toMatch(/Alice Martin, born .*1984/);
+    expect(asked).toContain(plan);
     await waitForConfirmed(provider.page, 'Propose treatment');
 
     const page = patient.page;

@@ -25,3 +25,4 @@ export class RecordRegistryCommitments implements ChainCommitments {
     return { current, version: Number(version), erased: head.erased };
   }
 }
+

@@ -2,34 +2,52 @@ import { graphql } from '../gql';
 import { request } from './api';
 import { short } from './dom';
 
-const PatientName = graphql(`
-  query PatientName($patient: String!) {
+const PatientIdentity = graphql(`
+  query PatientIdentity($patient: String!) {
     patient(address: $patient) {
       profile {
         displayName
+        birthDate
       }
     }
   }
 `);
 
+/** A birth date as people read it, in UTC (the profile keeps the date at midnight UTC): "3 May 1985". */
+export function formatBirthDate(value: unknown): string {
+  const date = new Date(value as string);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
+
+/** "Alice Martin, born 3 May 1985": a name with the birth date that tells two namesakes apart. */
+export function identityLabel(displayName: string, birthDate: unknown): string {
+  return birthDate ? `${displayName}, born ${formatBirthDate(birthDate)}` : displayName;
+}
+
 /**
- * A patient's name from their profile, or null when the viewer may not read it (profiles are the
- * Patient category: the patient, guardians and holders of a read consent for it).
+ * A patient's name and birth date from their profile, or null when the viewer may not see them (the
+ * patient, guardians, and a provider or researcher holding any active consent from the patient may).
  */
-export async function patientName(address: string): Promise<string | null> {
+async function patientName(address: string): Promise<string | null> {
   try {
-    const { patient } = await request(PatientName, { patient: address });
-    return patient.profile?.displayName ?? null;
+    const { patient } = await request(PatientIdentity, { patient: address });
+    return patient.profile ? identityLabel(patient.profile.displayName, patient.profile.birthDate) : null;
   } catch {
     return null;
   }
 }
 
-/** Names of many patients, by lowercase address (null where unreadable). */
+/** Names (with birth dates) of many patients, by lowercase address (null where unreadable). */
 export async function patientNames(addresses: readonly string[]): Promise<Map<string, string | null>> {
   const unique = [...new Set(addresses.map((address) => address.toLowerCase()))];
   const names = await Promise.all(unique.map(patientName));
   return new Map(unique.map((address, index) => [address, names[index]!]));
+}
+
+/** A patient as every list, picker and confirmation shows them: name and birth date, then the short address. */
+export function patientLabel(name: string | null, address: string): string {
+  return name ? `${name} (${short(address)})` : `No name on file (${short(address)})`;
 }
 
 /** How the client names an account: "You" for the viewer, the known name, else the short address. */

@@ -4,10 +4,10 @@ import { runTransaction, type AppContext } from '../lib/app-context';
 import { CATEGORIES, EMERGENCY_REASONS, accessLabel, categoryLabel, fhirTemplate, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
 import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
 import { notice } from '../lib/notices';
-import { patientNames } from '../lib/people';
+import { patientLabel, patientNames } from '../lib/people';
 import { button, field, form, input, select, showFieldProblems } from './forms';
 import { emergencyCells, isOpen } from './emergency';
-import { integrityBadge, openRecordUnderRow } from './record-detail';
+import { integrityBadge, openRecordUnderRow, summaryList } from './record-detail';
 
 const ProviderOverview = graphql(`
   query ProviderOverview($me: String!) {
@@ -113,8 +113,8 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   const patients = [...new Set([...consents.map((consent) => consent.patient), ...emergencyPatients])];
   const names = await patientNames([...patients, ...mine.treatmentsProposed.nodes.map((treatment) => treatment.patient)]);
   const nameOf = (address: string) => names.get(address.toLowerCase()) ?? null;
-  // The patients table shows each full address with a copy button; elsewhere the name, or the short form.
-  const labelOf = (address: string) => (nameOf(address) ? `${nameOf(address)} (${short(address)})` : short(address));
+  // The patients table shows each full address with a copy button; elsewhere name and birth date with the short form.
+  const labelOf = (address: string) => patientLabel(nameOf(address), address);
   const run = (label: string, send: () => ReturnType<AppContext['contracts']['send']>) => runTransaction(ctx, label, send);
 
   /** What the provider may do for a patient: the categories of her read and write consents, `*` for all. */
@@ -126,8 +126,12 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
     const scopes = allowed(patient, access);
     return scopes.includes('*') ? [...CATEGORIES] : scopes;
   };
-  const patientPicker = (name: string, among: string[], selected?: string) =>
-    select(name, among.length ? among.map((address): [string, string] => [address, labelOf(address)]) : [['', 'No patient has consented yet']], selected);
+  // Nobody is picked for the provider: she chooses the patient by name and birth date every time.
+  const patientPicker = (name: string, among: string[], selected?: string) => {
+    const picker = select(name, [['', among.length ? 'Choose a patient…' : 'No patient has consented yet'], ...among.map((address): [string, string] => [address, labelOf(address)])], selected);
+    picker.required = true;
+    return picker;
+  };
 
   // Records: the patient, a category she may read (or all of them), and the purpose of the read.
   const recordsBox = h('div', { class: 'records-box' });
@@ -208,7 +212,7 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
 
   // One row per patient, named where a consent covers their profile.
   const patientRows = patients.map((patient) => [
-    person(nameOf(patient), patient),
+    person(nameOf(patient) ?? 'No name on file', patient),
     h(
       'ul',
       { class: 'plain' },
@@ -220,18 +224,26 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
 
   // Adding a record: only patients and categories she holds a write consent for.
   const writers = patients.filter((patient) => categoriesFor(patient, 'canWrite').length > 0);
-  const content = h('textarea', { name: 'content', rows: 12, spellcheck: 'false' });
+  // Nothing clinical is pre-filled: the content starts empty, and an example is inserted only when asked, marked as one.
+  const content = h('textarea', { name: 'content', rows: 12, spellcheck: 'false', required: true });
   const addPatient = patientPicker('patient', writers);
   const categoryPicker = select('category', []);
-  const fillTemplate = () => {
-    content.value = JSON.stringify(fhirTemplate(categoryPicker.value, addPatient.value || 'example'), null, 2);
-  };
+  categoryPicker.required = true;
+  const templateNote = h('p', { class: 'template-note', 'data-template-note': '', role: 'status' });
+  const insertExample = button('Insert an example to edit', () => {
+    const category = categoryPicker.value;
+    if (!category) {
+      templateNote.textContent = 'Choose a category first: the example is of that kind of resource.';
+      return;
+    }
+    content.value = JSON.stringify(fhirTemplate(category, addPatient.value || 'example'), null, 2);
+    templateNote.textContent = `Example inserted: every code, value and date in it is made up. Replace them with this patient's own before adding.`;
+    content.focus();
+  }, { 'data-action': 'insert-example' });
   const syncAdd = () => {
     const categories = categoriesFor(addPatient.value, 'canWrite').filter((category) => category !== 'Patient');
-    categoryPicker.replaceChildren(...categories.map((category) => h('option', { value: category }, categoryLabel(category))));
-    fillTemplate();
+    categoryPicker.replaceChildren(h('option', { value: '' }, 'Choose a category…'), ...categories.map((category) => h('option', { value: category }, categoryLabel(category))));
   };
-  categoryPicker.addEventListener('change', fillTemplate);
   addPatient.addEventListener('change', syncAdd);
   syncAdd();
   // Records can be filed under a treatment the patient (or a guardian) approved.
@@ -239,8 +251,8 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   const treatmentPicker = select('treatmentId', [['', 'None'], ...approved.map((treatment): [string, string] => [treatment.id, `Approved for ${labelOf(treatment.patient)} on ${formatTime(treatment.proposedAt as string)}`])]);
   const addRecord = form(
     'add-record',
-    [field('Patient', addPatient), field('Category', categoryPicker), field('FHIR R4 resource (JSON)', content), field('Approved treatment (optional)', treatmentPicker)],
-    'Add record',
+    [field('Patient', addPatient), field('Category', categoryPicker), field('FHIR R4 resource (JSON)', content), h('div', { class: 'template-actions' }, insertExample, templateNote), field('Approved treatment (optional)', treatmentPicker)],
+    'Add record…',
     async (values) => {
       let resource: unknown;
       try {
@@ -249,11 +261,20 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
         showFieldProblems(addRecord, [{ field: 'input.content', message: `is not JSON (${(error as Error).message}); fix it and submit again.` }]);
         return;
       }
+      const patient = String(values.get('patient'));
+      const category = String(values.get('category'));
+      // The provider confirms whose record this is and what it says before anything is stored or anchored.
+      const sure = await confirmAction({
+        title: 'Add this record?',
+        body: [h('p', {}, 'Patient: ', h('strong', { 'data-confirm-patient': '' }, labelOf(patient))), `Category: ${categoryLabel(category)}.`, summaryList(resource, 'This resource has no summary to show: check its JSON before adding it.'), 'Once anchored it stays in the record: a correction is a new version.'],
+        confirm: 'Add record',
+      });
+      if (!sure) return;
       let prepared;
       const status = notice('pending', 'Add record: the API validates, encrypts and stores it…');
       try {
         ({ prepareRecord: prepared } = await request(PrepareRecord, {
-          input: { patient: String(values.get('patient')), category: String(values.get('category')), content: resource, treatmentId: String(values.get('treatmentId') || '') || null },
+          input: { patient, category, content: resource, treatmentId: String(values.get('treatmentId') || '') || null },
         }));
         status.dismiss();
       } catch (error) {
@@ -268,13 +289,21 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
 
   const proposeTreatment = form(
     'propose-treatment',
-    [field('Patient', patientPicker('patient', patients)), field('Plan', h('textarea', { name: 'plan', rows: 3, required: true, maxlength: 4000 }, 'Asthma management: inhaled corticosteroid, review in 4 weeks.'), 'The patient and their guardians read this text before deciding; it is stored encrypted and its hash goes on-chain.')],
-    'Propose treatment',
+    [field('Patient', patientPicker('patient', patients)), field('Plan', h('textarea', { name: 'plan', rows: 3, required: true, maxlength: 4000 }), 'The patient and their guardians read this text before deciding; it is stored encrypted and its hash goes on-chain.')],
+    'Propose treatment…',
     async (values) => {
+      const patient = String(values.get('patient'));
+      const plan = String(values.get('plan'));
+      const sure = await confirmAction({
+        title: 'Propose this treatment?',
+        body: [h('p', {}, 'Patient: ', h('strong', { 'data-confirm-patient': '' }, labelOf(patient))), h('p', {}, 'Plan: ', h('q', {}, plan)), 'The patient or a guardian approves or rejects it.'],
+        confirm: 'Propose treatment',
+      });
+      if (!sure) return;
       const status = notice('pending', 'Propose treatment: the API stores the plan encrypted…');
       let prepared;
       try {
-        ({ prepareTreatment: prepared } = await request(PrepareTreatment, { input: { patient: String(values.get('patient')), plan: String(values.get('plan')) } }));
+        ({ prepareTreatment: prepared } = await request(PrepareTreatment, { input: { patient, plan } }));
         status.dismiss();
       } catch (error) {
         if (error instanceof ApiError && showFieldProblems(proposeTreatment, error.fields)) status.dismiss();

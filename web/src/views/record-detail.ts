@@ -67,6 +67,13 @@ function hash(value: string | null | undefined): HTMLElement | string {
   return value ? h('code', { title: value }, short(value)) : '—';
 }
 
+/** What a FHIR resource says (what, value, date, status) as a definition list, or `empty` when it says none of it. */
+export function summaryList(resource: unknown, empty: string): HTMLElement {
+  const rows = summarize(resource);
+  if (rows.length === 0) return h('p', { class: 'muted' }, empty);
+  return h('dl', { class: 'summary' }, ...rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+}
+
 /** Every version, oldest first: the chain of commitments, each checked against its own on-chain commitment. */
 function versionHistory(record: Details): HTMLElement {
   return h(
@@ -144,10 +151,9 @@ export async function openRecordUnderRow(ctx: AppContext, row: HTMLTableRowEleme
   cell.setAttribute('aria-busy', 'true');
   try {
     const { record } = await request(RecordDetails, { id, purpose });
-    const rows = summarize(record.content);
     cell.replaceChildren(
       h('div', { class: 'record-summary' },
-        rows.length > 0 ? h('dl', { class: 'summary' }, ...rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])) : h('p', { class: 'muted' }, record.content ? 'No summary for this kind of resource; see the JSON below.' : 'The content was erased.'),
+        summaryList(record.content, record.content ? 'No summary for this kind of resource; see the JSON below.' : 'The content was erased.'),
         record.content ? h('details', { class: 'raw' }, h('summary', {}, 'Raw FHIR JSON'), h('pre', { class: 'content', 'data-record': id, tabindex: '0', 'aria-label': 'Raw FHIR JSON' }, JSON.stringify(record.content, null, 2))) : null,
         versionHistory(record),
         record.erased || !record.commitment

@@ -25,4 +25,3 @@ export class RecordRegistryCommitments implements ChainCommitments {
     return { current, version: Number(version), erased: head.erased };
   }
 }
-

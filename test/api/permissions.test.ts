@@ -48,6 +48,12 @@ const OPERATIONS: Operation[] = [
     allowed: ['patient', 'guardian', 'provider'],
   },
   {
+    name: 'find a patient by exact name and birth date (emergency access)',
+    query: `{ findPatients(displayName: "Ada Lovelace", birthDate: "1985-05-03T00:00:00.000Z") { address displayName birthDate } }`,
+    variables: () => ({}),
+    allowed: ['provider', 'otherProvider'],
+  },
+  {
     name: 'records in a consented category',
     query: `query ($p: String!) { records(patient: $p, category: "Observation") { nodes { id integrity author { address } } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
@@ -188,6 +194,27 @@ describe('permission matrix', () => {
       }
     }
     expect(actual).toEqual(expected);
+  });
+
+  it('finds a patient only by exact name and birth date, and logs each find in the patient\'s audit trail', async () => {
+    const { patient, provider2 } = stack.system;
+    const find = (displayName: string, birthDate: string) =>
+      clients.otherProvider.data<{ findPatients: { address: string; displayName: string; birthDate: string }[] }>(
+        `query ($n: String!, $b: DateTimeISO!) { findPatients(displayName: $n, birthDate: $b) { address displayName birthDate } }`,
+        { n: displayName, b: birthDate },
+      );
+    expect((await find('Ada Lovelace', '1985-05-04T00:00:00.000Z')).findPatients).toEqual([]);
+    expect((await find('Ada', '1985-05-03T00:00:00.000Z')).findPatients).toEqual([]);
+    expect((await find('Ada Lovelace', '1985-05-03T00:00:00.000Z')).findPatients).toEqual([
+      { address: patient.address.toLowerCase(), displayName: 'Ada Lovelace', birthDate: '1985-05-03T00:00:00.000Z' },
+    ]);
+    const trail = await clients.patient.data<{ patient: { auditTrail: { nodes: { actor: string; recordId: string; recordVersion: number; purpose: string }[] } } }>(
+      `query ($p: String!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId recordVersion purpose } } } }`,
+      { p: patient.address },
+    );
+    const searches = trail.patient.auditTrail.nodes.filter((entry) => entry.actor === provider2.address.toLowerCase());
+    // The matrix's find above and this one: each logged, nothing logged for the searches that found no one.
+    expect(searches).toEqual([0, 1].map(() => ({ actor: provider2.address.toLowerCase(), recordId: `0x${'00'.repeat(32)}`, recordVersion: 0, purpose: 'ETREAT' })));
   });
 
   it("a researcher sees the patient's name and birth date while a consent of theirs is active, decided on-chain", async () => {

@@ -126,6 +126,48 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     expect(await page.locator('#notices .notice').count()).toBeLessThanOrEqual(3);
   });
 
+  test('appointing a guardian: typos are caught under the field, an unused account is flagged, and the confirmation states who and until when', async () => {
+    const page = patient.page;
+    const form = page.locator('form[name="appoint-guardian"]');
+    const address = form.locator('input[name="guardian"]');
+    // A mixed-case typo breaks the checksum: a plain message under the field, no wallet, no raw library text.
+    const carlaChecksummed = carla.address;
+    const flipped = carlaChecksummed.replace(/[a-f]/, (letter) => letter.toUpperCase());
+    await address.fill(flipped);
+    await form.locator('button[type="submit"]').click();
+    const problem = form.locator('[data-field-problems="guardian"]');
+    await problem.waitFor();
+    expect(await problem.innerText()).toContain('This address has a typo');
+    expect(await problem.innerText()).not.toMatch(/checksum \(|version=|INVALID_ARGUMENT/);
+    expect(await page.locator('dialog.confirm[open]').count()).toBe(0);
+    await look(page, '02b-guardian-typo');
+
+    // A one-character typo in an all-lowercase address is a valid, never-used account: flagged before anything is sent.
+    const lower = carla.address.toLowerCase();
+    const typo = `${lower.slice(0, -1)}${lower.endsWith('0') ? '1' : '0'}`;
+    await address.fill(typo);
+    await form.locator('button[type="submit"]').click();
+    await page.locator('dialog.confirm[open] [data-guardian-unknown]').waitFor();
+    await look(page, '02c-guardian-unknown-account');
+    expect(await confirmDialog(page, 'cancel')).toMatch(/Not a known account[\s\S]*With no end date/);
+
+    // A real account: its name (where the directory has one), what a guardian may do, and the end date.
+    await address.fill(femi.address.toLowerCase());
+    await form.locator('input[name="days"]').fill('30');
+    await form.locator('button[type="submit"]').click();
+    const asked = await confirmDialog(page, 'ok');
+    expect(asked).toContain('Dr. Femi Adeyemi');
+    expect(asked).toMatch(/act for you in everything[\s\S]*Until /);
+    expect(asked).not.toContain('Not a known account');
+    await waitForConfirmed(page, 'Appoint guardian');
+    const row = page.locator('[data-section="Guardians"] tbody tr', { hasText: femi.address.toLowerCase() });
+    await row.waitFor();
+    // Removed again, so the rest of the flows see Alice's consents as she gave them.
+    await row.locator('[data-remove-guardian]').click();
+    await confirmDialog(page, 'ok');
+    await waitForConfirmed(page, 'Remove guardian');
+  });
+
   test('the provider sees each patient once, by name, with the full address to copy', async () => {
     provider = await as(femi);
     const page = provider.page;
@@ -237,7 +279,7 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
   test('the patient opens the new record: a summary under its row, the JSON under a disclosure', async () => {
     const page = patient.page;
     await openTab(page, 'patient', 'patient');
-    const row = page.locator('[data-section="Records"] tbody tr', { hasText: 'Dr. Femi Adeyemi' });
+    const row = page.locator('[data-section="Records"] > table > tbody > tr:not(.record-detail)', { hasText: 'Dr. Femi Adeyemi' });
     await row.waitFor();
     expect(await row.locator('[data-integrity]').getAttribute('data-integrity')).toBe('VERIFIED');
     await row.locator('button', { hasText: 'Open' }).click();
@@ -331,7 +373,12 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     const page = provider.page;
     const form = page.locator('form[name="emergency-access"]');
     expect(await form.locator('[data-emergency-warning]').innerText()).toMatch(/24 hours[\s\S]*on-chain/);
-    await form.locator('input[name="patient"]').fill(alice.address);
+    // The patient cannot hand over an address: found by exact name and birth date (logged), then chosen.
+    await form.locator('input[name="findName"]').fill('Alice Martin');
+    await form.locator('input[name="findBirthDate"]').fill('1984-03-12');
+    await form.locator('[data-action="find-patient"]').click();
+    await form.locator(`[data-choose-patient="${alice.address.toLowerCase()}"]`).click();
+    expect((await form.locator('input[name="patient"]').inputValue()).toLowerCase()).toBe(alice.address.toLowerCase());
     await form.locator('button[type="submit"]').click();
     // No reason, no confirmation: the browser refuses the form, nothing is asked of the wallet.
     expect(await page.locator('dialog.confirm[open]').count()).toBe(0);
@@ -339,7 +386,7 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await form.locator('input[name="confirm"]').check();
     await look(page, '09-provider-break-glass');
     await form.locator('button[type="submit"]').click();
-    expect(await confirmDialog(page, 'ok')).toMatch(/Trauma[\s\S]*24 hours/);
+    expect(await confirmDialog(page, 'ok')).toMatch(/Alice Martin, born .*1984[\s\S]*Trauma[\s\S]*24 hours/);
     await waitForConfirmed(page, 'Open emergency access');
 
     // The reads it opens are selected as emergency treatment.

@@ -291,6 +291,7 @@ export const ruleTree: IRules = {
     record: mayReadRecordById,
     records: mayListRecords,
     consentTypedData: isSignedIn,
+    findPatients: isVerifiedProvider,
     activity: isResearcherOrAnalyst,
     consentGraph: isResearcherOrAnalyst,
   },
@@ -331,8 +332,9 @@ export const ruleTree: IRules = {
   },
   // Name and birth date under the identity rule; every other field is the Patient category.
   PatientProfile: { displayName: mayIdentifyProfile, birthDate: mayIdentifyProfile, '*': mayReadProfileFields },
-  Record: { '*': mayReadRecord, content: mayReadRecordContent },
+  Record: { '*': mayReadRecord, content: mayReadRecordContent, title: mayReadRecordContent },
   RecordConnection: allow,
+  // Reached only through a Record (mayReadRecord): its authors' names go with the versions they wrote.
   RecordVersion: allow,
   PreparedRecord: allow,
   PreparedAmendment: allow,
@@ -355,6 +357,8 @@ export const ruleTree: IRules = {
   TreatmentConnection: allow,
   EmergencyAccess: isEmergencyParty,
   EmergencyAccessConnection: allow,
+  // Returned only to verified providers (findPatients), each match audited.
+  PatientMatch: allow,
   AuditEntry: isAuditEntryParty,
   AuditEntryConnection: allow,
   AuditAnchorProof: allow,

@@ -1,6 +1,8 @@
+import { getAddress } from 'ethers';
 import { graphql } from '../gql';
 import { request } from './api';
 import { short } from './dom';
+import type { Wallet } from './wallet';
 
 const PatientIdentity = graphql(`
   query PatientIdentity($patient: String!) {
@@ -12,6 +14,46 @@ const PatientIdentity = graphql(`
     }
   }
 `);
+
+const DirectoryName = graphql(`
+  query DirectoryName($address: String!) {
+    account(address: $address) {
+      providerProfile {
+        displayName
+      }
+      researcherProfile {
+        displayName
+      }
+    }
+  }
+`);
+
+/**
+ * What is wrong with a typed address, in words (null when it is one). An all-lowercase address carries
+ * no checksum, so a typo in it is caught only by looking the account up (see `lookUpAccount`).
+ */
+export function addressProblem(text: string): string | null {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(text)) return "This is not an address: an address is 0x followed by 40 characters from 0-9 and a-f. Copy it again from the person's wallet.";
+  try {
+    getAddress(text);
+    return null;
+  } catch {
+    return "This address has a typo: its mix of capital and small letters does not match (the address checksum). Copy it again from the person's wallet.";
+  }
+}
+
+/**
+ * Who an address is, as far as the client can tell: a name from the public directory, and whether the
+ * account was ever used on this chain (it sent a transaction). An unused account with no name is most
+ * likely a typo.
+ */
+export async function lookUpAccount(wallet: Wallet, address: string): Promise<{ name: string | null; used: boolean }> {
+  const [directory, sent] = await Promise.all([
+    request(DirectoryName, { address }).then(({ account }) => account.providerProfile?.displayName ?? account.researcherProfile?.displayName ?? null, () => null),
+    wallet.ethereum.request({ method: 'eth_getTransactionCount', params: [address, 'latest'] }).then((count) => BigInt(count as string) > 0n, () => false),
+  ]);
+  return { name: directory, used: sent };
+}
 
 /** A birth date as people read it, in UTC (the profile keeps the date at midnight UTC): "3 May 1985". */
 export function formatBirthDate(value: unknown): string {

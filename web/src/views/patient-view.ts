@@ -5,8 +5,8 @@ import { CATEGORIES, PURPOSES, READ, WRITE, accessLabel, categoryLabel, category
 import { transactionError } from '../lib/contracts';
 import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
 import { notice } from '../lib/notices';
-import { namer } from '../lib/people';
-import { button, daysFromNow, field, form, input, select } from './forms';
+import { addressProblem, lookUpAccount, namer } from '../lib/people';
+import { button, daysFromNow, field, form, input, select, showFieldProblems } from './forms';
 import { emergencyCells, isOpen } from './emergency';
 import { integrityBadge, openRecordUnderRow } from './record-detail';
 
@@ -235,7 +235,7 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
       record.version,
       formatTime(record.createdAt as string | null),
       integrityBadge(record.integrity),
-      button('Open', () => openRecordUnderRow(ctx, row, record.id, 'TREAT'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
+      button('Open', () => openRecordUnderRow(ctx, row, record.id, 'TREAT', 'patient'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
     ]);
     return row;
   };
@@ -404,17 +404,7 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
         ]),
       'No guardians. A guardian can act for you (e.g. a parent for a child).',
     ),
-    actingAsGuardian
-      ? null
-      : form(
-          'appoint-guardian',
-          [field('Guardian address', input('guardian', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}', class: 'address-input', autocomplete: 'off', spellcheck: 'false' })), field('Days (0: no end)', input('days', { type: 'number', min: 0, value: 0 }))],
-          'Appoint guardian',
-          async (values) => {
-            const days = Number(values.get('days') || 0);
-            await run('Appoint guardian', () => ctx.contracts.send('consents', 'appointGuardian', [String(values.get('guardian')), days > 0 ? daysFromNow(days) : 0n]));
-          },
-        ),
+    actingAsGuardian ? null : appointGuardianForm(ctx, run),
   );
 
   type Plan = { text: string; matchesPlanHash: boolean } | null | undefined;
@@ -500,6 +490,8 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
   // The audit trail names records by their category where the view knows it.
   const recordNames = new Map<string, string>(view.records.nodes.map((record) => [record.id, `${categoryLabel(record.category)}, ${formatTime(record.createdAt as string | null)}`]));
   for (const treatment of view.treatments.nodes) recordNames.set(treatment.id, `Treatment plan of ${formatTime(treatment.proposedAt as string)}`);
+  // Emergency access finds a patient by name and birth date; each find is logged with no record.
+  recordNames.set(`0x${'00'.repeat(32)}`, 'Looked up by name and birth date');
   const audit = section(
     'Who read what',
     table(
@@ -511,4 +503,48 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
   );
 
   return h('div', { class: 'view', 'data-view': actingAsGuardian ? 'guardian' : 'patient' }, h('h2', { class: 'view-title' }, title), banner, records, consents, guardians, treatments, emergencies, audit);
+}
+
+/**
+ * Appointing a guardian: the address is checked as typed (a plain message under the field for a typo),
+ * the account is looked up (a name from the directory, or a warning that it was never used, the usual
+ * sign of a typo in an all-lowercase address), and a confirmation states who, what they may do, and
+ * until when, before the wallet is asked.
+ */
+function appointGuardianForm(ctx: AppContext, run: (label: string, send: () => ReturnType<AppContext['contracts']['send']>) => Promise<boolean>): HTMLFormElement {
+  const target: HTMLFormElement = form(
+    'appoint-guardian',
+    [
+      field('Guardian address', input('guardian', { placeholder: '0x…', required: true, class: 'address-input', autocomplete: 'off', spellcheck: 'false' })),
+      field('Days (0: no end)', input('days', { type: 'number', min: 0, value: 0 })),
+    ],
+    'Appoint guardian…',
+    async (values) => {
+      const typed = String(values.get('guardian')).trim();
+      const problem = addressProblem(typed) ?? (typed.toLowerCase() === ctx.me ? 'You cannot be your own guardian: enter the address of the person who will act for you.' : null);
+      if (problem) {
+        showFieldProblems(target, [{ field: 'input.guardian', message: problem }]);
+        return;
+      }
+      const guardian = typed.toLowerCase();
+      const days = Number(values.get('days') || 0);
+      const until = days > 0 ? daysFromNow(days) : 0n;
+      const { name, used } = await lookUpAccount(ctx.wallet, guardian);
+      const sure = await confirmAction({
+        title: 'Appoint this guardian?',
+        body: [
+          h('p', { 'data-guardian-who': '' }, 'Guardian: ', h('strong', {}, name ?? 'No name on file'), ' ', h('code', { class: 'address-full' }, guardian)),
+          name || used
+            ? null
+            : h('p', { class: 'banner banner-warning', 'data-guardian-unknown': '' }, 'Not a known account: this address has never sent a transaction here and has no name in the directory. A one-character typo gives such an address; check every character with your guardian before you continue.'),
+          'They will be able to act for you in everything: grant and revoke consents, read, add and amend your records, approve or reject treatments.',
+          until ? `Until ${formatTime(Number(until))}.` : 'With no end date: until you remove them.',
+        ],
+        confirm: 'Appoint guardian',
+        danger: true,
+      });
+      if (sure) await run('Appoint guardian', () => ctx.contracts.send('consents', 'appointGuardian', [guardian, until]));
+    },
+  );
+  return target;
 }

@@ -4,7 +4,7 @@ import { runTransaction, type AppContext } from '../lib/app-context';
 import { CATEGORIES, EMERGENCY_REASONS, accessLabel, categoryLabel, fhirTemplate, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
 import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
 import { notice } from '../lib/notices';
-import { patientLabel, patientNames } from '../lib/people';
+import { identityLabel, patientLabel, patientNames } from '../lib/people';
 import { button, field, form, input, select, showFieldProblems } from './forms';
 import { emergencyCells, isOpen } from './emergency';
 import { integrityBadge, openRecordUnderRow, summaryList } from './record-detail';
@@ -60,6 +60,16 @@ const PatientRecords = graphql(`
         createdAt
         authorAddress
       }
+    }
+  }
+`);
+
+const FindPatients = graphql(`
+  query FindPatients($displayName: String!, $birthDate: DateTimeISO!) {
+    findPatients(displayName: $displayName, birthDate: $birthDate) {
+      address
+      displayName
+      birthDate
     }
   }
 `);
@@ -174,7 +184,7 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
             record.version,
             formatTime(record.createdAt as string | null),
             integrityBadge(record.integrity),
-            button('Open', () => openRecordUnderRow(ctx, row, record.id, readAs), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
+            button('Open', () => openRecordUnderRow(ctx, row, record.id, readAs, 'provider'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
           ]);
           rows.append(row);
         }
@@ -319,12 +329,41 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   const duration = hours ? `${hours} hours` : 'the configured emergency window';
   const emergencyPatient = input('patient', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}', class: 'address-input', autocomplete: 'off', spellcheck: 'false', list: 'known-patients' });
   const knownPatients = h('datalist', { id: 'known-patients' }, ...patients.map((address) => h('option', { value: address }, labelOf(address))));
+  // An unconscious patient has no wallet to show: find them by exact name and birth date (the API logs each find).
+  const findName = input('findName', { autocomplete: 'off' });
+  const findBirthDate = input('findBirthDate', { type: 'date' });
+  const matches = h('div', { class: 'patient-matches', 'data-patient-matches': '', role: 'status' });
+  const found = new Map<string, string>();
+  const findButton = button('Find the patient', async () => {
+    if (!findName.value.trim() || !findBirthDate.value) {
+      matches.replaceChildren(h('p', { class: 'denied' }, "Type the patient's full name and birth date, as on their profile."));
+      return;
+    }
+    try {
+      const { findPatients } = await request(FindPatients, { displayName: findName.value, birthDate: `${findBirthDate.value}T00:00:00.000Z` });
+      matches.replaceChildren(
+        findPatients.length === 0
+          ? h('p', { class: 'muted' }, 'No patient with exactly this name and birth date. Check the spelling, or enter the address.')
+          : h('ul', { class: 'plain' }, ...findPatients.map((match) => {
+              const label = patientLabel(identityLabel(match.displayName, match.birthDate), match.address);
+              found.set(match.address.toLowerCase(), label);
+              return h('li', {}, button(`Choose ${label}`, () => {
+                emergencyPatient.value = match.address;
+                matches.replaceChildren(h('p', {}, 'Chosen: ', h('strong', {}, label)));
+              }, { 'data-choose-patient': match.address.toLowerCase() }));
+            })),
+      );
+    } catch (error) {
+      matches.replaceChildren(h('p', { class: 'denied' }, (error as Error).message));
+    }
+  }, { 'data-action': 'find-patient' });
   const reason = select('reason', [['', 'Choose the emergency…'], ...EMERGENCY_REASONS.map((code): [string, string] => [code, reasonLabel(code)])]);
   reason.required = true;
   const emergency = form(
     'emergency-access',
     [
       h('p', { class: 'banner banner-warning', 'data-emergency-warning': '' }, `Break-glass opens read access to every record of the patient for ${duration}, without their consent. It is recorded on-chain with your address and reason, the patient sees it at once, and every record you read is in their audit trail. Use it only in an emergency.`),
+      h('fieldset', { class: 'find-patient' }, h('legend', {}, 'Find the patient by exact name and birth date (each find is logged)'), field('Full name', findName), field('Birth date', findBirthDate), findButton, matches),
       field('Patient address', emergencyPatient),
       knownPatients,
       field('Reason', reason),
@@ -334,10 +373,12 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
     async (values) => {
       const patient = String(values.get('patient')).trim().toLowerCase();
       const code = String(values.get('reason'));
+      const who = found.get(patient) ?? (nameOf(patient) ? labelOf(patient) : null);
       const sure = await confirmAction({
         title: 'Open emergency access?',
         body: [
-          h('p', {}, 'Patient: ', nameOf(patient) ?? '', ' ', h('code', { class: 'address-full' }, patient)),
+          h('p', { 'data-confirm-patient': '' }, 'Patient: ', h('strong', {}, who ?? 'No name on file'), ' ', h('code', { class: 'address-full' }, patient)),
+          who ? null : h('p', { class: 'banner banner-warning' }, 'You cannot see who this address belongs to: find the patient by name and birth date above, or check the address with someone who knows the patient.'),
           `Reason: ${reasonLabel(code)}. Access lasts ${duration}; it is logged on-chain and shown to the patient.`,
         ],
         confirm: 'Open emergency access',

@@ -8,6 +8,7 @@ import type { Context } from '../../graphql/context';
 import { badInput, notFound } from '../../graphql/errors';
 import { BadInputError, ConflictError } from '../../errors';
 import { page, pageArgs } from '../../graphql/pagination';
+import { resourceTitle } from '../../records/fhir-title';
 import type { IntegrityReport } from '../../records/integrity';
 import type { VersionIntegrity as VersionStatus } from '../../records/record-integrity.batch';
 import { RecordRegistryCommitments } from '../../records/record-registry.chain';
@@ -200,6 +201,20 @@ export class RecordResolver {
     return read.content;
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'What the record is, from its content (e.g. "Asthma", "Heart rate"): the FHIR code\'s text or display. Reading it is a content read, written to the audit log first; null once erased or when the resource names nothing.',
+  })
+  async title(
+    @Root() record: Readonly<Record>,
+    @Arg('purpose', () => String, { defaultValue: 'TREAT', description: 'HL7 v3 PurposeOfUse of this read.' }) purpose: string,
+    @Ctx() ctx: Context,
+  ): Promise<string | null> {
+    const read = await ctx.loaders.recordRead.load({ recordId: record.id, purpose });
+    return resourceTitle(read.content);
+  }
+
   @Mutation(() => PreparedRecord, {
     description: 'Validates, encrypts and stores a record, and returns the anchorRecord transaction for the writer to send.',
   })
@@ -285,6 +300,16 @@ export class RecordResolver {
 
 @Resolver(() => RecordVersion)
 export class RecordVersionResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "The author's name: a provider's directory name, else the name on the author's own patient profile (the patient, or a guardian); null when none is on file.",
+  })
+  async authorName(@Root() version: Readonly<RecordVersion>, @Ctx() ctx: Context): Promise<string | null> {
+    const [directory, own] = await Promise.all([ctx.loaders.providerProfile.load(version.author), ctx.loaders.patientProfile.load(version.author)]);
+    return directory?.displayName ?? own?.displayName ?? null;
+  }
+
   @FieldResolver(() => VersionIntegrity, { description: "Whether this version's stored content matches the commitment the chain recorded for it." })
   async integrity(@Root() version: Readonly<RecordVersion>, @Ctx() ctx: Context): Promise<VersionIntegrity> {
     const status = await ctx.loaders.versionIntegrity.load({ recordId: version.recordId, version: version.version, commitment: version.commitment });

@@ -224,6 +224,7 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await look(page, '03c-gp-confirm-add-record');
     const asked = await confirmDialog(page, 'cancel');
     expect(asked).toMatch(/Alice Martin, born .*1984/);
+    expect(await page.evaluate(() => document.activeElement?.closest('form')?.getAttribute('name'))).toBe('add-record');
     expect(asked).toContain('Asthma');
     // Cancelled: nothing was stored or sent to the wallet.
     expect(await page.locator('.notice', { hasText: 'Anchor record' }).count()).toBe(0);
@@ -242,8 +243,11 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     const box = page.locator('[data-section="Records by category"] .records-box');
     await box.locator('table').waitFor();
     expect(await box.locator('[role="alert"]').count()).toBe(0);
-    const shown = await box.locator('tbody tr td:first-child').allInnerTexts();
-    expect(new Set(shown.map((text) => text.replace(/^Category\s*/, '')))).toEqual(new Set(['Observations (vital signs, lab results)', 'Conditions (diagnoses)']));
+    // Each record by what it is (its content's title), newest first.
+    const titles = await box.locator('tbody tr [data-record-title]').allInnerTexts();
+    expect(new Set(titles)).toEqual(new Set(['Heart rate', 'Asthma', 'Peak expiratory flow rate']));
+    const changed = await box.locator('tbody tr[data-changed]').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-changed'))));
+    expect(changed).toEqual([...changed].sort((a, b) => b - a));
     await look(page, '04-provider-every-category');
   });
 
@@ -322,6 +326,8 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await page.locator('dialog.confirm[open]').waitFor();
     await look(page, '07b-patient-confirm-approval');
     expect(await confirmDialog(page, 'cancel')).toContain(plan);
+    // Focus is back on the button that opened the dialog, not on the page.
+    expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-approve'))).toBe(true);
     expect(await row.locator('[data-treatment-status]').getAttribute('data-treatment-status')).toBe('PROPOSED');
     const treatmentId = await row.locator('[data-approve]').getAttribute('data-approve');
     await row.locator('[data-approve]').click();
@@ -454,14 +460,27 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await look(page, '12-researcher-time-travel');
   });
 
-  test('a session that ends leads back to the sign-in screen with a notice', async () => {
-    const page = patient.page;
-    await patient.context.clearCookies();
-    await page.click('[data-tab="patient"]');
-    await page.waitForSelector('[data-action="connect"]');
-    expect(await page.locator('#notices').innerText()).toContain('Your session ended');
-    expect(await page.locator('[data-signed-in]').count()).toBe(0);
+  test('a session that ends keeps the draft, says plainly to sign in again, and signs in again in place', async () => {
+    const page = provider.page;
+    await openTab(page, 'provider', 'provider');
+    const form = page.locator('form[name="propose-treatment"]');
+    const plan = 'Spacer with the inhaler; review in 2 weeks.';
+    await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
+    await form.locator('textarea[name="plan"]').fill(plan);
+    await provider.context.clearCookies();
+    await form.locator('button[type="submit"]').click();
+    await confirmDialog(page, 'ok');
+    const banner = page.locator('[data-reauth]');
+    await banner.waitFor();
+    expect(await banner.innerText()).toContain('Nothing you typed is lost');
+    expect(await page.locator('#notices').innerText()).not.toMatch(/auth\/nonce|SIWE/);
+    expect(await form.locator('textarea[name="plan"]').inputValue()).toBe(plan);
     await look(page, '13-session-ended');
+    await banner.locator('[data-action="sign-in-again"]').click();
+    await banner.waitFor({ state: 'detached' });
+    await form.locator('button[type="submit"]').click();
+    await confirmDialog(page, 'ok');
+    await waitForConfirmed(page, 'Propose treatment');
   });
 
   test('refusing to add the network names the chain id and RPC URL to add', async () => {

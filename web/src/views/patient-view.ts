@@ -8,7 +8,7 @@ import { notice } from '../lib/notices';
 import { addressProblem, lookUpAccount, namer } from '../lib/people';
 import { button, daysFromNow, field, form, input, select, showFieldProblems } from './forms';
 import { emergencyCells, isOpen } from './emergency';
-import { integrityBadge, openRecordUnderRow } from './record-detail';
+import { integrityBadge, newestFirst, openRecordUnderRow, recordTitleCell } from './record-detail';
 
 /** A page of the patient's records as the records table shows them (first page and every next one). */
 graphql(`
@@ -20,9 +20,11 @@ graphql(`
     nodes {
       id
       category
+      title(purpose: "TREAT")
       version
       integrity
       createdAt
+      updatedAt
       authorAddress
       author {
         providerProfile {
@@ -226,27 +228,28 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
       )
     : null;
 
-  const recordHeaders = ['Category', 'Author', 'Version', 'Anchored', 'Integrity', ''];
+  // Records by what they are (reading the titles is audited like any content read), newest first.
+  const recordHeaders = ['Record', 'Author', 'Version', 'Changed', 'Integrity', ''];
   type RecordRow = (typeof view.records.nodes)[number];
   const recordRow = (record: RecordRow) => {
     const row: HTMLTableRowElement = tableRow(recordHeaders, [
-      categoryLabel(record.category),
+      recordTitleCell(record.title, record.category),
       record.author.providerProfile?.displayName ?? who(record.authorAddress),
       record.version,
-      formatTime(record.createdAt as string | null),
+      formatTime((record.updatedAt ?? record.createdAt) as string | null),
       integrityBadge(record.integrity),
-      button('Open', () => openRecordUnderRow(ctx, row, record.id, 'TREAT', 'patient'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
+      button('Open', () => openRecordUnderRow(ctx, row, record.id, 'TREAT', 'patient'), { 'data-open-record': record.id, 'aria-label': `Open ${record.title ?? categoryLabel(record.category)}, ${formatTime(record.createdAt as string | null)}` }),
     ]);
     return row;
   };
-  const recordRows = h('tbody', {}, ...view.records.nodes.map(recordRow));
+  const recordRows = h('tbody', {}, ...newestFirst(view.records.nodes).map(recordRow));
   const moreRecords = h('div', { class: 'more' });
   const offerMore = (pageInfo: { hasNextPage: boolean; endCursor?: string | null }) =>
     moreRecords.replaceChildren(
       pageInfo.hasNextPage
         ? button('More records', async () => {
             const { patient: next } = await request(MoreRecords, { patient, after: pageInfo.endCursor ?? null });
-            recordRows.append(...next.records.nodes.map(recordRow));
+            recordRows.append(...newestFirst(next.records.nodes).map(recordRow));
             offerMore(next.records.pageInfo);
           })
         : '',
@@ -488,7 +491,7 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
   emergencies.id = 'emergency-accesses';
 
   // The audit trail names records by their category where the view knows it.
-  const recordNames = new Map<string, string>(view.records.nodes.map((record) => [record.id, `${categoryLabel(record.category)}, ${formatTime(record.createdAt as string | null)}`]));
+  const recordNames = new Map<string, string>(view.records.nodes.map((record) => [record.id, `${record.title ?? categoryLabel(record.category)} (${categoryLabel(record.category)}), ${formatTime(record.createdAt as string | null)}`]));
   for (const treatment of view.treatments.nodes) recordNames.set(treatment.id, `Treatment plan of ${formatTime(treatment.proposedAt as string)}`);
   // Emergency access finds a patient by name and birth date; each find is logged with no record.
   recordNames.set(`0x${'00'.repeat(32)}`, 'Looked up by name and birth date');
@@ -497,8 +500,11 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
     table(
       'Who read what',
       ['When', 'Who', 'Record', 'Purpose', 'Decision', 'Anchored in batch'],
-      view.auditTrail.nodes.map((entry) => [formatTime(entry.at as string), who(entry.actor), recordNames.get(entry.recordId) ?? h('code', { title: entry.recordId }, short(entry.recordId)), purposeLabel(entry.purpose), decisionLabel(entry.decision), entry.anchor?.batchId ?? 'Pending']),
-      'Nobody has read these records yet.',
+      // The patient's own reads (opening a record, the list's titles) are audited too, but are not news to them.
+      view.auditTrail.nodes
+        .filter((entry) => entry.actor.toLowerCase() !== patient)
+        .map((entry) => [formatTime(entry.at as string), who(entry.actor), recordNames.get(entry.recordId) ?? h('code', { title: entry.recordId }, short(entry.recordId)), purposeLabel(entry.purpose), decisionLabel(entry.decision), entry.anchor?.batchId ?? 'Pending']),
+      'Nobody else has read these records yet.',
     ),
   );
 

@@ -7,7 +7,7 @@ import { notice } from '../lib/notices';
 import { identityLabel, patientLabel, patientNames } from '../lib/people';
 import { button, field, form, input, select, showFieldProblems } from './forms';
 import { emergencyCells, isOpen } from './emergency';
-import { integrityBadge, openRecordUnderRow, summaryList } from './record-detail';
+import { integrityBadge, newestFirst, openRecordUnderRow, recordTitleCell, summaryList } from './record-detail';
 
 const ProviderOverview = graphql(`
   query ProviderOverview($me: String!) {
@@ -46,7 +46,7 @@ const ProviderOverview = graphql(`
 `);
 
 const PatientRecords = graphql(`
-  query PatientRecords($patient: String!, $category: String, $after: String) {
+  query PatientRecords($patient: String!, $category: String, $after: String, $purpose: String!) {
     records(patient: $patient, category: $category, first: 25, after: $after) {
       pageInfo {
         hasNextPage
@@ -55,9 +55,11 @@ const PatientRecords = graphql(`
       nodes {
         id
         category
+        title(purpose: $purpose)
         version
         integrity
         createdAt
+        updatedAt
         authorAddress
       }
     }
@@ -163,7 +165,8 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   // Right after break-glass, the reads it opened are ready: that patient, as emergency treatment.
   syncBrowse(justOpened && emergencyPatients.has(justOpened) ? 'ETREAT' : undefined);
   justOpened = null;
-  const recordHeaders = ['Category', 'Version', 'Anchored', 'Integrity', ''];
+  // Records by what they are (reading the titles is audited like any content read), newest first.
+  const recordHeaders = ['Record', 'Version', 'Changed', 'Integrity', ''];
   const browse = form(
     'browse-records',
     [field('Patient', browsePatient), field('Category', browseCategory), field('Purpose of reading', purpose)],
@@ -177,15 +180,15 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
       const rows = h('tbody');
       const more = h('div', { class: 'more' });
       const loadPage = async (category: string | null, after: string | null): Promise<number> => {
-        const { records } = await request(PatientRecords, { patient, category, after });
-        for (const record of records.nodes) {
+        const { records } = await request(PatientRecords, { patient, category, after, purpose: readAs });
+        for (const record of newestFirst(records.nodes)) {
           const row: HTMLTableRowElement = tableRow(recordHeaders, [
-            categoryLabel(record.category),
+            recordTitleCell(record.title, record.category),
             record.version,
-            formatTime(record.createdAt as string | null),
+            formatTime((record.updatedAt ?? record.createdAt) as string | null),
             integrityBadge(record.integrity),
-            button('Open', () => openRecordUnderRow(ctx, row, record.id, readAs, 'provider'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
-          ]);
+            button('Open', () => openRecordUnderRow(ctx, row, record.id, readAs, 'provider'), { 'data-open-record': record.id, 'aria-label': `Open ${record.title ?? categoryLabel(record.category)}, ${formatTime(record.createdAt as string | null)}` }),
+          ], { 'data-changed': new Date(String(record.updatedAt ?? record.createdAt ?? 0)).getTime() || 0 });
           rows.append(row);
         }
         if (records.pageInfo.hasNextPage) {
@@ -201,6 +204,8 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
       try {
         if (!patient) throw new Error('Choose a patient: a patient must grant you a consent first.');
         const counts = await Promise.all(queries.map((category) => loadPage(category, null)));
+        // One list across the categories, newest first.
+        rows.append(...Array.from(rows.children).sort((a, b) => Number((b as HTMLElement).dataset.changed) - Number((a as HTMLElement).dataset.changed)));
         const total = counts.reduce((sum, count) => sum + count, 0);
         recordsBox.replaceChildren(
           total === 0

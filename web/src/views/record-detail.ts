@@ -3,6 +3,7 @@ import type { Integrity, RecordDetailsQuery } from '../gql/graphql';
 import { ApiError, request } from '../lib/api';
 import { waitForIndex, type AppContext } from '../lib/app-context';
 import { sendTransaction } from '../lib/contracts';
+import { categoryLabel } from '../lib/codes';
 import { formatTime, h, short, table } from '../lib/dom';
 import { summarize } from '../lib/fhir-summary';
 import { notice } from '../lib/notices';
@@ -114,6 +115,17 @@ export function integrityBadge(integrity: Integrity): HTMLElement {
 /** A hash or address shortened, with the whole value on hover. */
 function hash(value: string | null | undefined): HTMLElement | string {
   return value ? h('code', { title: value }, short(value)) : '—';
+}
+
+/** A record as lists show it: what it is (its content's title, e.g. "Asthma"), above its category. */
+export function recordTitleCell(title: string | null | undefined, category: string): HTMLElement {
+  return h('span', { class: 'record-title' }, h('strong', { 'data-record-title': '' }, title ?? categoryLabel(category)), h('small', { class: 'muted' }, categoryLabel(category)));
+}
+
+/** Newest first, by when the record last changed on-chain (else when it was anchored). */
+export function newestFirst<T extends { updatedAt?: unknown; createdAt?: unknown }>(records: readonly T[]): T[] {
+  const time = (record: T) => new Date(String(record.updatedAt ?? record.createdAt ?? 0)).getTime() || 0;
+  return [...records].sort((a, b) => time(b) - time(a));
 }
 
 /** What a FHIR resource says (what, value, date, status) as a definition list, or `empty` when it says none of it. */

@@ -120,6 +120,8 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await form.locator('select[name="purpose"]').selectOption('HRESCH');
     await form.locator('input[name="write"]').uncheck();
     await page.click('[data-action="relay-consent"]');
+    // Before the wallet's typed data, the consent in words.
+    expect(await confirmDialog(page, 'ok')).toMatch(/Grace Chen may read your conditions \(diagnoses\) for research until \S/);
     await waitForConfirmed(page, 'Signed consent');
     await page.waitForSelector(`[data-revoke="${grace.address.toLowerCase()}:Condition"]`);
     // However many transactions ran, at most three notices show.

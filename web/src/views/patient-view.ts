@@ -314,6 +314,18 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
             write: Boolean(values.get('write')),
             expiresAt: new Date(Date.now() + days * 86_400_000).toISOString(),
           };
+          // The wallet shows typed data (addresses and codes): the terms in words come first, here.
+          const rights = terms.read && terms.write ? 'read and write' : terms.write ? 'write' : 'read';
+          const until = new Date(terms.expiresAt).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
+          const sure = await confirmAction({
+            title: 'Sign this consent?',
+            body: [
+              h('p', { 'data-consent-summary': '' }, h('strong', {}, `${who(terms.grantee)} may ${rights} your ${categoryLabel(terms.scope).toLowerCase()} for ${purposeLabel(terms.purpose).toLowerCase()} until ${until}.`)),
+              h('p', {}, 'Your wallet then asks you to sign these terms; the grantee there is ', h('code', { class: 'address-full' }, terms.grantee), '. You can revoke the consent at any time.'),
+            ],
+            confirm: 'Sign consent',
+          });
+          if (!sure) return;
           const status = notice('pending', 'Signed consent: sign the consent in your wallet…');
           try {
             const { consentTypedData } = await request(ConsentToSign, { terms });

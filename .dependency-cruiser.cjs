@@ -37,6 +37,7 @@ const API = [
   ['schema/health', '^api/src/schema/health\\.resolver\\.ts$'],
   ['schema/providers', '^api/src/schema/providers/'],
   ['schema/records', '^api/src/schema/records/'],
+  ['schema/amendments', '^api/src/schema/amendments/'],
   ['schema/patients', '^api/src/schema/patients/'],
   ['schema/consents', '^api/src/schema/consents/'],
   ['schema/treatments', '^api/src/schema/treatments/'],

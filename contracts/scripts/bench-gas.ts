@@ -8,7 +8,7 @@ import hre from 'hardhat';
 import { time } from '@nomicfoundation/hardhat-network-helpers';
 import type { ContractTransactionResponse } from 'ethers';
 import { deployHealthRecords } from '../deploy/deploy';
-import { CONSENT_GRANT_TYPES, consentDomain } from '../deployment/consent-grant';
+import { CONSENT_GRANT_TYPES, consentDomain, consentGrantMessage } from '../deployment/consent-grant';
 import { code16, code32, random32 } from '../deployment/codes';
 
 const RUNS = 5;
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       const signature = await signer.signTypedData(
         consentDomain(chainId, await consents.getAddress()),
         CONSENT_GRANT_TYPES,
-        { ...terms, nonce: 0n, deadline },
+        consentGrantMessage(terms, 0n, deadline),
       );
       return gasOf(consents.connect(relayer!).grantConsentBySig(terms, deadline, signature));
     },

@@ -28,9 +28,10 @@ contract ConsentManager is AccessControl, EIP712, Nonces {
     uint64 public constant MIN_EMERGENCY_WINDOW = 1 hours;
     uint64 public constant MAX_EMERGENCY_WINDOW = 72 hours;
 
-    /// @notice EIP-712 type of a consent signed by the patient for anyone to relay.
+    /// @notice EIP-712 type of a consent signed by the patient for anyone to relay. Scope and purpose are
+    /// `string`s, so a wallet shows them as text ("Observation", "TREAT"), not as bytes.
     bytes32 public constant CONSENT_GRANT_TYPEHASH = keccak256(
-        "ConsentGrant(address patient,address grantee,bytes32 scope,uint8 access,bytes16 purpose,"
+        "ConsentGrant(address patient,address grantee,string scope,uint8 access,string purpose,"
         "uint64 expiresAt,uint256 nonce,uint256 deadline)"
     );
 
@@ -289,9 +290,9 @@ contract ConsentManager is AccessControl, EIP712, Nonces {
                     CONSENT_GRANT_TYPEHASH,
                     terms.patient,
                     terms.grantee,
-                    terms.scope,
+                    _hashCode(terms.scope),
                     terms.access,
-                    terms.purpose,
+                    _hashCode(bytes32(terms.purpose)),
                     terms.expiresAt,
                     nonce,
                     deadline
@@ -502,6 +503,17 @@ contract ConsentManager is AccessControl, EIP712, Nonces {
             terms.expiresAt,
             grantedBy
         );
+    }
+
+    /// @dev keccak256 of the ASCII text left-aligned in `code`, up to its first zero byte: how EIP-712
+    /// hashes the `string` a wallet shows.
+    function _hashCode(bytes32 code) private pure returns (bytes32 hash) {
+        uint256 length;
+        while (length < 32 && code[length] != 0) ++length;
+        assembly ("memory-safe") {
+            mstore(0x00, code)
+            hash := keccak256(0x00, length)
+        }
     }
 
     function _checkActsFor(address patient) private view {

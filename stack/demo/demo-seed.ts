@@ -24,6 +24,14 @@ const code16 = (text: string) => zeroPadBytes(toUtf8Bytes(text), 16);
 
 /** Synthetic research participants: accounts 11 to 16 of the test mnemonic. */
 const PARTICIPANTS = [11, 12, 13, 14, 15, 16];
+const PARTICIPANT_PROFILES: Array<[string, string]> = [
+  ['Ivan Petrov', '1957-01-21'],
+  ['Jonas Berg', '1990-07-04'],
+  ['Kemi Adebayo', '1975-10-15'],
+  ['Lena Fischer', '2001-02-28'],
+  ['Marco Rossi', '1968-12-09'],
+  ['Nadia Haddad', '1993-04-17'],
+];
 const DAY = 86_400;
 
 const PREPARE = `mutation Prepare($input: PrepareRecordInput!) {
@@ -109,6 +117,8 @@ export async function seedDemo(options: SeedOptions): Promise<{ blockNumber: num
       [bob, 'Bob Okafor', '1962-11-02'],
       [carla, 'Carla Lopez', '1981-06-30'],
       [dani, 'Dani Lopez', '2014-09-18'],
+      // The research participants are patients of the GP too: named, so no list shows them as bare addresses.
+      ...PARTICIPANTS.map((index, at): [number, string, string] => [index, ...PARTICIPANT_PROFILES[at]!]),
     ];
     for (const [index, displayName, birthDate] of people) {
       await (await api(index)).data('mutation($input: PatientProfileInput!) { updatePatientProfile(input: $input) { displayName } }', {

@@ -1,12 +1,14 @@
 import { Bytes } from '@graphprotocol/graph-ts';
 import {
+  AmendmentRequestAnswered,
+  AmendmentRequested,
   RecordAmended,
   RecordAnchored,
   RecordErased,
   TreatmentDecided,
   TreatmentProposed,
 } from '../generated/RecordRegistry/RecordRegistry';
-import { Record, RecordVersion, Treatment } from '../generated/schema';
+import { AmendmentRequest, Record, RecordVersion, Treatment } from '../generated/schema';
 import { asciiCode, countActivity, eventId, getOrCreateAccount } from './helpers';
 
 export function handleRecordAnchored(event: RecordAnchored): void {
@@ -98,4 +100,31 @@ export function handleTreatmentDecided(event: TreatmentDecided): void {
   treatment.decidedAt = event.block.timestamp;
   treatment.decidedBy = event.params.decidedBy;
   treatment.save();
+}
+
+export function handleAmendmentRequested(event: AmendmentRequested): void {
+  getOrCreateAccount(event.params.requestedBy);
+  const request = new AmendmentRequest(event.params.requestId);
+  request.record = event.params.recordId;
+  request.patient = event.params.patient;
+  request.requestedBy = event.params.requestedBy;
+  request.version = event.params.version.toI32();
+  request.requestHash = event.params.requestHash;
+  request.status = 'OPEN';
+  request.requestedAt = event.block.timestamp;
+  request.transactionHash = event.transaction.hash;
+  request.save();
+}
+
+export function handleAmendmentRequestAnswered(event: AmendmentRequestAnswered): void {
+  getOrCreateAccount(event.params.answeredBy);
+  const request = AmendmentRequest.load(event.params.requestId);
+  if (request == null) return; // The contract only answers a request it holds.
+  request.status = event.params.accepted ? 'ACCEPTED' : 'DECLINED';
+  request.answeredBy = event.params.answeredBy;
+  request.answeredAt = event.block.timestamp;
+  request.answerVersion = event.params.version.toI32();
+  if (!event.params.accepted) request.reasonHash = event.params.reasonHash;
+  request.answerTransactionHash = event.transaction.hash;
+  request.save();
 }

@@ -77,7 +77,7 @@ describe('amendRecord', () => {
     expect(answer.errors?.[0]?.extensions).toMatchObject({ code, field });
   }
 
-  it('lets the provider, the patient and a guardian amend, and shows every version verified against its own commitment', async () => {
+  it("lets the provider amend a clinician's version and the patient or a guardian only their own, showing every version verified against its own commitment", async () => {
     const { provider, patient, guardian } = stack.system;
     const id = seeded.observations[0]!;
     const original = await current(await as(provider), id);
@@ -88,22 +88,39 @@ describe('amendRecord', () => {
     expect(byProvider).toMatchObject({ recordId: id, version: 2, previousCommitment: original.commitment });
     expect(byProvider.transaction).toMatchObject({ to: stack.system.deployment.contracts.RecordRegistry.address, chainId: stack.system.deployment.chainId });
 
+    // The patient and a guardian cannot rewrite the clinician's version: refused before anything is stored.
     const annotated = { ...fhir.observationGlucose(), note: [{ text: 'Fasting sample.' }] };
-    const byPatient = await amendAndSend(patient, id, annotated);
-    const byGuardian = await amendAndSend(guardian, id, { ...annotated, note: [{ text: 'Fasting sample, confirmed.' }] });
+    for (const writer of [patient, guardian]) {
+      const answer = await (await as(writer)).graphql(AMEND, { input: { recordId: id, currentCommitment: byProvider.commitment, content: annotated } });
+      expect(answer.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+      expect(answer.errors?.[0]?.message).toMatch(/A clinician wrote the record's current version[\s\S]*amendment request/);
+    }
+    expect(await storedVersions(id)).toBe(2);
+
+    const byProviderAgain = await amendAndSend(provider, id, annotated);
+    const confirmed = await amendAndSend(provider, id, { ...annotated, note: [{ text: 'Fasting sample, confirmed.' }] });
 
     const record = await current(await as(provider), id);
-    expect(record).toMatchObject({ version: 4, commitment: byGuardian.commitment, integrity: 'VERIFIED' });
+    expect(record).toMatchObject({ version: 4, commitment: confirmed.commitment, integrity: 'VERIFIED' });
     expect(record.content.note).toEqual([{ text: 'Fasting sample, confirmed.' }]);
     expect(record.versions).toEqual([
       { version: 1, commitment: original.commitment, previousCommitment: null, author: provider.address.toLowerCase(), integrity: 'VERIFIED' },
       { version: 2, commitment: byProvider.commitment, previousCommitment: original.commitment, author: provider.address.toLowerCase(), integrity: 'VERIFIED' },
-      { version: 3, commitment: byPatient.commitment, previousCommitment: byProvider.commitment, author: patient.address.toLowerCase(), integrity: 'VERIFIED' },
-      { version: 4, commitment: byGuardian.commitment, previousCommitment: byPatient.commitment, author: guardian.address.toLowerCase(), integrity: 'VERIFIED' },
+      { version: 3, commitment: byProviderAgain.commitment, previousCommitment: byProvider.commitment, author: provider.address.toLowerCase(), integrity: 'VERIFIED' },
+      { version: 4, commitment: confirmed.commitment, previousCommitment: byProviderAgain.commitment, author: provider.address.toLowerCase(), integrity: 'VERIFIED' },
     ]);
     // Same content, new salt: a fresh commitment, so a version cannot be recognised by its content.
-    const again = await amendAndSend(guardian, id, { ...annotated, note: [{ text: 'Fasting sample, confirmed.' }] });
-    expect(again.commitment).not.toBe(byGuardian.commitment);
+    const again = await amendAndSend(provider, id, { ...annotated, note: [{ text: 'Fasting sample, confirmed.' }] });
+    expect(again.commitment).not.toBe(confirmed.commitment);
+
+    // A record the patient wrote stays the patient's and the guardian's to amend.
+    const ownId = await addRecord(stack, patient, patient.address, fhir.conditionAsthma());
+    await stack.indexed();
+    const byPatient = await amendAndSend(patient, ownId, { ...fhir.conditionAsthma(), note: [{ text: 'Since childhood.' }] });
+    const byGuardian = await amendAndSend(guardian, ownId, { ...fhir.conditionAsthma(), note: [{ text: 'Since childhood, per her mother.' }] });
+    expect([byPatient.version, byGuardian.version]).toEqual([2, 3]);
+    const own = await current(await as(patient), ownId);
+    expect(own.versions.map((version) => version.author)).toEqual([patient, patient, guardian].map((signer) => signer.address.toLowerCase()));
   });
 
   it('replaces an amendment that was prepared but never sent', async () => {

@@ -5,6 +5,8 @@
  */
 import type { Signer } from 'ethers';
 import { fhir } from '../fixtures/fhir';
+import { time } from '@nomicfoundation/hardhat-network-helpers';
+import { code16, code32, READ } from '../fixtures/deploy';
 import { ApiClient } from '../../stack/demo/api-client';
 import { startApiStack, type ApiStack } from './support/api-stack';
 import { seed, type Seeded } from './support/seed';
@@ -37,6 +39,19 @@ const OPERATIONS: Operation[] = [
     query: `query ($p: String!) { patient(address: $p) { profile { displayName email } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
+  },
+  {
+    // Identity: a verified provider holding any active consent sees who the patient is, nothing more.
+    name: "patient's name and birth date",
+    query: `query ($p: String!) { patient(address: $p) { profile { displayName birthDate } } }`,
+    variables: (s) => ({ p: s.system.patient.address }),
+    allowed: ['patient', 'guardian', 'provider'],
+  },
+  {
+    name: 'find a patient by exact name and birth date (emergency access)',
+    query: `{ findPatients(displayName: "Ada Lovelace", birthDate: "1985-05-03T00:00:00.000Z") { address displayName birthDate } }`,
+    variables: () => ({}),
+    allowed: ['provider', 'otherProvider'],
   },
   {
     name: 'records in a consented category',
@@ -179,5 +194,46 @@ describe('permission matrix', () => {
       }
     }
     expect(actual).toEqual(expected);
+  });
+
+  it('finds a patient only by exact name and birth date, and logs each find in the patient\'s audit trail', async () => {
+    const { patient, provider2 } = stack.system;
+    const find = (displayName: string, birthDate: string) =>
+      clients.otherProvider.data<{ findPatients: { address: string; displayName: string; birthDate: string }[] }>(
+        `query ($n: String!, $b: DateTimeISO!) { findPatients(displayName: $n, birthDate: $b) { address displayName birthDate } }`,
+        { n: displayName, b: birthDate },
+      );
+    expect((await find('Ada Lovelace', '1985-05-04T00:00:00.000Z')).findPatients).toEqual([]);
+    expect((await find('Ada', '1985-05-03T00:00:00.000Z')).findPatients).toEqual([]);
+    expect((await find('Ada Lovelace', '1985-05-03T00:00:00.000Z')).findPatients).toEqual([
+      { address: patient.address.toLowerCase(), displayName: 'Ada Lovelace', birthDate: '1985-05-03T00:00:00.000Z' },
+    ]);
+    const trail = await clients.patient.data<{ patient: { auditTrail: { nodes: { actor: string; recordId: string; recordVersion: number; purpose: string }[] } } }>(
+      `query ($p: String!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId recordVersion purpose } } } }`,
+      { p: patient.address },
+    );
+    const searches = trail.patient.auditTrail.nodes.filter((entry) => entry.actor === provider2.address.toLowerCase());
+    // The matrix's find above and this one: each logged, nothing logged for the searches that found no one.
+    expect(searches).toEqual([0, 1].map(() => ({ actor: provider2.address.toLowerCase(), recordId: `0x${'00'.repeat(32)}`, recordVersion: 0, purpose: 'ETREAT' })));
+  });
+
+  it("a researcher sees the patient's name and birth date while a consent of theirs is active, decided on-chain", async () => {
+    const { consents, patient, researcher } = stack.system;
+    const identity = `query ($p: String!) { patient(address: $p) { profile { displayName birthDate } } }`;
+    const email = `query ($p: String!) { patient(address: $p) { profile { email } } }`;
+    const p = patient.address;
+    const expiresAt = BigInt(await time.latest()) + 7n * 86_400n;
+    await (await consents.connect(patient).grantConsent({ patient: p, grantee: researcher.address, scope: code32('Condition'), access: READ, purpose: code16('HRESCH'), expiresAt })).wait();
+    await stack.indexed();
+    const seen = await clients.researcher.graphql<{ patient: { profile: { displayName: string; birthDate: string } } }>(identity, { p });
+    expect(seen.errors).toBeUndefined();
+    expect(seen.data!.patient.profile).toEqual({ displayName: 'Ada Lovelace', birthDate: '1985-05-03T00:00:00.000Z' });
+    // The rest of the profile still needs a consent for the Patient category.
+    expect((await clients.researcher.graphql(email, { p })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // Revoked on-chain: the next request is refused at once, before the index has seen the revocation.
+    await (await consents.connect(patient).revokeConsent(p, researcher.address, code32('Condition'))).wait();
+    const refused = await clients.researcher.graphql(identity, { p });
+    expect(refused.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['FORBIDDEN', expect.stringContaining('needs an active consent')]]);
   });
 });

@@ -44,6 +44,26 @@ describe('records', () => {
     }
   });
 
+  it('titles each record by what its content says, and audits that read like any content read', async () => {
+    const { patient, researcher } = stack.system;
+    const client = await new ApiClient(stack.url).signIn(patient);
+    const answer = await client.data<{ records: { nodes: { id: string; title: string | null }[] } }>(
+      `query ($patient: String!) { records(patient: $patient, first: 50) { nodes { id title(purpose: "TREAT") } } }`,
+      { patient: patient.address },
+    );
+    const titles = new Map(answer.records.nodes.map((node) => [node.id, node.title]));
+    expect(titles.get(seeded.condition)).toBe('Moderate persistent asthma');
+    expect(titles.get(seeded.observations[0]!)).toBe('Blood glucose, fasting');
+    const trail = await client.data<{ patient: { auditTrail: { nodes: { actor: string; recordId: string }[] } } }>(
+      `query ($p: String!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId } } } }`,
+      { p: patient.address },
+    );
+    expect(trail.patient.auditTrail.nodes).toContainEqual({ actor: patient.address.toLowerCase(), recordId: seeded.condition });
+    // Without a read consent for the category, no title either.
+    const refused = await (await new ApiClient(stack.url).signIn(researcher)).graphql(`query ($id: String!) { record(id: $id) { title } }`, { id: seeded.condition });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('returns the decrypted content and writes the audit entry first', async () => {
     const { patient, provider } = stack.system;
     const client = await new ApiClient(stack.url).signIn(provider);

@@ -1,7 +1,7 @@
 import hre from 'hardhat';
 import { time } from '@nomicfoundation/hardhat-network-helpers';
 import { id, TypedDataEncoder, type Signer } from 'ethers';
-import { CONSENT_DOMAIN, CONSENT_GRANT_TYPES, consentDomain } from '../../contracts/deployment/consent-grant';
+import { CONSENT_DOMAIN, CONSENT_GRANT_TYPES, consentDomain, consentGrantMessage } from '../../contracts/deployment/consent-grant';
 import { SmartWalletMock__factory } from '../../typechain-types';
 import { deployFixture, code16, code32, READ, WRITE, type System } from '../fixtures/deploy';
 import { expectEvent, expectRevert } from '../fixtures/chain-assertions';
@@ -223,6 +223,8 @@ describe('ConsentManager: consents signed with EIP-712', () => {
   it('signs what the contract hashes: the ConsentGrant type hash and the EIP-712 domain', async () => {
     const { consents } = await deployFixture();
     expect(id(TypedDataEncoder.from(CONSENT_GRANT_TYPES).encodeType('ConsentGrant'))).toBe(await consents.CONSENT_GRANT_TYPEHASH());
+    // Scope and purpose are strings in the typed data, so a wallet shows them as words.
+    expect(consentGrantMessage({ scope: code32('Observation'), purpose: code16('TREAT') }, 0n, 0n)).toMatchObject({ scope: 'Observation', purpose: 'TREAT' });
     const domain = await consents.eip712Domain();
     expect({ name: domain.name, version: domain.version }).toEqual(CONSENT_DOMAIN);
   });
@@ -230,7 +232,7 @@ describe('ConsentManager: consents signed with EIP-712', () => {
   async function sign(s: System, signer: Signer, t: Awaited<ReturnType<typeof terms>>, deadline: bigint, overrides: { chainId?: bigint; nonce?: bigint } = {}) {
     const domain = consentDomain(overrides.chainId ?? (await hre.ethers.provider.getNetwork()).chainId, await s.consents.getAddress());
     const nonce = overrides.nonce ?? (await s.consents.nonces(t.patient));
-    return signer.signTypedData(domain, CONSENT_GRANT_TYPES, { ...t, nonce, deadline });
+    return signer.signTypedData(domain, CONSENT_GRANT_TYPES, consentGrantMessage(t, nonce, deadline));
   }
 
   it('grants from a relayed signature and uses the nonce once', async () => {

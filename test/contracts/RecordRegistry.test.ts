@@ -42,7 +42,8 @@ describe('RecordRegistry: records', () => {
     const head = await records.recordHead(recordId);
     expect(head.version).toBe(1n);
     expect(head.erased).toBe(false);
-    const expected = dataSlice(keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'bytes32', 'bytes32'], [patient.address, OBSERVATION, commitment])), 0, 27);
+    expect(head.byClinician).toBe(false);
+    const expected = dataSlice(keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'bytes32', 'bytes32'], [patient.address, OBSERVATION, commitment])), 0, 26);
     expect(head.binding).toBe(expected);
     expect(await records.verifyCommitment(recordId, patient.address, OBSERVATION, commitment)).toEqual([true, 1n]);
     expect(await records.verifyCommitment(recordId, patient.address, OBSERVATION, random32())).toEqual([false, 1n]);
@@ -166,6 +167,106 @@ describe('RecordRegistry: records', () => {
     ]);
     const missing = random32();
     await expectRevert(records.connect(patient).eraseRecord(missing, patient.address, OBSERVATION, commitment), records, 'RecordRegistryRecordNotFound', [missing]);
+  });
+});
+
+/** A record the provider anchored under a write consent: a clinician's version 1. */
+async function clinicians(s: System) {
+  await grantWrite(s);
+  const recordId = random32();
+  const commitment = random32();
+  await s.records.connect(s.provider).anchorRecord(recordId, s.patient.address, OBSERVATION, commitment, ZERO32);
+  return { recordId, commitment };
+}
+
+describe('RecordRegistry: amendment requests (45 CFR 164.526)', () => {
+  it("refuses the patient's and a guardian's direct amend of a clinician's version, and lets them amend their own", async () => {
+    const s = await deployFixture();
+    const { records, patient, guardian, provider } = s;
+    const { recordId, commitment } = await clinicians(s);
+    expect((await records.recordHead(recordId)).byClinician).toBe(true);
+    for (const signer of [patient, guardian]) {
+      await expectRevert(records.connect(signer).amendRecord(recordId, patient.address, OBSERVATION, commitment, random32()), records, 'RecordRegistryClinicianVersion', [recordId, 1]);
+    }
+    // A clinician amends a clinician's version; the patient's own version stays hers to amend.
+    const second = random32();
+    await expectEvent(records.connect(provider).amendRecord(recordId, patient.address, OBSERVATION, commitment, second), records, 'RecordAmended', [recordId, patient.address, provider.address, 2, commitment, second]);
+    const own = await anchored(s);
+    const ownSecond = random32();
+    await expectEvent(records.connect(guardian).amendRecord(own.recordId, patient.address, OBSERVATION, own.commitment, ownSecond), records, 'RecordAmended', [own.recordId, patient.address, guardian.address, 2, own.commitment, ownSecond]);
+    expect((await records.recordHead(own.recordId)).byClinician).toBe(false);
+    // Once a clinician amends the patient's record, that version is the clinician's.
+    await records.connect(provider).amendRecord(own.recordId, patient.address, OBSERVATION, ownSecond, random32());
+    expect((await records.recordHead(own.recordId)).byClinician).toBe(true);
+  });
+
+  it('lets the patient or a guardian file a request, and refuses everyone else, duplicates, stale versions and their own versions', async () => {
+    const s = await deployFixture();
+    const { records, patient, guardian, provider, stranger } = s;
+    const { recordId, commitment } = await clinicians(s);
+    const requestId = random32();
+    const requestHash = random32();
+    await expectEvent(records.connect(patient).requestAmendment(requestId, recordId, patient.address, OBSERVATION, commitment, requestHash), records, 'AmendmentRequested', [requestId, recordId, patient.address, patient.address, 1, requestHash]);
+    const stored = await records.amendmentRequestOf(requestId);
+    expect([stored.recordId, stored.patient, stored.version, stored.status, stored.answeredAt]).toEqual([recordId, patient.address, 1n, 1n, 0n]);
+    const byGuardian = random32();
+    await expectEvent(records.connect(guardian).requestAmendment(byGuardian, recordId, patient.address, OBSERVATION, commitment, requestHash), records, 'AmendmentRequested', [byGuardian, recordId, patient.address, guardian.address, 1, requestHash]);
+
+    const file = (signer: typeof patient, id = random32(), current = commitment, hash = requestHash) => records.connect(signer).requestAmendment(id, recordId, patient.address, OBSERVATION, current, hash);
+    for (const signer of [provider, stranger]) await expectRevert(file(signer), records, 'RecordRegistryNotPatientOrGuardian', [patient.address, signer.address]);
+    await expectRevert(file(patient, requestId), records, 'RecordRegistryAmendmentRequestExists', [requestId]);
+    await expectRevert(file(patient, ZERO32), records, 'RecordRegistryZeroValue');
+    await expectRevert(file(patient, random32(), commitment, ZERO32), records, 'RecordRegistryZeroValue');
+    await expectRevert(file(patient, random32(), random32()), records, 'RecordRegistryRecordMismatch', [recordId, 1]);
+    const own = await anchored(s);
+    await expectRevert(records.connect(patient).requestAmendment(random32(), own.recordId, patient.address, OBSERVATION, own.commitment, requestHash), records, 'RecordRegistryNotClinicianVersion', [own.recordId, 1]);
+  });
+
+  it('a provider with a write consent accepts by amending, once; the requester, strangers and unknown ids are refused', async () => {
+    const s = await deployFixture();
+    const { records, patient, guardian, provider, provider2 } = s;
+    const { recordId, commitment } = await clinicians(s);
+    const requestId = random32();
+    await records.connect(patient).requestAmendment(requestId, recordId, patient.address, OBSERVATION, commitment, random32());
+    const corrected = random32();
+    for (const signer of [patient, guardian]) {
+      await expectRevert(records.connect(signer).acceptAmendment(requestId, OBSERVATION, commitment, corrected), records, 'RecordRegistryRequesterCannotAnswer', [requestId, signer.address]);
+    }
+    await expectRevert(records.connect(provider2).acceptAmendment(requestId, OBSERVATION, commitment, corrected), records, 'RecordRegistryUnauthorizedWriter', [patient.address, provider2.address, OBSERVATION]);
+    await expectRevert(records.connect(provider).acceptAmendment(requestId, CONDITION, commitment, corrected), records, 'RecordRegistryRecordMismatch', [recordId, 1]);
+    const unknown = random32();
+    await expectRevert(records.connect(provider).acceptAmendment(unknown, OBSERVATION, commitment, corrected), records, 'RecordRegistryAmendmentRequestNotFound', [unknown]);
+
+    const tx = records.connect(provider).acceptAmendment(requestId, OBSERVATION, commitment, corrected);
+    await expectEvent(tx, records, 'RecordAmended', [recordId, patient.address, provider.address, 2, commitment, corrected]);
+    const answered = await records.queryFilter(records.filters.AmendmentRequestAnswered(requestId));
+    expect(answered).toHaveLength(1);
+    expect([...answered[0]!.args]).toEqual([requestId, recordId, provider.address, true, 2n, ZERO32]);
+    const stored = await records.amendmentRequestOf(requestId);
+    expect(stored.status).toBe(2n);
+    expect(stored.answeredAt).toBe(BigInt(await time.latest()));
+    expect(await records.verifyCommitment(recordId, patient.address, OBSERVATION, corrected)).toEqual([true, 2n]);
+    await expectRevert(records.connect(provider).acceptAmendment(requestId, OBSERVATION, corrected, random32()), records, 'RecordRegistryAmendmentRequestAnswered', [requestId, 2]);
+  });
+
+  it('a provider with a write consent declines with a reason, once', async () => {
+    const s = await deployFixture();
+    const { records, patient, provider, stranger } = s;
+    const { recordId, commitment } = await clinicians(s);
+    const requestId = random32();
+    await records.connect(patient).requestAmendment(requestId, recordId, patient.address, OBSERVATION, commitment, random32());
+    const reasonHash = random32();
+    await expectRevert(records.connect(provider).declineAmendment(requestId, OBSERVATION, commitment, ZERO32), records, 'RecordRegistryZeroValue');
+    await expectRevert(records.connect(patient).declineAmendment(requestId, OBSERVATION, commitment, reasonHash), records, 'RecordRegistryRequesterCannotAnswer', [requestId, patient.address]);
+    await expectRevert(records.connect(stranger).declineAmendment(requestId, OBSERVATION, commitment, reasonHash), records, 'RecordRegistryUnauthorizedWriter', [patient.address, stranger.address, OBSERVATION]);
+    await expectRevert(records.connect(provider).declineAmendment(requestId, OBSERVATION, random32(), reasonHash), records, 'RecordRegistryRecordMismatch', [recordId, 1]);
+    await expectEvent(records.connect(provider).declineAmendment(requestId, OBSERVATION, commitment, reasonHash), records, 'AmendmentRequestAnswered', [requestId, recordId, provider.address, false, 1, reasonHash]);
+    const stored = await records.amendmentRequestOf(requestId);
+    expect(stored.status).toBe(3n);
+    expect(stored.answeredAt).toBe(BigInt(await time.latest()));
+    // The record is unchanged, and the answer is final.
+    expect(await records.verifyCommitment(recordId, patient.address, OBSERVATION, commitment)).toEqual([true, 1n]);
+    await expectRevert(records.connect(provider).declineAmendment(requestId, OBSERVATION, commitment, reasonHash), records, 'RecordRegistryAmendmentRequestAnswered', [requestId, 3]);
   });
 });
 

@@ -23,6 +23,7 @@ const people = Object.fromEntries(demoWallets().map((account) => [account.name, 
 const alice = people['Alice Martin']!;
 const carla = people['Carla Lopez']!;
 const dani = people['Dani Lopez']!;
+const eva = people['Dr. Eva Novak']!;
 const femi = people['Dr. Femi Adeyemi']!;
 const grace = people['Grace Chen']!;
 
@@ -45,6 +46,10 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
 
   let running: BrowserStack;
   beforeAll(async () => {
+    // Sign-in is limited per client IP (AUTH_RATE_LIMIT, 30 a minute; test/api/auth.test.ts tests it).
+    // Here the demo seed signs in its 13 accounts and then six people sign in within about a minute,
+    // all from 127.0.0.1: room for those, as for one small clinic behind one address.
+    process.env.AUTH_RATE_LIMIT ??= '60';
     running = await startBrowserStack();
     ({ stack, browser } = running);
   }, 600_000);
@@ -115,10 +120,54 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await form.locator('select[name="purpose"]').selectOption('HRESCH');
     await form.locator('input[name="write"]').uncheck();
     await page.click('[data-action="relay-consent"]');
+    // Before the wallet's typed data, the consent in words.
+    expect(await confirmDialog(page, 'ok')).toMatch(/Grace Chen may read your conditions \(diagnoses\) for research until \S/);
     await waitForConfirmed(page, 'Signed consent');
     await page.waitForSelector(`[data-revoke="${grace.address.toLowerCase()}:Condition"]`);
     // However many transactions ran, at most three notices show.
     expect(await page.locator('#notices .notice').count()).toBeLessThanOrEqual(3);
+  });
+
+  test('appointing a guardian: typos are caught under the field, an unused account is flagged, and the confirmation states who and until when', async () => {
+    const page = patient.page;
+    const form = page.locator('form[name="appoint-guardian"]');
+    const address = form.locator('input[name="guardian"]');
+    // A mixed-case typo breaks the checksum: a plain message under the field, no wallet, no raw library text.
+    const carlaChecksummed = carla.address;
+    const flipped = carlaChecksummed.replace(/[a-f]/, (letter) => letter.toUpperCase());
+    await address.fill(flipped);
+    await form.locator('button[type="submit"]').click();
+    const problem = form.locator('[data-field-problems="guardian"]');
+    await problem.waitFor();
+    expect(await problem.innerText()).toContain('This address has a typo');
+    expect(await problem.innerText()).not.toMatch(/checksum \(|version=|INVALID_ARGUMENT/);
+    expect(await page.locator('dialog.confirm[open]').count()).toBe(0);
+    await look(page, '02b-guardian-typo');
+
+    // A one-character typo in an all-lowercase address is a valid, never-used account: flagged before anything is sent.
+    const lower = carla.address.toLowerCase();
+    const typo = `${lower.slice(0, -1)}${lower.endsWith('0') ? '1' : '0'}`;
+    await address.fill(typo);
+    await form.locator('button[type="submit"]').click();
+    await page.locator('dialog.confirm[open] [data-guardian-unknown]').waitFor();
+    await look(page, '02c-guardian-unknown-account');
+    expect(await confirmDialog(page, 'cancel')).toMatch(/Not a known account[\s\S]*With no end date/);
+
+    // A real account: its name (where the directory has one), what a guardian may do, and the end date.
+    await address.fill(femi.address.toLowerCase());
+    await form.locator('input[name="days"]').fill('30');
+    await form.locator('button[type="submit"]').click();
+    const asked = await confirmDialog(page, 'ok');
+    expect(asked).toContain('Dr. Femi Adeyemi');
+    expect(asked).toMatch(/act for you in everything[\s\S]*Until /);
+    expect(asked).not.toContain('Not a known account');
+    await waitForConfirmed(page, 'Appoint guardian');
+    const row = page.locator('[data-section="Guardians"] tbody tr', { hasText: femi.address.toLowerCase() });
+    await row.waitFor();
+    // Removed again, so the rest of the flows see Alice's consents as she gave them.
+    await row.locator('[data-remove-guardian]').click();
+    await confirmDialog(page, 'ok');
+    await waitForConfirmed(page, 'Remove guardian');
   });
 
   test('the provider sees each patient once, by name, with the full address to copy', async () => {
@@ -130,15 +179,58 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     // Alice gave three consents: one row, named (her demographics consent covers her profile).
     const aliceRows = texts.filter((text) => text.toLowerCase().includes(alice.address.toLowerCase()));
     expect(aliceRows).toHaveLength(1);
-    expect(aliceRows[0]).toContain('Alice Martin');
+    expect(aliceRows[0]).toMatch(/Alice Martin, born .*1984/);
     const aliceRow = rows.filter({ hasText: 'Alice Martin' });
     expect((await aliceRow.locator('code.address-full').innerText()).toLowerCase()).toBe(alice.address.toLowerCase());
     await aliceRow.locator('button.copy').click();
     expect((await page.evaluate(() => navigator.clipboard.readText())).toLowerCase()).toBe(alice.address.toLowerCase());
     // The patient is picked from a list of names, not typed as hex.
     const options = await page.locator('form[name="browse-records"] select[name="patient"] option').allInnerTexts();
-    expect(options.some((option) => option.startsWith('Alice Martin'))).toBe(true);
+    expect(options.some((option) => option.startsWith('Alice Martin, born'))).toBe(true);
     await look(page, '03-provider-patients');
+  });
+
+  test('the GP sees every patient by name and birth date, and no form starts filled in', async () => {
+    const gp = await as(eva);
+    const page = gp.page;
+    await page.waitForSelector('[data-view="provider"]');
+    // Every patient who consented to her is named with a birth date, never a bare address.
+    const rows = page.locator('[data-section="Patients who consented"] tbody tr');
+    const names = await rows.locator('.person-name').allInnerTexts();
+    expect(names.length).toBeGreaterThanOrEqual(8);
+    expect(names).toHaveLength(await rows.count());
+    for (const name of names) expect(name).toMatch(/^\S.*, born .*\d{4}$/);
+    // Every patient picker starts on "Choose a patient…" and offers names with birth dates.
+    for (const formName of ['browse-records', 'add-record', 'propose-treatment']) {
+      const picker = page.locator(`form[name="${formName}"] select[name="patient"]`);
+      expect(await picker.inputValue()).toBe('');
+      const offered = await picker.locator('option:not([value=""])').allInnerTexts();
+      expect(offered.length).toBeGreaterThan(0);
+      for (const option of offered) expect(option).toMatch(/, born .*\d{4} \(0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\)$/);
+    }
+    // No clinical content is pre-filled: the record and the plan start empty.
+    const add = page.locator('form[name="add-record"]');
+    expect(await add.locator('textarea[name="content"]').inputValue()).toBe('');
+    expect(await add.locator('select[name="category"]').inputValue()).toBe('');
+    expect(await page.locator('form[name="propose-treatment"] textarea[name="plan"]').inputValue()).toBe('');
+    await look(page, '03b-gp-named-patients-empty-forms');
+
+    // An example comes only when asked for, and says it is one; adding it asks first, naming the patient and what it says.
+    await add.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
+    await add.locator('select[name="category"]').selectOption('Condition');
+    await add.locator('[data-action="insert-example"]').click();
+    expect(await add.locator('[data-template-note]').innerText()).toContain('made up');
+    expect(JSON.parse(await add.locator('textarea[name="content"]').inputValue())).toMatchObject({ resourceType: 'Condition' });
+    await add.locator('button[type="submit"]').click();
+    await page.locator('dialog.confirm[open]').waitFor();
+    await look(page, '03c-gp-confirm-add-record');
+    const asked = await confirmDialog(page, 'cancel');
+    expect(asked).toMatch(/Alice Martin, born .*1984/);
+    expect(await page.evaluate(() => document.activeElement?.closest('form')?.getAttribute('name'))).toBe('add-record');
+    expect(asked).toContain('Asthma');
+    // Cancelled: nothing was stored or sent to the wallet.
+    expect(await page.locator('.notice', { hasText: 'Anchor record' }).count()).toBe(0);
+    expect(await page.locator('.notice', { hasText: 'Add record' }).count()).toBe(0);
   });
 
   test('the provider browses every category she holds consents for, without a denial', async () => {
@@ -153,8 +245,11 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     const box = page.locator('[data-section="Records by category"] .records-box');
     await box.locator('table').waitFor();
     expect(await box.locator('[role="alert"]').count()).toBe(0);
-    const shown = await box.locator('tbody tr td:first-child').allInnerTexts();
-    expect(new Set(shown.map((text) => text.replace(/^Category\s*/, '')))).toEqual(new Set(['Observations (vital signs, lab results)', 'Conditions (diagnoses)']));
+    // Each record by what it is (its content's title), newest first.
+    const titles = await box.locator('tbody tr [data-record-title]').allInnerTexts();
+    expect(new Set(titles)).toEqual(new Set(['Heart rate', 'Asthma', 'Peak expiratory flow rate']));
+    const changed = await box.locator('tbody tr[data-changed]').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-changed'))));
+    expect(changed).toEqual([...changed].sort((a, b) => b - a));
     await look(page, '04-provider-every-category');
   });
 
@@ -163,9 +258,11 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     const form = page.locator('form[name="add-record"]');
     await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
     await form.locator('select[name="category"]').selectOption('Observation');
+    await form.locator('[data-action="insert-example"]').click();
     const template = JSON.parse(await form.locator('textarea[name="content"]').inputValue()) as { valueQuantity: { value: unknown } };
     await form.locator('textarea[name="content"]').fill(JSON.stringify({ ...template, valueQuantity: { ...template.valueQuantity, value: 'seventy-two' }, colour: 'blue' }, null, 2));
     await form.locator('button[type="submit"]').click();
+    await confirmDialog(page, 'ok');
     const problems = form.locator('[data-field-problems="content"]');
     await problems.waitFor();
     const text = await problems.innerText();
@@ -178,6 +275,9 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
 
     await form.locator('textarea[name="content"]').fill(JSON.stringify(template, null, 2));
     await form.locator('button[type="submit"]').click();
+    const asked = await confirmDialog(page, 'ok');
+    expect(asked).toMatch(/Alice Martin, born .*1984/);
+    expect(asked).toContain('Heart rate');
     await waitForConfirmed(page, 'Anchor record');
     expect(await form.locator('.field-problems').count()).toBe(0);
   });
@@ -185,7 +285,7 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
   test('the patient opens the new record: a summary under its row, the JSON under a disclosure', async () => {
     const page = patient.page;
     await openTab(page, 'patient', 'patient');
-    const row = page.locator('[data-section="Records"] tbody tr', { hasText: 'Dr. Femi Adeyemi' });
+    const row = page.locator('[data-section="Records"] > table > tbody > tr:not(.record-detail)', { hasText: 'Dr. Femi Adeyemi' });
     await row.waitFor();
     expect(await row.locator('[data-integrity]').getAttribute('data-integrity')).toBe('VERIFIED');
     await row.locator('button', { hasText: 'Open' }).click();
@@ -210,6 +310,9 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
     await form.locator('textarea[name="plan"]').fill(plan);
     await form.locator('button[type="submit"]').click();
+    const asked = await confirmDialog(provider.page, 'ok');
+    expect(asked).toMatch(/Alice Martin, born .*1984/);
+    expect(asked).toContain(plan);
     await waitForConfirmed(provider.page, 'Propose treatment');
 
     const page = patient.page;
@@ -225,6 +328,8 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await page.locator('dialog.confirm[open]').waitFor();
     await look(page, '07b-patient-confirm-approval');
     expect(await confirmDialog(page, 'cancel')).toContain(plan);
+    // Focus is back on the button that opened the dialog, not on the page.
+    expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-approve'))).toBe(true);
     expect(await row.locator('[data-treatment-status]').getAttribute('data-treatment-status')).toBe('PROPOSED');
     const treatmentId = await row.locator('[data-approve]').getAttribute('data-approve');
     await row.locator('[data-approve]').click();
@@ -276,7 +381,12 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     const page = provider.page;
     const form = page.locator('form[name="emergency-access"]');
     expect(await form.locator('[data-emergency-warning]').innerText()).toMatch(/24 hours[\s\S]*on-chain/);
-    await form.locator('input[name="patient"]').fill(alice.address);
+    // The patient cannot hand over an address: found by exact name and birth date (logged), then chosen.
+    await form.locator('input[name="findName"]').fill('Alice Martin');
+    await form.locator('input[name="findBirthDate"]').fill('1984-03-12');
+    await form.locator('[data-action="find-patient"]').click();
+    await form.locator(`[data-choose-patient="${alice.address.toLowerCase()}"]`).click();
+    expect((await form.locator('input[name="patient"]').inputValue()).toLowerCase()).toBe(alice.address.toLowerCase());
     await form.locator('button[type="submit"]').click();
     // No reason, no confirmation: the browser refuses the form, nothing is asked of the wallet.
     expect(await page.locator('dialog.confirm[open]').count()).toBe(0);
@@ -284,7 +394,7 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await form.locator('input[name="confirm"]').check();
     await look(page, '09-provider-break-glass');
     await form.locator('button[type="submit"]').click();
-    expect(await confirmDialog(page, 'ok')).toMatch(/Trauma[\s\S]*24 hours/);
+    expect(await confirmDialog(page, 'ok')).toMatch(/Alice Martin, born .*1984[\s\S]*Trauma[\s\S]*24 hours/);
     await waitForConfirmed(page, 'Open emergency access');
 
     // The reads it opens are selected as emergency treatment.
@@ -352,14 +462,27 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await look(page, '12-researcher-time-travel');
   });
 
-  test('a session that ends leads back to the sign-in screen with a notice', async () => {
-    const page = patient.page;
-    await patient.context.clearCookies();
-    await page.click('[data-tab="patient"]');
-    await page.waitForSelector('[data-action="connect"]');
-    expect(await page.locator('#notices').innerText()).toContain('Your session ended');
-    expect(await page.locator('[data-signed-in]').count()).toBe(0);
+  test('a session that ends keeps the draft, says plainly to sign in again, and signs in again in place', async () => {
+    const page = provider.page;
+    await openTab(page, 'provider', 'provider');
+    const form = page.locator('form[name="propose-treatment"]');
+    const plan = 'Spacer with the inhaler; review in 2 weeks.';
+    await form.locator('select[name="patient"]').selectOption(alice.address.toLowerCase());
+    await form.locator('textarea[name="plan"]').fill(plan);
+    await provider.context.clearCookies();
+    await form.locator('button[type="submit"]').click();
+    await confirmDialog(page, 'ok');
+    const banner = page.locator('[data-reauth]');
+    await banner.waitFor();
+    expect(await banner.innerText()).toContain('Nothing you typed is lost');
+    expect(await page.locator('#notices').innerText()).not.toMatch(/auth\/nonce|SIWE/);
+    expect(await form.locator('textarea[name="plan"]').inputValue()).toBe(plan);
     await look(page, '13-session-ended');
+    await banner.locator('[data-action="sign-in-again"]').click();
+    await banner.waitFor({ state: 'detached' });
+    await form.locator('button[type="submit"]').click();
+    await confirmDialog(page, 'ok');
+    await waitForConfirmed(page, 'Propose treatment');
   });
 
   test('refusing to add the network names the chain id and RPC URL to add', async () => {

@@ -1,11 +1,15 @@
 /**
  * Amending a record in the web client on the whole stack (the demo's data): a provider with a write
- * consent and the patient each amend a record from its view, with their own wallet transaction, and
- * see the version history grow, every version verified against its own on-chain commitment. An
- * amendment based on a version someone else has replaced is refused with what to do.
+ * consent amends a record from its view, with her own wallet transaction, and sees the version history
+ * grow, every version verified against its own on-chain commitment and shown with its author's name.
+ * The patient cannot rewrite the clinician's version: she files an amendment request, which the provider
+ * accepts by amending, and a second one she declines with a reason the patient reads. An amendment based
+ * on a version that was replaced since is refused with what to do.
  */
 import type { Page } from 'playwright-core';
-import { demoWallets } from '../../stack/chain/demo-accounts';
+import { JsonRpcProvider } from 'ethers';
+import { ApiClient } from '../../stack/demo/api-client';
+import { demoWallets, testWallet } from '../../stack/chain/demo-accounts';
 import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
 import { screenshot } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';
@@ -17,6 +21,8 @@ let running: BrowserStack;
 const actors: Actor[] = [];
 
 beforeAll(async () => {
+  // The demo seed's 13 sign-ins and this file's three share one client IP's limit (see browser-flows).
+  process.env.AUTH_RATE_LIMIT ??= '60';
   running = await startBrowserStack();
 }, 600_000);
 
@@ -38,6 +44,17 @@ async function versionBadges(page: Page, recordId: string): Promise<string[]> {
   return page.locator(`[data-versions="${recordId}"] [data-integrity]`).evaluateAll((badges) => badges.map((badge) => badge.getAttribute('data-integrity') ?? ''));
 }
 
+/** Files an amendment request for the opened record: the proposed change and the reason. */
+async function requestAmendment(page: Page, reason: string, change: (content: Record<string, unknown>) => void): Promise<void> {
+  const form = page.locator('form[name="request-amendment"]');
+  const textarea = form.locator('textarea[name="proposedChange"]');
+  const content = JSON.parse(await textarea.inputValue()) as Record<string, unknown>;
+  change(content);
+  await textarea.fill(JSON.stringify(content, null, 2));
+  await form.locator('textarea[name="reason"]').fill(reason);
+  await form.locator('button[type="submit"]').click();
+}
+
 /** Edits the opened record's content in its amend form and submits it. */
 async function amend(page: Page, change: (content: Record<string, unknown>) => void): Promise<void> {
   const textarea = page.locator('form[name="amend-record"] textarea[name="content"]');
@@ -49,6 +66,7 @@ async function amend(page: Page, change: (content: Record<string, unknown>) => v
 
 describe('record amendments in the web client', () => {
   let provider: Actor;
+  let patient: Actor;
   let recordId: string;
 
   test('a provider with a write consent amends a record from its view and sees the version history', async () => {
@@ -77,22 +95,77 @@ describe('record amendments in the web client', () => {
     await screenshot(page, 'amend-01-provider-amended');
   });
 
-  test('the patient amends the same record from their view, and the provider’s outdated form is refused', async () => {
-    const patient = await as('Alice Martin');
+  test("the patient cannot rewrite the clinician's version: she requests an amendment, which the provider accepts by amending", async () => {
+    patient = await as('Alice Martin');
     const page = patient.page;
     await openTab(page, 'patient', 'patient');
     await page.click(`[data-open-record="${recordId}"]`);
     await page.locator(`[data-versions="${recordId}"]`).waitFor();
     expect(await versionBadges(page, recordId)).toEqual(['VERIFIED', 'VERIFIED']);
-    await amend(page, (content) => {
-      content.note = [{ text: 'Corrected by the practice; seen by me.' }];
+    // Each version's author by name; the clinician's version is offered for a request, not an amend.
+    expect(await page.locator(`[data-versions="${recordId}"] [data-version-author]`).allInnerTexts()).toEqual(['Dr. Eva Novak', 'Dr. Eva Novak']);
+    expect(await page.locator('form[name="amend-record"]').count()).toBe(0);
+    await requestAmendment(page, 'Measured at rest: please add that.', (content) => {
+      content.note = [{ text: 'Corrected by the practice; measured at rest.' }];
     });
-    await waitForConfirmed(page, 'to version 3');
-    await page.waitForFunction((id) => document.querySelectorAll(`[data-versions="${id}"] [data-integrity]`).length === 3, recordId);
-    expect(await versionBadges(page, recordId)).toEqual(['VERIFIED', 'VERIFIED', 'VERIFIED']);
-    await screenshot(page, 'amend-02-patient-amended');
+    await waitForConfirmed(page, 'Request amendment');
+    await page.locator(`[data-amendment-requests="${recordId}"] [data-request-status="OPEN"]`).waitFor();
+    await screenshot(page, 'amend-02-patient-requested');
 
-    // The provider's form still amends version 2: the API refuses it and says what to do.
+    // The provider reads the request under the record, accepts it: the amend form holds the proposed change.
+    const gp = provider.page;
+    await gp.click(`[data-open-record="${recordId}"]`);
+    const requests = gp.locator(`[data-amendment-requests="${recordId}"]`);
+    await requests.waitFor();
+    expect(await requests.innerText()).toContain('Measured at rest: please add that.');
+    await requests.locator('[data-accept-request]').click();
+    const form = gp.locator('form[name="amend-record"]');
+    await form.locator('[data-accepting]').waitFor();
+    expect(JSON.parse(await form.locator('textarea[name="content"]').inputValue())).toMatchObject({ note: [{ text: 'Corrected by the practice; measured at rest.' }] });
+    await screenshot(gp, 'amend-03-provider-accepting');
+    await form.locator('button[type="submit"]').click();
+    await waitForConfirmed(gp, 'to version 3');
+    await gp.locator(`[data-amendment-requests="${recordId}"] [data-request-status="ACCEPTED"]`).waitFor();
+    expect(await gp.locator(`[data-versions="${recordId}"] [data-version-author]`).allInnerTexts()).toEqual(['You', 'You', 'You']);
+  });
+
+  test('the provider declines a second request with a reason the patient reads', async () => {
+    const page = patient.page;
+    await page.click(`[data-open-record="${recordId}"]`);
+    await page.locator(`form[name="request-amendment"]`).waitFor();
+    await requestAmendment(page, 'The time is wrong.', (content) => {
+      content.effectiveDateTime = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    });
+    await waitForConfirmed(page, 'Request amendment');
+
+    const gp = provider.page;
+    await gp.click(`[data-open-record="${recordId}"]`);
+    const decline = gp.locator('form[name="decline-amendment"]');
+    await decline.waitFor();
+    await decline.locator('textarea[name="reason"]').fill('The device clock was checked at the visit; the time stands.');
+    await decline.locator('button[type="submit"]').click();
+    await waitForConfirmed(gp, 'Decline amendment request');
+
+    await page.click(`[data-open-record="${recordId}"]`);
+    const declined = page.locator(`[data-amendment-requests="${recordId}"] tr`, { has: page.locator('[data-request-status="DECLINED"]') });
+    await declined.waitFor();
+    expect(await declined.innerText()).toContain('The device clock was checked at the visit; the time stands.');
+    await screenshot(page, 'amend-04-patient-sees-decline');
+  });
+
+  test("an amend form outdated by another device's amendment is refused with what to do", async () => {
+    // A colleague's amendment (the same provider, from another device) replaces the current version: the
+    // form still open on it is then outdated, and the API refuses it and says what to do.
+    const { stack } = running;
+    const eva = testWallet(people['Dr. Eva Novak']!.index, new JsonRpcProvider(stack.urls.rpc, stack.chainId, { staticNetwork: true }));
+    const elsewhere = await new ApiClient(new URL(stack.urls.graphql).origin).signIn(eva);
+    const { record } = await elsewhere.data<{ record: { commitment: string; content: Record<string, unknown> } }>('query ($id: String!) { record(id: $id) { commitment content(purpose: "TREAT") } }', { id: recordId });
+    const { amendRecord } = await elsewhere.data<{ amendRecord: { transaction: { to: string; data: string } } }>(
+      'mutation ($input: AmendRecordInput!) { amendRecord(input: $input) { transaction { to data } } }',
+      { input: { recordId, currentCommitment: record.commitment, content: { ...record.content, note: [{ text: 'Corrected from another device.' }] } } },
+    );
+    await (await eva.sendTransaction(amendRecord.transaction)).wait();
+    (eva.provider as JsonRpcProvider).destroy();
     await amend(provider.page, (content) => {
       content.note = [{ text: 'A second correction.' }];
     });

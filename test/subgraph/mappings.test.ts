@@ -192,6 +192,57 @@ describe('subgraph mappings', () => {
     expect(data.account.records.map((x: any) => x.id)).toEqual([r1.id, r2.id, r3.id]);
   });
 
+  it('indexes amendment requests and their answers', async () => {
+    const { accepted, acceptedFiled, acceptedAnswer, declined, declinedFiled, declinedAnswer } = scenario.amendments;
+    const { r3 } = scenario.records;
+    const fields = 'record { id } patient { id } requestedBy { id } version requestHash status requestedAt transactionHash answeredBy { id } answeredAt answerVersion reasonHash answerTransactionHash';
+    const data = await query<{ accepted: any; declined: any; record: any; account: any }>(
+      `query($a: ID!, $d: ID!, $r: ID!, $p: ID!) {
+        accepted: amendmentRequest(id: $a) { ${fields} }
+        declined: amendmentRequest(id: $d) { ${fields} }
+        record(id: $r) { version commitment amendmentRequests { id } versions(orderBy: version) { version author { id } } }
+        account(id: $p) { amendmentRequests { id } }
+      }`,
+      { a: accepted.id, d: declined.id, r: r3.id, p: lower(s.patient.address) },
+    );
+    const patient = { id: lower(s.patient.address) };
+    const provider = { id: lower(s.provider.address) };
+    expect(data.accepted).toEqual({
+      record: { id: r3.id },
+      patient,
+      requestedBy: patient,
+      version: 1,
+      requestHash: accepted.requestHash,
+      status: 'ACCEPTED',
+      requestedAt: String(acceptedFiled.timestamp),
+      transactionHash: acceptedFiled.hash,
+      answeredBy: provider,
+      answeredAt: String(acceptedAnswer.timestamp),
+      answerVersion: 2,
+      reasonHash: null,
+      answerTransactionHash: acceptedAnswer.hash,
+    });
+    expect(data.declined).toEqual({
+      record: { id: r3.id },
+      patient,
+      requestedBy: { id: lower(s.guardian.address) },
+      version: 2,
+      requestHash: declined.requestHash,
+      status: 'DECLINED',
+      requestedAt: String(declinedFiled.timestamp),
+      transactionHash: declinedFiled.hash,
+      answeredBy: provider,
+      answeredAt: String(declinedAnswer.timestamp),
+      answerVersion: 2,
+      reasonHash: declined.reasonHash,
+      answerTransactionHash: declinedAnswer.hash,
+    });
+    // Accepting amended the record: its new version is the provider's.
+    expect(data.record).toMatchObject({ version: 2, commitment: r3.commitments[1], versions: [{ version: 1, author: provider }, { version: 2, author: provider }] });
+    expect(data.record.amendmentRequests.map((x: any) => x.id).sort()).toEqual([accepted.id, declined.id].sort());
+    expect(data.account.amendmentRequests.map((x: any) => x.id).sort()).toEqual([accepted.id, declined.id].sort());
+  });
+
   it('indexes treatments, emergency accesses and audit batches', async () => {
     const t = scenario.treatments;
     const e = scenario.emergency;
@@ -246,7 +297,8 @@ describe('subgraph mappings', () => {
     const count = (metric: string, category: string, purpose: string) =>
       data.activityEvents.filter((d) => d.metric === metric && d.category === category && d.purpose === purpose).length;
     expect(count('RECORDS_ANCHORED', 'Observation', '')).toBe(3);
-    expect(count('RECORDS_AMENDED', 'Observation', '')).toBe(2);
+    // Two amendments of r1 and one of r3 (the accepted amendment request).
+    expect(count('RECORDS_AMENDED', 'Observation', '')).toBe(3);
     expect(count('RECORDS_ERASED', 'Observation', '')).toBe(1);
     expect(count('CONSENTS_GRANTED', 'Observation', 'TREAT')).toBe(1);
     expect(count('CONSENTS_GRANTED', '*', 'HRESCH')).toBe(1);
@@ -254,7 +306,7 @@ describe('subgraph mappings', () => {
     expect(count('CONSENTS_RENEWED', 'Observation', 'TREAT')).toBe(1);
     expect(count('CONSENTS_REVOKED', '*', 'HRESCH')).toBe(1);
     expect(count('EMERGENCY_ACCESSES_OPENED', '', 'ETREAT')).toBe(2);
-    expect(data.activityEvents).toHaveLength(13);
+    expect(data.activityEvents).toHaveLength(14);
 
     // graph-node's aggregations, the current buckets included, count the same points.
     for (const interval of ['hour', 'day']) {

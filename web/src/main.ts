@@ -51,6 +51,33 @@ interface Tab {
 const app = () => document.getElementById('app')!;
 /** Whether the signed-in screen is showing (an UNAUTHENTICATED answer then means the session ended). */
 let signedIn = false;
+/** The wallet of the signed-in account, for signing in again in place. */
+let signedInWallet: Wallet | null = null;
+
+/**
+ * A banner above the view: the session ended, what was typed is kept, and a button that signs in again
+ * with the same wallet without leaving the page; then the user submits once more.
+ */
+function offerSignInAgain(config: ClientConfig): void {
+  if (document.querySelector('[data-reauth]') || !signedInWallet) return;
+  const wallet = signedInWallet;
+  const again = h('button', { type: 'button', class: 'primary', 'data-action': 'sign-in-again' }, 'Sign in again');
+  const banner = h('div', { class: 'banner banner-warning reauth', role: 'alert', 'data-reauth': '' }, h('span', {}, 'Your session ended (it expired or was signed out). Nothing you typed is lost: sign in again, then submit once more. '), again);
+  again.addEventListener('click', async () => {
+    again.setAttribute('aria-disabled', 'true');
+    try {
+      await signIn(config, wallet);
+      banner.remove();
+      notice('success', 'Signed in again: submit what you were doing once more.');
+    } catch (error) {
+      showError(error, 'Signing in again failed');
+    } finally {
+      again.removeAttribute('aria-disabled');
+    }
+  });
+  app().before(banner);
+  again.focus();
+}
 const accountArea = () => document.getElementById('account')!;
 
 async function main(): Promise<void> {
@@ -68,12 +95,10 @@ async function main(): Promise<void> {
     notice('info', 'The wallet switched account or chain: sign in again.');
     void signOut(config).then(() => showSignedOut(config));
   });
-  // A session that ends (expired, signed out in another tab, server restarted with new secrets) leads
-  // back to the sign-in screen, once, with a notice saying why, instead of every view failing.
+  // A session that ends (expired, signed out in another tab, server restarted with new secrets) keeps
+  // the page as it is, drafts included, and offers to sign in again in place.
   onSessionEnded(() => {
-    if (!signedIn) return;
-    notice('info', 'Your session ended (it expired or was signed out). Sign in again to continue.');
-    showSignedOut(config);
+    if (signedIn) offerSignInAgain(config);
   });
   if (!(await resumeSession(config))) showSignedOut(config);
 }
@@ -96,6 +121,8 @@ async function resumeSession(config: ClientConfig): Promise<boolean> {
 
 function showSignedOut(config: ClientConfig): void {
   signedIn = false;
+  signedInWallet = null;
+  document.querySelector('[data-reauth]')?.remove();
   replaceChildren(accountArea());
   const connect = h('button', { type: 'button', class: 'primary', 'data-action': 'connect' }, 'Connect wallet and sign in');
   connect.addEventListener('click', async () => {
@@ -159,6 +186,7 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
     signOutButton,
   );
   signedIn = true;
+  signedInWallet = wallet;
 
   const nav = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' });
   const body = h('div', { class: 'tab-body', role: 'tabpanel', id: 'tab-body', tabindex: '-1' });

@@ -6,7 +6,7 @@ import type { RecordDoc } from '../records/record.model';
 import type { RecordDocuments, RecordRead } from '../records/record.service';
 import type { ApiServices } from '../graphql/services';
 import type { PinnedSubgraph } from '../graphql/subgraph/subgraph-client';
-import { AccountsByIdDocument, AuditBatchesDocument, RecordVersionsDocument, RecordsByIdDocument } from '../graphql/subgraph/documents';
+import { AccountsByIdDocument, AmendmentRequestsDocument, AuditBatchesDocument, RecordVersionsDocument, RecordsByIdDocument, type AmendmentRequestRow } from '../graphql/subgraph/documents';
 
 /** Most keys one batched subgraph query carries (graph-node's `first` limit is 1000). */
 const MAX_BATCH = 1000;
@@ -42,6 +42,12 @@ export function createLoaders(
       const data = await subgraph.query(RecordVersionsDocument, { records: [...ids] });
       const grouped = new Map<string, SubgraphRecordVersion[]>(ids.map((id) => [id, []]));
       for (const version of data.recordVersions) grouped.get(version.record.id)?.push(version);
+      return ids.map((id) => grouped.get(id)!);
+    }, options),
+    amendmentRequestsByRecord: new DataLoader(async (ids) => {
+      const data = await subgraph.query(AmendmentRequestsDocument, { records: [...ids] });
+      const grouped = new Map<string, AmendmentRequestRow[]>(ids.map((id) => [id, []]));
+      for (const request of data.amendmentRequests) grouped.get(request.record.id)?.push(request);
       return ids.map((id) => grouped.get(id)!);
     }, options),
     accountById: new DataLoader(async (ids) => {
@@ -91,6 +97,18 @@ export function createLoaders(
         ) as Promise<(RecordRead | Error)[]>;
       },
       { ...options, cacheKeyFn: (request) => request.recordId },
+    ),
+    amendmentRequestRead: new DataLoader(
+      (requests) => {
+        if (!viewer) throw new Error('amendmentRequestRead needs a signed-in viewer; the permission rule should have refused.');
+        const categories = new Map(requests.map((request) => [request.requestId, request.category]));
+        return records.readEach(
+          requests.map((request) => ({ recordId: request.requestId, reader: viewer, purpose: 'TREAT' })),
+          async (request) => (await access.canActFor(request.patient)) || access.mayWrite(request.patient, categories.get(request.recordId)!),
+          documents,
+        ) as Promise<(RecordRead | Error)[]>;
+      },
+      { ...options, cacheKeyFn: (request) => request.requestId },
     ),
     integrity: new DataLoader((items) => integrity.check(items, documents), {
       ...options,

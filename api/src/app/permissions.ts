@@ -6,6 +6,7 @@ import { addressArg } from '../chain/codes';
 import type { Context } from '../graphql/context';
 import { forbidden, toGraphQLError, unauthenticated } from '../graphql/errors';
 import { loadRecord } from '../schema/records/record.read';
+import { ConsentsDocument } from '../graphql/subgraph/documents';
 
 /**
  * Who may read and do what: the one place authorization is decided. Deny by default: a type or field
@@ -126,16 +127,36 @@ const isResearcherOrAnalyst = signedIn('isResearcherOrAnalyst', 'Only verified r
 
 /** Demographics are the FHIR `Patient` category: readable by the patient, guardians and holders of a read consent for it. */
 const PROFILE_CATEGORY = 'Patient';
-const mayReadPatientProfile = signedIn<PatientParent>(
-  'mayReadPatientProfile',
-  "Reading this patient's profile needs a read consent for the Patient category.",
-  async (parent, _args, ctx) => (await ctx.access.canActFor(parent.address)) || ctx.access.mayRead(parent.address, PROFILE_CATEGORY),
-);
 const mayReadProfileFields = signedInPerParent<{ address: string }>(
   'mayReadProfileFields',
   "Reading this patient's profile needs a read consent for the Patient category.",
   async (profile, ctx) => (await ctx.access.canActFor(profile.address)) || ctx.access.mayRead(profile.address, PROFILE_CATEGORY),
 );
+
+/**
+ * Identity (name and birth date): the minimum a clinician needs to be sure of the patient. Besides
+ * whoever may read the whole profile, a verified provider or researcher who holds any active consent
+ * from the patient (or open emergency access) sees it. The index only names the consents to ask about;
+ * the contract's view at the latest block decides each, so a revoked or expired consent counts for nothing.
+ */
+async function mayIdentify(patient: string, ctx: Context): Promise<boolean> {
+  if ((await ctx.access.canActFor(patient)) || (await ctx.access.mayRead(patient, PROFILE_CATEGORY))) return true;
+  const [provider, researcher] = await Promise.all([ctx.access.isVerifiedProvider(), ctx.access.isVerifiedResearcher()]);
+  if (!provider && !researcher) return false;
+  // Emergency access and consents for every category answer for `*` at once.
+  if (await ctx.access.mayRead(patient, '*')) return true;
+  const { consents } = await ctx.subgraph.query(ConsentsDocument, {
+    where: { patient, grantee: ctx.viewer, revoked: false },
+    first: 100,
+  });
+  const answers = await Promise.all(
+    consents.map((consent) => (consent.canRead ? ctx.access.mayRead(patient, consent.scopeName) : ctx.access.mayWrite(patient, consent.scopeName))),
+  );
+  return answers.includes(true);
+}
+const IDENTITY_REFUSAL = "Seeing this patient's name and birth date needs an active consent from the patient (or their guardian).";
+const mayIdentifyPatient = signedIn<PatientParent>('mayIdentifyPatient', IDENTITY_REFUSAL, (parent, _args, ctx) => mayIdentify(parent.address, ctx));
+const mayIdentifyProfile = signedInPerParent<{ address: string }>('mayIdentifyProfile', IDENTITY_REFUSAL, (profile, ctx) => mayIdentify(profile.address, ctx));
 
 /** `records(patient, category)`: hasAccess for that category, or for every category (`*`) when none is given. */
 const mayListRecords = signedIn<unknown, { patient: string; category?: string | null }>(
@@ -149,14 +170,20 @@ const mayListPatientRecords = signedIn<PatientParent, { category?: string | null
   (parent, args, ctx) => ctx.access.mayRead(parent.address, args.category ?? '*'),
 );
 
+/**
+ * The record a rule decides about, by the id argument; null when the id is malformed or unknown, for the
+ * resolver to answer (BAD_USER_INPUT naming the argument, or NOT_FOUND).
+ */
+async function recordArg(ctx: Context, id: string): Promise<Awaited<ReturnType<typeof loadRecord>>> {
+  return /^0x[0-9a-fA-F]{64}$/.test(id) ? loadRecord(ctx, id.toLowerCase()) : null;
+}
+
 const mayReadRecordById = signedIn<unknown, { id: string }>(
   'mayReadRecordById',
   "You hold no active read consent for this record's patient and category.",
   async (_parent, args, ctx) => {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(args.id)) return true; // the resolver answers BAD_USER_INPUT naming `id`
-    const record = await loadRecord(ctx, args.id.toLowerCase());
-    if (!record) return true; // the resolver answers NOT_FOUND
-    return ctx.access.mayRead(record.patient, record.category);
+    const record = await recordArg(ctx, args.id);
+    return !record || ctx.access.mayRead(record.patient, record.category);
   },
 );
 
@@ -179,25 +206,62 @@ const mayWriteRecord = signedIn<unknown, { input: { patient: string; category: s
   (_parent, args, ctx) => ctx.access.mayWrite(addressArg(args.input.patient, 'input.patient'), args.input.category),
 );
 
+/** Why the patient or a guardian may not amend a clinician's version, and what to do instead. */
+const CLINICIAN_VERSION_REFUSAL =
+  "A clinician wrote the record's current version: the patient and guardians cannot change it. File an amendment request with the change and your reason; a clinician accepts it by amending, or declines it with a reason.";
+
 const mayAmendRecord = signedIn<unknown, { input: { recordId: string } }>(
   'mayAmendRecord',
   "You hold no active write consent for this record's patient and category (writing under a consent needs a verified provider).",
   async (_parent, args, ctx) => {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(args.input.recordId)) return true; // the resolver answers BAD_USER_INPUT naming `input.recordId`
-    const record = await loadRecord(ctx, args.input.recordId.toLowerCase());
-    if (!record) return true; // the resolver answers NOT_FOUND
-    return ctx.access.mayWrite(record.patient, record.category);
+    const record = await recordArg(ctx, args.input.recordId);
+    if (!record) return true;
+    if (!(await ctx.access.mayWrite(record.patient, record.category))) return false;
+    // Nobody silently rewrites what a clinician wrote (the contract refuses it too).
+    if ((await ctx.access.canActFor(record.patient)) && (await ctx.access.isClinicianVersion(record.id))) {
+      throw forbidden(CLINICIAN_VERSION_REFUSAL);
+    }
+    return true;
   },
+);
+
+/** Filing an amendment request: the record's patient or a guardian. */
+const mayRequestAmendment = signedIn<unknown, { input: { recordId: string } }>(
+  'mayRequestAmendment',
+  "Only the record's patient or a guardian may request an amendment.",
+  async (_parent, args, ctx) => {
+    const record = await recordArg(ctx, args.input.recordId);
+    return !record || ctx.access.canActFor(record.patient);
+  },
+);
+
+/** Answering an amendment request: a provider with a write consent for the record's category, never the requester's side. */
+const mayAnswerAmendment = signedIn<unknown, { input: { requestId: string } }>(
+  'mayAnswerAmendment',
+  "Only a provider holding a write consent for the record's category may answer its amendment requests.",
+  async (_parent, args, ctx) => {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args.input.requestId)) return true; // the resolver answers BAD_USER_INPUT
+    const request = await ctx.access.amendmentRequest(args.input.requestId.toLowerCase());
+    if (!request) return true; // the resolver answers NOT_FOUND
+    const record = await loadRecord(ctx, request.recordId);
+    if (!record) return true;
+    return !(await ctx.access.canActFor(record.patient)) && ctx.access.mayWrite(record.patient, record.category);
+  },
+);
+
+/** An amendment request's text: the patient and guardians, and the providers who may answer it. */
+const mayReadAmendmentText = signedInPerParent<{ patient: string; category: string }>(
+  'mayReadAmendmentText',
+  "Only the patient, their guardians and providers with a write consent for the record's category may read amendment requests.",
+  async (request, ctx) => (await ctx.access.canActFor(request.patient)) || ctx.access.mayWrite(request.patient, request.category),
 );
 
 const mayEraseRecord = signedIn<unknown, { id: string }>(
   'mayEraseRecord',
   'Only the patient or a guardian may erase a record.',
   async (_parent, args, ctx) => {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(args.id)) return true;
-    const record = await loadRecord(ctx, args.id.toLowerCase());
-    if (!record) return true;
-    return ctx.access.canActFor(record.patient);
+    const record = await recordArg(ctx, args.id);
+    return !record || ctx.access.canActFor(record.patient);
   },
 );
 
@@ -227,6 +291,7 @@ export const ruleTree: IRules = {
     record: mayReadRecordById,
     records: mayListRecords,
     consentTypedData: isSignedIn,
+    findPatients: isVerifiedProvider,
     activity: isResearcherOrAnalyst,
     consentGraph: isResearcherOrAnalyst,
   },
@@ -237,6 +302,8 @@ export const ruleTree: IRules = {
     prepareRecord: mayWriteRecord,
     prepareTreatment: isVerifiedProvider,
     amendRecord: mayAmendRecord,
+    requestAmendment: mayRequestAmendment,
+    declineAmendment: mayAnswerAmendment,
     eraseRecord: mayEraseRecord,
     relayConsent: isSignedIn,
   },
@@ -251,7 +318,7 @@ export const ruleTree: IRules = {
   PageInfo: allow,
   Patient: {
     address: isSignedIn,
-    profile: mayReadPatientProfile,
+    profile: mayIdentifyPatient,
     records: mayListPatientRecords,
     consentsGiven: isPatientOrGuardian,
     consentsReceived: isSelf,
@@ -263,12 +330,19 @@ export const ruleTree: IRules = {
     emergencyAccessesOpened: isSelf,
     auditTrail: isPatientOrGuardian,
   },
-  PatientProfile: mayReadProfileFields,
-  Record: { '*': mayReadRecord, content: mayReadRecordContent },
+  // Name and birth date under the identity rule; every other field is the Patient category.
+  PatientProfile: { displayName: mayIdentifyProfile, birthDate: mayIdentifyProfile, '*': mayReadProfileFields },
+  Record: { '*': mayReadRecord, content: mayReadRecordContent, title: mayReadRecordContent },
   RecordConnection: allow,
+  // Reached only through a Record (mayReadRecord): its authors' names go with the versions they wrote.
   RecordVersion: allow,
   PreparedRecord: allow,
   PreparedAmendment: allow,
+  // Chain facts about a request, reached only through a guarded Record; its text has its own rule.
+  AmendmentRequest: { '*': allow, details: mayReadAmendmentText },
+  AmendmentRequestDetails: allow,
+  PreparedAmendmentRequest: allow,
+  PreparedDecline: allow,
   PreparedTransaction: allow,
   ErasedRecord: allow,
   Consent: isConsentParty,
@@ -283,6 +357,8 @@ export const ruleTree: IRules = {
   TreatmentConnection: allow,
   EmergencyAccess: isEmergencyParty,
   EmergencyAccessConnection: allow,
+  // Returned only to verified providers (findPatients), each match audited.
+  PatientMatch: allow,
   AuditEntry: isAuditEntryParty,
   AuditEntryConnection: allow,
   AuditAnchorProof: allow,

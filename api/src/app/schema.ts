@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
+import { AmendmentRequestResolver, RecordAmendmentsResolver } from '../schema/amendments/amendment.resolver';
 import { AnalyticsResolver } from '../schema/analytics/analytics.resolver';
 import { AuditEntryResolver, AuditTrailResolver } from '../schema/audit/audit.resolver';
 import { ConsentResolver } from '../schema/consents/consent.resolver';
@@ -18,6 +19,8 @@ export const RESOLVERS = [
   PatientResolver,
   RecordResolver,
   RecordVersionResolver,
+  RecordAmendmentsResolver,
+  AmendmentRequestResolver,
   ConsentResolver,
   TreatmentResolver,
   TreatmentPlanResolver,

@@ -13,8 +13,9 @@ export interface AuditEntry {
   entryId: string;
   actor: string;
   patient: string;
+  /** The record read; zero for a search of the patient by name and birth date (emergency access). */
   recordId: string;
-  /** The record version read. */
+  /** The record version read; 0 for a search. */
   recordVersion: number;
   category: string;
   purpose: string;
@@ -33,7 +34,7 @@ const auditEntrySchema = new Schema(
     actor: { type: String, required: true, immutable: true, lowercase: true, match: ADDRESS_PATTERN },
     patient: { type: String, required: true, immutable: true, lowercase: true, match: ADDRESS_PATTERN },
     recordId: { type: String, required: true, immutable: true, lowercase: true, match: BYTES32_PATTERN },
-    recordVersion: { type: Number, required: true, immutable: true, min: 1 },
+    recordVersion: { type: Number, required: true, immutable: true, min: 0 },
     category: { type: String, required: true, immutable: true },
     purpose: { type: String, required: true, immutable: true, match: PURPOSE_PATTERN },
     decision: { type: String, required: true, immutable: true, enum: AUDIT_DECISIONS },

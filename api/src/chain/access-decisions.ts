@@ -26,6 +26,7 @@ const DEFAULT_ADMIN_ROLE = `0x${'00'.repeat(32)}`;
  */
 export class AccessDecisions {
   private readonly answers = new Map<string, Promise<boolean>>();
+  private readonly requests = new Map<string, Promise<{ recordId: string; patient: string; open: boolean } | null>>();
   private latestBlock: Promise<number> | undefined;
   /** How many contract views this request called (answers from the shared cache not counted). */
   calls = 0;
@@ -115,6 +116,31 @@ export class AccessDecisions {
     const patientKey = patient.toLowerCase();
     if (patientKey === viewer) return Promise.resolve(false);
     return this.canActFor(patientKey);
+  }
+
+  /**
+   * RecordRegistry.recordHead(recordId).byClinician: the record's current version was written under a
+   * write consent, so the patient and guardians may not amend it (they file an amendment request).
+   */
+  isClinicianVersion(recordId: string): Promise<boolean> {
+    const key = recordId.toLowerCase();
+    return this.ask(`clinicianVersion:${key}`, async (blockTag) => (await this.views.records.recordHead(key, { blockTag })).byClinician);
+  }
+
+  /** RecordRegistry.amendmentRequestOf(requestId) at this request's block: its record and patient, or null when none. */
+  amendmentRequest(requestId: string): Promise<{ recordId: string; patient: string; open: boolean } | null> {
+    const key = requestId.toLowerCase();
+    let found = this.requests.get(key);
+    if (!found) {
+      found = this.block().then(async (blockTag) => {
+        this.calls += 1;
+        this.counter.chainCalls += 1;
+        const request = await this.views.records.amendmentRequestOf(key, { blockTag });
+        return request.status === 0n ? null : { recordId: request.recordId.toLowerCase(), patient: request.patient.toLowerCase(), open: request.status === 1n };
+      });
+      this.requests.set(key, found);
+    }
+    return found;
   }
 
   private role(name: string, question: (viewer: string, blockTag: number) => Promise<boolean>): Promise<boolean> {

@@ -79,6 +79,8 @@ const profileSchema = new Schema<ProfileBase>(
 );
 // One profile per account and kind: a provider can also be a patient.
 profileSchema.index({ address: 1, kind: 1 }, { unique: true });
+// Emergency access finds a patient by exact name and birth date (equality on all three).
+profileSchema.index({ kind: 1, displayName: 1, birthDate: 1 });
 
 const patientSchema = new Schema<PatientProfile>({
   birthDate: {

@@ -57,6 +57,11 @@ export class ProfileService {
     return this.model(kind).findOne({ address: owner, kind }).lean<ProfileOf[K]>();
   }
 
+  /** Patient profiles with exactly this name and birth date (at most `limit`): how emergency access finds a patient. */
+  async findPatients(displayName: string, birthDate: Date, limit: number): Promise<ProfileOf['patient'][]> {
+    return this.model('patient').find({ kind: 'patient', displayName: displayName.trim(), birthDate }).limit(limit).lean<ProfileOf['patient'][]>();
+  }
+
   /** Profiles of many addresses in the order asked (null where none): the batch function of a DataLoader. */
   async getProfiles<K extends ProfileKind>(kind: K, addresses: readonly string[]): Promise<(ProfileOf[K] | null)[]> {
     const owners = addresses.map((address, index) => normalizeAddress(address, `addresses[${index}]`));

@@ -41,7 +41,7 @@ export interface Seeded {
 export async function seed(stack: ApiStack, options: { observations?: number } = {}): Promise<Seeded> {
   const { consents, patient, provider, researcher } = stack.system;
   const patientClient = await new ApiClient(stack.url).signIn(patient);
-  await patientClient.graphql(`mutation { updatePatientProfile(input: { displayName: "Ada Lovelace", email: "ada@example.org" }) { displayName } }`);
+  await patientClient.graphql(`mutation { updatePatientProfile(input: { displayName: "Ada Lovelace", email: "ada@example.org", birthDate: "1985-05-03T00:00:00.000Z" }) { displayName } }`);
   const providerClient = await new ApiClient(stack.url).signIn(provider);
   await providerClient.graphql(`mutation { updateProviderProfile(input: { displayName: "Dr. Grace Hopper", organization: "General Hospital", specialty: "Endocrinology" }) { displayName } }`);
   const researcherClient = await new ApiClient(stack.url).signIn(researcher);

@@ -44,7 +44,6 @@ export function reportServiceUnavailable(): void {
 }
 
 const ADVICE: Record<string, string> = {
-  UNAUTHENTICATED: 'Your session has ended: sign in again.',
   FORBIDDEN: 'You may not do or see this. A patient can grant you a consent; a registrar verifies providers and researchers.',
   NOT_FOUND: 'It does not exist (any more); reload the page.',
 };
@@ -80,7 +79,11 @@ export async function request<Result, Variables>(
   const first = body.errors?.[0];
   if (first) {
     const code = first.extensions?.code;
-    if (code === 'UNAUTHENTICATED') sessionEnded?.();
+    if (code === 'UNAUTHENTICATED') {
+      sessionEnded?.();
+      // The API's message is for developers (the sign-in protocol); people read what happened and what to do.
+      throw new ApiError('Your session ended: sign in again (the button above), then submit once more. Nothing you typed is lost.', code);
+    }
     if (code === 'SERVICE_UNAVAILABLE') reportServiceUnavailable();
     const advice = code && ADVICE[code] ? ` ${ADVICE[code]}` : '';
     // The message already names each field and its problem; `fields` lets a form place them.

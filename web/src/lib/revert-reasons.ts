@@ -39,6 +39,12 @@ const REASONS: Record<string, (args: unknown[]) => string> = {
   RecordRegistryTreatmentNotFound: () => 'there is no such treatment; reload.',
   RecordRegistryTreatmentAlreadyDecided: () => 'this treatment was decided already; reload to see the decision.',
   RecordRegistryTreatmentNotApproved: () => 'the treatment is not approved; the patient or a guardian must approve it first.',
+  RecordRegistryClinicianVersion: () => "a clinician wrote the current version: the patient and guardians cannot change it; request an amendment instead.",
+  RecordRegistryNotClinicianVersion: () => 'the current version was written by the patient or a guardian: amend it directly.',
+  RecordRegistryAmendmentRequestExists: () => 'this amendment request was filed already; reload.',
+  RecordRegistryAmendmentRequestNotFound: () => 'there is no such amendment request (its transaction may not be mined yet); reload.',
+  RecordRegistryAmendmentRequestAnswered: () => 'this amendment request was answered already; reload to see the answer.',
+  RecordRegistryRequesterCannotAnswer: () => "the patient and guardians file amendment requests; a clinician with a write consent answers them.",
   RecordRegistryNotVerifiedProvider: ([account]) => `${account} is not a verified provider; ask the registrar to verify it.`,
 };
 

@@ -21,32 +21,45 @@ export function select(name: string, options: ReadonlyArray<readonly [string, st
 
 export function button(label: string, onClick: () => void | Promise<void>, attributes: Record<string, string> = {}): HTMLButtonElement {
   const element = h('button', { type: 'button', ...attributes }, label);
+  // Busy while it runs, but focusable (as a form's submit button): focus comes back to it after a dialog.
+  let running = false;
   element.addEventListener('click', async () => {
-    element.disabled = true;
+    if (running) return;
+    running = true;
+    element.setAttribute('aria-disabled', 'true');
     element.setAttribute('aria-busy', 'true');
     try {
       await onClick();
     } finally {
-      element.disabled = false;
+      running = false;
+      element.removeAttribute('aria-disabled');
       element.removeAttribute('aria-busy');
     }
   });
   return element;
 }
 
-/** A form whose submit handler receives its values; the submit button is disabled while it runs. */
+/**
+ * A form whose submit handler receives its values; while it runs the submit button is marked
+ * `aria-disabled` and further submits are ignored. It is not `disabled`, which would drop keyboard focus
+ * to the page: focus stays on it, so a confirmation dialog the handler opens can give it back.
+ */
 export function form(name: string, children: HTMLElement[], submitLabel: string, onSubmit: (values: FormData) => Promise<void>): HTMLFormElement {
   const submit = h('button', { type: 'submit' }, submitLabel);
   const element = h('form', { name, class: 'form' }, ...children, submit);
+  let running = false;
   element.addEventListener('submit', async (event) => {
     event.preventDefault();
-    submit.disabled = true;
+    if (running) return;
+    running = true;
+    submit.setAttribute('aria-disabled', 'true');
     submit.setAttribute('aria-busy', 'true');
     clearFieldProblems(element);
     try {
       await onSubmit(new FormData(element));
     } finally {
-      submit.disabled = false;
+      running = false;
+      submit.removeAttribute('aria-disabled');
       submit.removeAttribute('aria-busy');
     }
   });

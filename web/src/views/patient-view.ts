@@ -6,10 +6,10 @@ import { transactionError } from '../lib/contracts';
 import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
 import { downloadEverything } from '../lib/fhir-download';
 import { notice } from '../lib/notices';
-import { namer } from '../lib/people';
-import { button, daysFromNow, field, form, input, select } from './forms';
+import { addressProblem, lookUpAccount, namer } from '../lib/people';
+import { button, daysFromNow, field, form, input, select, showFieldProblems } from './forms';
 import { emergencyCells, isOpen } from './emergency';
-import { integrityBadge, openRecordUnderRow } from './record-detail';
+import { integrityBadge, newestFirst, openRecordUnderRow, recordTitleCell } from './record-detail';
 
 /** A page of the patient's records as the records table shows them (first page and every next one). */
 graphql(`
@@ -21,9 +21,11 @@ graphql(`
     nodes {
       id
       category
+      title(purpose: "TREAT")
       version
       integrity
       createdAt
+      updatedAt
       authorAddress
       author {
         providerProfile {
@@ -227,27 +229,28 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
       )
     : null;
 
-  const recordHeaders = ['Category', 'Author', 'Version', 'Anchored', 'Integrity', ''];
+  // Records by what they are (reading the titles is audited like any content read), newest first.
+  const recordHeaders = ['Record', 'Author', 'Version', 'Changed', 'Integrity', ''];
   type RecordRow = (typeof view.records.nodes)[number];
   const recordRow = (record: RecordRow) => {
     const row: HTMLTableRowElement = tableRow(recordHeaders, [
-      categoryLabel(record.category),
+      recordTitleCell(record.title, record.category),
       record.author.providerProfile?.displayName ?? who(record.authorAddress),
       record.version,
-      formatTime(record.createdAt as string | null),
+      formatTime((record.updatedAt ?? record.createdAt) as string | null),
       integrityBadge(record.integrity),
-      button('Open', () => openRecordUnderRow(ctx, row, record.id, 'TREAT'), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
+      button('Open', () => openRecordUnderRow(ctx, row, record.id, 'TREAT', 'patient'), { 'data-open-record': record.id, 'aria-label': `Open ${record.title ?? categoryLabel(record.category)}, ${formatTime(record.createdAt as string | null)}` }),
     ]);
     return row;
   };
-  const recordRows = h('tbody', {}, ...view.records.nodes.map(recordRow));
+  const recordRows = h('tbody', {}, ...newestFirst(view.records.nodes).map(recordRow));
   const moreRecords = h('div', { class: 'more' });
   const offerMore = (pageInfo: { hasNextPage: boolean; endCursor?: string | null }) =>
     moreRecords.replaceChildren(
       pageInfo.hasNextPage
         ? button('More records', async () => {
             const { patient: next } = await request(MoreRecords, { patient, after: pageInfo.endCursor ?? null });
-            recordRows.append(...next.records.nodes.map(recordRow));
+            recordRows.append(...newestFirst(next.records.nodes).map(recordRow));
             offerMore(next.records.pageInfo);
           })
         : '',
@@ -326,6 +329,18 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
             write: Boolean(values.get('write')),
             expiresAt: new Date(Date.now() + days * 86_400_000).toISOString(),
           };
+          // The wallet shows typed data (addresses and codes): the terms in words come first, here.
+          const rights = terms.read && terms.write ? 'read and write' : terms.write ? 'write' : 'read';
+          const until = new Date(terms.expiresAt).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
+          const sure = await confirmAction({
+            title: 'Sign this consent?',
+            body: [
+              h('p', { 'data-consent-summary': '' }, h('strong', {}, `${who(terms.grantee)} may ${rights} your ${categoryLabel(terms.scope).toLowerCase()} for ${purposeLabel(terms.purpose).toLowerCase()} until ${until}.`)),
+              h('p', {}, 'Your wallet then asks you to sign these terms; the grantee there is ', h('code', { class: 'address-full' }, terms.grantee), '. You can revoke the consent at any time.'),
+            ],
+            confirm: 'Sign consent',
+          });
+          if (!sure) return;
           const status = notice('pending', 'Signed consent: sign the consent in your wallet…');
           try {
             const { consentTypedData } = await request(ConsentToSign, { terms });
@@ -419,17 +434,7 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
         ]),
       'No guardians. A guardian can act for you (e.g. a parent for a child).',
     ),
-    actingAsGuardian
-      ? null
-      : form(
-          'appoint-guardian',
-          [field('Guardian address', input('guardian', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}', class: 'address-input', autocomplete: 'off', spellcheck: 'false' })), field('Days (0: no end)', input('days', { type: 'number', min: 0, value: 0 }))],
-          'Appoint guardian',
-          async (values) => {
-            const days = Number(values.get('days') || 0);
-            await run('Appoint guardian', () => ctx.contracts.send('consents', 'appointGuardian', [String(values.get('guardian')), days > 0 ? daysFromNow(days) : 0n]));
-          },
-        ),
+    actingAsGuardian ? null : appointGuardianForm(ctx, run),
   );
 
   type Plan = { text: string; matchesPlanHash: boolean } | null | undefined;
@@ -513,17 +518,66 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
   emergencies.id = 'emergency-accesses';
 
   // The audit trail names records by their category where the view knows it.
-  const recordNames = new Map<string, string>(view.records.nodes.map((record) => [record.id, `${categoryLabel(record.category)}, ${formatTime(record.createdAt as string | null)}`]));
+  const recordNames = new Map<string, string>(view.records.nodes.map((record) => [record.id, `${record.title ?? categoryLabel(record.category)} (${categoryLabel(record.category)}), ${formatTime(record.createdAt as string | null)}`]));
   for (const treatment of view.treatments.nodes) recordNames.set(treatment.id, `Treatment plan of ${formatTime(treatment.proposedAt as string)}`);
+  // Emergency access finds a patient by name and birth date; each find is logged with no record.
+  recordNames.set(`0x${'00'.repeat(32)}`, 'Looked up by name and birth date');
   const audit = section(
     'Who read what',
     table(
       'Who read what',
       ['When', 'Who', 'Record', 'Purpose', 'Decision', 'Anchored in batch'],
-      view.auditTrail.nodes.map((entry) => [formatTime(entry.at as string), who(entry.actor), recordNames.get(entry.recordId) ?? h('code', { title: entry.recordId }, short(entry.recordId)), purposeLabel(entry.purpose), decisionLabel(entry.decision), entry.anchor?.batchId ?? 'Pending']),
-      'Nobody has read these records yet.',
+      // The patient's own reads (opening a record, the list's titles) are audited too, but are not news to them.
+      view.auditTrail.nodes
+        .filter((entry) => entry.actor.toLowerCase() !== patient)
+        .map((entry) => [formatTime(entry.at as string), who(entry.actor), recordNames.get(entry.recordId) ?? h('code', { title: entry.recordId }, short(entry.recordId)), purposeLabel(entry.purpose), decisionLabel(entry.decision), entry.anchor?.batchId ?? 'Pending']),
+      'Nobody else has read these records yet.',
     ),
   );
 
   return h('div', { class: 'view', 'data-view': actingAsGuardian ? 'guardian' : 'patient' }, h('h2', { class: 'view-title' }, title), banner, records, consents, guardians, treatments, emergencies, audit);
+}
+
+/**
+ * Appointing a guardian: the address is checked as typed (a plain message under the field for a typo),
+ * the account is looked up (a name from the directory, or a warning that it was never used, the usual
+ * sign of a typo in an all-lowercase address), and a confirmation states who, what they may do, and
+ * until when, before the wallet is asked.
+ */
+function appointGuardianForm(ctx: AppContext, run: (label: string, send: () => ReturnType<AppContext['contracts']['send']>) => Promise<boolean>): HTMLFormElement {
+  const target: HTMLFormElement = form(
+    'appoint-guardian',
+    [
+      field('Guardian address', input('guardian', { placeholder: '0x…', required: true, class: 'address-input', autocomplete: 'off', spellcheck: 'false' })),
+      field('Days (0: no end)', input('days', { type: 'number', min: 0, value: 0 })),
+    ],
+    'Appoint guardian…',
+    async (values) => {
+      const typed = String(values.get('guardian')).trim();
+      const problem = addressProblem(typed) ?? (typed.toLowerCase() === ctx.me ? 'You cannot be your own guardian: enter the address of the person who will act for you.' : null);
+      if (problem) {
+        showFieldProblems(target, [{ field: 'input.guardian', message: problem }]);
+        return;
+      }
+      const guardian = typed.toLowerCase();
+      const days = Number(values.get('days') || 0);
+      const until = days > 0 ? daysFromNow(days) : 0n;
+      const { name, used } = await lookUpAccount(ctx.wallet, guardian);
+      const sure = await confirmAction({
+        title: 'Appoint this guardian?',
+        body: [
+          h('p', { 'data-guardian-who': '' }, 'Guardian: ', h('strong', {}, name ?? 'No name on file'), ' ', h('code', { class: 'address-full' }, guardian)),
+          name || used
+            ? null
+            : h('p', { class: 'banner banner-warning', 'data-guardian-unknown': '' }, 'Not a known account: this address has never sent a transaction here and has no name in the directory. A one-character typo gives such an address; check every character with your guardian before you continue.'),
+          'They will be able to act for you in everything: grant and revoke consents, read, add and amend your records, approve or reject treatments.',
+          until ? `Until ${formatTime(Number(until))}.` : 'With no end date: until you remove them.',
+        ],
+        confirm: 'Appoint guardian',
+        danger: true,
+      });
+      if (sure) await run('Appoint guardian', () => ctx.contracts.send('consents', 'appointGuardian', [guardian, until]));
+    },
+  );
+  return target;
 }

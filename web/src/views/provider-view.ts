@@ -4,10 +4,10 @@ import { runTransaction, type AppContext } from '../lib/app-context';
 import { CATEGORIES, EMERGENCY_REASONS, accessLabel, categoryLabel, fhirTemplate, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
 import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
 import { notice } from '../lib/notices';
-import { patientNames } from '../lib/people';
+import { identityLabel, patientLabel, patientNames } from '../lib/people';
 import { button, field, form, input, select, showFieldProblems } from './forms';
 import { emergencyCells, isOpen } from './emergency';
-import { integrityBadge, openRecordUnderRow } from './record-detail';
+import { integrityBadge, newestFirst, openRecordUnderRow, recordTitleCell, summaryList } from './record-detail';
 
 const ProviderOverview = graphql(`
   query ProviderOverview($me: String!) {
@@ -46,7 +46,7 @@ const ProviderOverview = graphql(`
 `);
 
 const PatientRecords = graphql(`
-  query PatientRecords($patient: String!, $category: String, $after: String) {
+  query PatientRecords($patient: String!, $category: String, $after: String, $purpose: String!) {
     records(patient: $patient, category: $category, first: 25, after: $after) {
       pageInfo {
         hasNextPage
@@ -55,11 +55,23 @@ const PatientRecords = graphql(`
       nodes {
         id
         category
+        title(purpose: $purpose)
         version
         integrity
         createdAt
+        updatedAt
         authorAddress
       }
+    }
+  }
+`);
+
+const FindPatients = graphql(`
+  query FindPatients($displayName: String!, $birthDate: DateTimeISO!) {
+    findPatients(displayName: $displayName, birthDate: $birthDate) {
+      address
+      displayName
+      birthDate
     }
   }
 `);
@@ -113,8 +125,8 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   const patients = [...new Set([...consents.map((consent) => consent.patient), ...emergencyPatients])];
   const names = await patientNames([...patients, ...mine.treatmentsProposed.nodes.map((treatment) => treatment.patient)]);
   const nameOf = (address: string) => names.get(address.toLowerCase()) ?? null;
-  // The patients table shows each full address with a copy button; elsewhere the name, or the short form.
-  const labelOf = (address: string) => (nameOf(address) ? `${nameOf(address)} (${short(address)})` : short(address));
+  // The patients table shows each full address with a copy button; elsewhere name and birth date with the short form.
+  const labelOf = (address: string) => patientLabel(nameOf(address), address);
   const run = (label: string, send: () => ReturnType<AppContext['contracts']['send']>) => runTransaction(ctx, label, send);
 
   /** What the provider may do for a patient: the categories of her read and write consents, `*` for all. */
@@ -126,8 +138,12 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
     const scopes = allowed(patient, access);
     return scopes.includes('*') ? [...CATEGORIES] : scopes;
   };
-  const patientPicker = (name: string, among: string[], selected?: string) =>
-    select(name, among.length ? among.map((address): [string, string] => [address, labelOf(address)]) : [['', 'No patient has consented yet']], selected);
+  // Nobody is picked for the provider: she chooses the patient by name and birth date every time.
+  const patientPicker = (name: string, among: string[], selected?: string) => {
+    const picker = select(name, [['', among.length ? 'Choose a patient…' : 'No patient has consented yet'], ...among.map((address): [string, string] => [address, labelOf(address)])], selected);
+    picker.required = true;
+    return picker;
+  };
 
   // Records: the patient, a category she may read (or all of them), and the purpose of the read.
   const recordsBox = h('div', { class: 'records-box' });
@@ -149,7 +165,8 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   // Right after break-glass, the reads it opened are ready: that patient, as emergency treatment.
   syncBrowse(justOpened && emergencyPatients.has(justOpened) ? 'ETREAT' : undefined);
   justOpened = null;
-  const recordHeaders = ['Category', 'Version', 'Anchored', 'Integrity', ''];
+  // Records by what they are (reading the titles is audited like any content read), newest first.
+  const recordHeaders = ['Record', 'Version', 'Changed', 'Integrity', ''];
   const browse = form(
     'browse-records',
     [field('Patient', browsePatient), field('Category', browseCategory), field('Purpose of reading', purpose)],
@@ -163,15 +180,15 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
       const rows = h('tbody');
       const more = h('div', { class: 'more' });
       const loadPage = async (category: string | null, after: string | null): Promise<number> => {
-        const { records } = await request(PatientRecords, { patient, category, after });
-        for (const record of records.nodes) {
+        const { records } = await request(PatientRecords, { patient, category, after, purpose: readAs });
+        for (const record of newestFirst(records.nodes)) {
           const row: HTMLTableRowElement = tableRow(recordHeaders, [
-            categoryLabel(record.category),
+            recordTitleCell(record.title, record.category),
             record.version,
-            formatTime(record.createdAt as string | null),
+            formatTime((record.updatedAt ?? record.createdAt) as string | null),
             integrityBadge(record.integrity),
-            button('Open', () => openRecordUnderRow(ctx, row, record.id, readAs), { 'data-open-record': record.id, 'aria-label': `Open ${categoryLabel(record.category)} record of ${formatTime(record.createdAt as string | null)}` }),
-          ]);
+            button('Open', () => openRecordUnderRow(ctx, row, record.id, readAs, 'provider'), { 'data-open-record': record.id, 'aria-label': `Open ${record.title ?? categoryLabel(record.category)}, ${formatTime(record.createdAt as string | null)}` }),
+          ], { 'data-changed': new Date(String(record.updatedAt ?? record.createdAt ?? 0)).getTime() || 0 });
           rows.append(row);
         }
         if (records.pageInfo.hasNextPage) {
@@ -187,6 +204,8 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
       try {
         if (!patient) throw new Error('Choose a patient: a patient must grant you a consent first.');
         const counts = await Promise.all(queries.map((category) => loadPage(category, null)));
+        // One list across the categories, newest first.
+        rows.append(...Array.from(rows.children).sort((a, b) => Number((b as HTMLElement).dataset.changed) - Number((a as HTMLElement).dataset.changed)));
         const total = counts.reduce((sum, count) => sum + count, 0);
         recordsBox.replaceChildren(
           total === 0
@@ -208,7 +227,7 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
 
   // One row per patient, named where a consent covers their profile.
   const patientRows = patients.map((patient) => [
-    person(nameOf(patient), patient),
+    person(nameOf(patient) ?? 'No name on file', patient),
     h(
       'ul',
       { class: 'plain' },
@@ -220,18 +239,26 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
 
   // Adding a record: only patients and categories she holds a write consent for.
   const writers = patients.filter((patient) => categoriesFor(patient, 'canWrite').length > 0);
-  const content = h('textarea', { name: 'content', rows: 12, spellcheck: 'false' });
+  // Nothing clinical is pre-filled: the content starts empty, and an example is inserted only when asked, marked as one.
+  const content = h('textarea', { name: 'content', rows: 12, spellcheck: 'false', required: true });
   const addPatient = patientPicker('patient', writers);
   const categoryPicker = select('category', []);
-  const fillTemplate = () => {
-    content.value = JSON.stringify(fhirTemplate(categoryPicker.value, addPatient.value || 'example'), null, 2);
-  };
+  categoryPicker.required = true;
+  const templateNote = h('p', { class: 'template-note', 'data-template-note': '', role: 'status' });
+  const insertExample = button('Insert an example to edit', () => {
+    const category = categoryPicker.value;
+    if (!category) {
+      templateNote.textContent = 'Choose a category first: the example is of that kind of resource.';
+      return;
+    }
+    content.value = JSON.stringify(fhirTemplate(category, addPatient.value || 'example'), null, 2);
+    templateNote.textContent = `Example inserted: every code, value and date in it is made up. Replace them with this patient's own before adding.`;
+    content.focus();
+  }, { 'data-action': 'insert-example' });
   const syncAdd = () => {
     const categories = categoriesFor(addPatient.value, 'canWrite').filter((category) => category !== 'Patient');
-    categoryPicker.replaceChildren(...categories.map((category) => h('option', { value: category }, categoryLabel(category))));
-    fillTemplate();
+    categoryPicker.replaceChildren(h('option', { value: '' }, 'Choose a category…'), ...categories.map((category) => h('option', { value: category }, categoryLabel(category))));
   };
-  categoryPicker.addEventListener('change', fillTemplate);
   addPatient.addEventListener('change', syncAdd);
   syncAdd();
   // Records can be filed under a treatment the patient (or a guardian) approved.
@@ -239,8 +266,8 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   const treatmentPicker = select('treatmentId', [['', 'None'], ...approved.map((treatment): [string, string] => [treatment.id, `Approved for ${labelOf(treatment.patient)} on ${formatTime(treatment.proposedAt as string)}`])]);
   const addRecord = form(
     'add-record',
-    [field('Patient', addPatient), field('Category', categoryPicker), field('FHIR R4 resource (JSON)', content), field('Approved treatment (optional)', treatmentPicker)],
-    'Add record',
+    [field('Patient', addPatient), field('Category', categoryPicker), field('FHIR R4 resource (JSON)', content), h('div', { class: 'template-actions' }, insertExample, templateNote), field('Approved treatment (optional)', treatmentPicker)],
+    'Add record…',
     async (values) => {
       let resource: unknown;
       try {
@@ -249,11 +276,20 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
         showFieldProblems(addRecord, [{ field: 'input.content', message: `is not JSON (${(error as Error).message}); fix it and submit again.` }]);
         return;
       }
+      const patient = String(values.get('patient'));
+      const category = String(values.get('category'));
+      // The provider confirms whose record this is and what it says before anything is stored or anchored.
+      const sure = await confirmAction({
+        title: 'Add this record?',
+        body: [h('p', {}, 'Patient: ', h('strong', { 'data-confirm-patient': '' }, labelOf(patient))), `Category: ${categoryLabel(category)}.`, summaryList(resource, 'This resource has no summary to show: check its JSON before adding it.'), 'Once anchored it stays in the record: a correction is a new version.'],
+        confirm: 'Add record',
+      });
+      if (!sure) return;
       let prepared;
       const status = notice('pending', 'Add record: the API validates, encrypts and stores it…');
       try {
         ({ prepareRecord: prepared } = await request(PrepareRecord, {
-          input: { patient: String(values.get('patient')), category: String(values.get('category')), content: resource, treatmentId: String(values.get('treatmentId') || '') || null },
+          input: { patient, category, content: resource, treatmentId: String(values.get('treatmentId') || '') || null },
         }));
         status.dismiss();
       } catch (error) {
@@ -268,13 +304,21 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
 
   const proposeTreatment = form(
     'propose-treatment',
-    [field('Patient', patientPicker('patient', patients)), field('Plan', h('textarea', { name: 'plan', rows: 3, required: true, maxlength: 4000 }, 'Asthma management: inhaled corticosteroid, review in 4 weeks.'), 'The patient and their guardians read this text before deciding; it is stored encrypted and its hash goes on-chain.')],
-    'Propose treatment',
+    [field('Patient', patientPicker('patient', patients)), field('Plan', h('textarea', { name: 'plan', rows: 3, required: true, maxlength: 4000 }), 'The patient and their guardians read this text before deciding; it is stored encrypted and its hash goes on-chain.')],
+    'Propose treatment…',
     async (values) => {
+      const patient = String(values.get('patient'));
+      const plan = String(values.get('plan'));
+      const sure = await confirmAction({
+        title: 'Propose this treatment?',
+        body: [h('p', {}, 'Patient: ', h('strong', { 'data-confirm-patient': '' }, labelOf(patient))), h('p', {}, 'Plan: ', h('q', {}, plan)), 'The patient or a guardian approves or rejects it.'],
+        confirm: 'Propose treatment',
+      });
+      if (!sure) return;
       const status = notice('pending', 'Propose treatment: the API stores the plan encrypted…');
       let prepared;
       try {
-        ({ prepareTreatment: prepared } = await request(PrepareTreatment, { input: { patient: String(values.get('patient')), plan: String(values.get('plan')) } }));
+        ({ prepareTreatment: prepared } = await request(PrepareTreatment, { input: { patient, plan } }));
         status.dismiss();
       } catch (error) {
         if (error instanceof ApiError && showFieldProblems(proposeTreatment, error.fields)) status.dismiss();
@@ -290,12 +334,41 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
   const duration = hours ? `${hours} hours` : 'the configured emergency window';
   const emergencyPatient = input('patient', { placeholder: '0x…', required: true, pattern: '0x[0-9a-fA-F]{40}', class: 'address-input', autocomplete: 'off', spellcheck: 'false', list: 'known-patients' });
   const knownPatients = h('datalist', { id: 'known-patients' }, ...patients.map((address) => h('option', { value: address }, labelOf(address))));
+  // An unconscious patient has no wallet to show: find them by exact name and birth date (the API logs each find).
+  const findName = input('findName', { autocomplete: 'off' });
+  const findBirthDate = input('findBirthDate', { type: 'date' });
+  const matches = h('div', { class: 'patient-matches', 'data-patient-matches': '', role: 'status' });
+  const found = new Map<string, string>();
+  const findButton = button('Find the patient', async () => {
+    if (!findName.value.trim() || !findBirthDate.value) {
+      matches.replaceChildren(h('p', { class: 'denied' }, "Type the patient's full name and birth date, as on their profile."));
+      return;
+    }
+    try {
+      const { findPatients } = await request(FindPatients, { displayName: findName.value, birthDate: `${findBirthDate.value}T00:00:00.000Z` });
+      matches.replaceChildren(
+        findPatients.length === 0
+          ? h('p', { class: 'muted' }, 'No patient with exactly this name and birth date. Check the spelling, or enter the address.')
+          : h('ul', { class: 'plain' }, ...findPatients.map((match) => {
+              const label = patientLabel(identityLabel(match.displayName, match.birthDate), match.address);
+              found.set(match.address.toLowerCase(), label);
+              return h('li', {}, button(`Choose ${label}`, () => {
+                emergencyPatient.value = match.address;
+                matches.replaceChildren(h('p', {}, 'Chosen: ', h('strong', {}, label)));
+              }, { 'data-choose-patient': match.address.toLowerCase() }));
+            })),
+      );
+    } catch (error) {
+      matches.replaceChildren(h('p', { class: 'denied' }, (error as Error).message));
+    }
+  }, { 'data-action': 'find-patient' });
   const reason = select('reason', [['', 'Choose the emergency…'], ...EMERGENCY_REASONS.map((code): [string, string] => [code, reasonLabel(code)])]);
   reason.required = true;
   const emergency = form(
     'emergency-access',
     [
       h('p', { class: 'banner banner-warning', 'data-emergency-warning': '' }, `Break-glass opens read access to every record of the patient for ${duration}, without their consent. It is recorded on-chain with your address and reason, the patient sees it at once, and every record you read is in their audit trail. Use it only in an emergency.`),
+      h('fieldset', { class: 'find-patient' }, h('legend', {}, 'Find the patient by exact name and birth date (each find is logged)'), field('Full name', findName), field('Birth date', findBirthDate), findButton, matches),
       field('Patient address', emergencyPatient),
       knownPatients,
       field('Reason', reason),
@@ -305,10 +378,12 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
     async (values) => {
       const patient = String(values.get('patient')).trim().toLowerCase();
       const code = String(values.get('reason'));
+      const who = found.get(patient) ?? (nameOf(patient) ? labelOf(patient) : null);
       const sure = await confirmAction({
         title: 'Open emergency access?',
         body: [
-          h('p', {}, 'Patient: ', nameOf(patient) ?? '', ' ', h('code', { class: 'address-full' }, patient)),
+          h('p', { 'data-confirm-patient': '' }, 'Patient: ', h('strong', {}, who ?? 'No name on file'), ' ', h('code', { class: 'address-full' }, patient)),
+          who ? null : h('p', { class: 'banner banner-warning' }, 'You cannot see who this address belongs to: find the patient by name and birth date above, or check the address with someone who knows the patient.'),
           `Reason: ${reasonLabel(code)}. Access lasts ${duration}; it is logged on-chain and shown to the patient.`,
         ],
         confirm: 'Open emergency access',

@@ -56,10 +56,12 @@ export const ActivityTotalsDocument = operation<Operations.ActivityTotalsQuery, 
 export const ActivityByCategoryDocument = operation<Operations.ActivityByCategoryQuery, Operations.ActivityByCategoryQueryVariables>('ActivityByCategory');
 export const ActivityByPurposeDocument = operation<Operations.ActivityByPurposeQuery, Operations.ActivityByPurposeQueryVariables>('ActivityByPurpose');
 export const ActivityEventsDocument = operation<Operations.ActivityEventsQuery, Operations.ActivityEventsQueryVariables>('ActivityEvents');
+export const AmendmentRequestsDocument = operation<Operations.AmendmentRequestsQuery, Operations.AmendmentRequestsQueryVariables>('AmendmentRequests');
 export const AuditBatchesDocument = operation<Operations.AuditBatchesQuery, Operations.AuditBatchesQueryVariables>('AuditBatches');
 
 export type RecordFields = Operations.RecordFieldsFragment;
 export type ConsentFields = Operations.ConsentFieldsFragment;
 export type AccountRow = Operations.AccountsByIdQuery['accounts'][number];
 export type RecordVersionRow = Operations.RecordVersionsQuery['recordVersions'][number];
+export type AmendmentRequestRow = Operations.AmendmentRequestsQuery['amendmentRequests'][number];
 export type AuditBatchRow = Operations.AuditBatchesQuery['auditBatches'][number];

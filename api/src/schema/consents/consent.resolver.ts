@@ -1,6 +1,6 @@
 import { Contract, Signature, TypedDataEncoder, getAddress, recoverAddress, type Interface } from 'ethers';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { CONSENT_GRANT_TYPES, consentDomain } from '../../../../contracts/deployment/consent-grant';
+import { CONSENT_GRANT_TYPES, consentDomain, consentGrantMessage } from '../../../../contracts/deployment/consent-grant';
 import { ACCESS_READ, ACCESS_WRITE, addressArg, hexArg, purposeCode, scopeCode } from '../../chain/codes';
 import type { Context } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
@@ -143,7 +143,7 @@ export class ConsentResolver {
     const { views, chainId, deployment } = ctx.services.chain;
     const nonce = await views.consents.nonces(terms.patient);
     const domain = consentDomain(chainId, deployment.contracts.ConsentManager.address);
-    const message = { ...terms, expiresAt: terms.expiresAt.toString(), nonce: nonce.toString(), deadline: String(deadlineSeconds) };
+    const message = consentGrantMessage({ ...terms, expiresAt: terms.expiresAt.toString() }, nonce.toString(), String(deadlineSeconds));
     return {
       typedData: {
         domain,
@@ -165,7 +165,7 @@ export class ConsentResolver {
     const { chain } = ctx.services;
     const nonce = await chain.views.consents.nonces(terms.patient);
     const domain = consentDomain(chain.chainId, chain.deployment.contracts.ConsentManager.address);
-    const digest = TypedDataEncoder.hash(domain, CONSENT_GRANT_TYPES, { ...terms, nonce, deadline });
+    const digest = TypedDataEncoder.hash(domain, CONSENT_GRANT_TYPES, consentGrantMessage(terms, nonce, deadline));
     if (!(await signedByPatient(ctx, terms.patient, digest, signature))) {
       throw badInput('input.signature', `is not ${terms.patient}'s signature of these terms with nonce ${nonce} and this deadline`);
     }

@@ -32,3 +32,15 @@ export class EmergencyAccess {
   @Field(() => String)
   transactionHash!: string;
 }
+
+@ObjectType({ description: 'A patient found by exact name and birth date, for emergency access: who, and the address to open it for.' })
+export class PatientMatch {
+  @Field(() => String)
+  address!: string;
+
+  @Field(() => String)
+  displayName!: string;
+
+  @Field(() => Date)
+  birthDate!: Date;
+}

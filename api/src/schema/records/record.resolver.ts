@@ -8,6 +8,7 @@ import type { Context } from '../../graphql/context';
 import { badInput, notFound } from '../../graphql/errors';
 import { BadInputError, ConflictError } from '../../errors';
 import { page, pageArgs } from '../../graphql/pagination';
+import { resourceTitle } from '../../records/fhir-title';
 import type { IntegrityReport } from '../../records/integrity';
 import type { VersionIntegrity as VersionStatus } from '../../records/record-integrity.batch';
 import { RecordRegistryCommitments } from '../../records/record-registry.chain';
@@ -38,8 +39,33 @@ const INTEGRITY: { [status in IntegrityReport['status']]: Integrity } = {
   erased: Integrity.ERASED,
 };
 
+/**
+ * Checks on-chain, where the index may lag, that `currentCommitment` is the record's current one and
+ * that the record is anchored and not erased; otherwise a CONFLICT naming the field to fix. `what` is
+ * the action, for the message.
+ */
+export async function checkCurrentOnChain(ctx: Context, record: Readonly<Record>, currentCommitment: string, what: string): Promise<void> {
+  const { deployment, provider } = ctx.services.chain;
+  const onChain = await new RecordRegistryCommitments(deployment.contracts.RecordRegistry.address, provider).checkCommitment({
+    recordId: record.id,
+    patient: record.patient,
+    category: scopeCode(record.category, 'category'),
+    commitment: currentCommitment,
+  });
+  if (onChain.erased) throw new ConflictError(`Record ${record.id} is erased: nobody can ${what} it.`, 'input.recordId');
+  if (onChain.version === 0) {
+    throw new ConflictError(`Record ${record.id} is not anchored yet: send its anchorRecord transaction before you ${what} it.`, 'input.recordId');
+  }
+  if (!onChain.current) {
+    throw new ConflictError(
+      `input.currentCommitment is not the current commitment of record ${record.id} (the chain is at version ${onChain.version}): reload the record and ${what} its newest version.`,
+      'input.currentCommitment',
+    );
+  }
+}
+
 /** Runs a data-layer call whose bad-input and conflict errors name fields relative to `prefix` (e.g. `input.content…`). */
-async function withFieldPrefix<T>(prefix: string, run: () => Promise<T>): Promise<T> {
+export async function withFieldPrefix<T>(prefix: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
@@ -183,6 +209,20 @@ export class RecordResolver {
     return read.content;
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'What the record is, from its content (e.g. "Asthma", "Heart rate"): the FHIR code\'s text or display. Reading it is a content read, written to the audit log first; null once erased or when the resource names nothing.',
+  })
+  async title(
+    @Root() record: Readonly<Record>,
+    @Arg('purpose', () => String, { defaultValue: 'TREAT', description: 'HL7 v3 PurposeOfUse of this read.' }) purpose: string,
+    @Ctx() ctx: Context,
+  ): Promise<string | null> {
+    const read = await ctx.loaders.recordRead.load({ recordId: record.id, purpose });
+    return resourceTitle(read.content);
+  }
+
   @Mutation(() => PreparedRecord, {
     description: 'Validates, encrypts and stores a record, and returns the anchorRecord transaction for the writer to send.',
   })
@@ -218,24 +258,15 @@ export class RecordResolver {
     const currentCommitment = bytes32Arg(input.currentCommitment, 'input.currentCommitment');
     const record = await loadRecord(ctx, recordId);
     if (!record) throw notFound(`No record ${input.recordId}.`);
-    const { deployment, chainId, provider } = ctx.services.chain;
     const category = scopeCode(record.category, 'category');
-    // The chain decides what the current version is; the index may lag behind it.
-    const onChain = await new RecordRegistryCommitments(deployment.contracts.RecordRegistry.address, provider).checkCommitment({
-      recordId,
-      patient: record.patient,
-      category,
-      commitment: currentCommitment,
-    });
-    if (onChain.erased) throw new ConflictError(`Record ${recordId} is erased and cannot be amended.`, 'input.recordId');
-    if (onChain.version === 0) {
-      throw new ConflictError(`Record ${recordId} is not anchored yet: send its anchorRecord transaction before amending it.`, 'input.recordId');
-    }
-    if (!onChain.current) {
-      throw new ConflictError(
-        `input.currentCommitment is not the current commitment of record ${recordId} (the chain is at version ${onChain.version}): reload the record and amend its newest version.`,
-        'input.currentCommitment',
-      );
+    await checkCurrentOnChain(ctx, record, currentCommitment, 'amend');
+    const { deployment, chainId } = ctx.services.chain;
+    // Accepting an amendment request amends through acceptAmendment, which closes the request.
+    const requestId = input.requestId ? bytes32Arg(input.requestId, 'input.requestId') : null;
+    if (requestId) {
+      const request = await ctx.access.amendmentRequest(requestId);
+      if (!request || request.recordId !== recordId) throw badInput('input.requestId', `is not an amendment request of record ${recordId}`);
+      if (!request.open) throw new ConflictError(`Amendment request ${requestId} was answered already; reload the record.`, 'input.requestId');
     }
     const amended = await withFieldPrefix('input', () =>
       ctx.services.records.amend({ recordId, author: ctx.viewer!, content: input.content, currentCommitment }),
@@ -247,7 +278,9 @@ export class RecordResolver {
       previousCommitment: currentCommitment,
       transaction: {
         to: deployment.contracts.RecordRegistry.address,
-        data: registry.encodeFunctionData('amendRecord', [recordId, record.patient, category, currentCommitment, amended.commitment]),
+        data: requestId
+          ? registry.encodeFunctionData('acceptAmendment', [requestId, category, currentCommitment, amended.commitment])
+          : registry.encodeFunctionData('amendRecord', [recordId, record.patient, category, currentCommitment, amended.commitment]),
         chainId,
       },
     };
@@ -275,6 +308,16 @@ export class RecordResolver {
 
 @Resolver(() => RecordVersion)
 export class RecordVersionResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "The author's name: a provider's directory name, else the name on the author's own patient profile (the patient, or a guardian); null when none is on file.",
+  })
+  async authorName(@Root() version: Readonly<RecordVersion>, @Ctx() ctx: Context): Promise<string | null> {
+    const [directory, own] = await Promise.all([ctx.loaders.providerProfile.load(version.author), ctx.loaders.patientProfile.load(version.author)]);
+    return directory?.displayName ?? own?.displayName ?? null;
+  }
+
   @FieldResolver(() => VersionIntegrity, { description: "Whether this version's stored content matches the commitment the chain recorded for it." })
   async integrity(@Root() version: Readonly<RecordVersion>, @Ctx() ctx: Context): Promise<VersionIntegrity> {
     const status = await ctx.loaders.versionIntegrity.load({ recordId: version.recordId, version: version.version, commitment: version.commitment });

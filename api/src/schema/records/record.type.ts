@@ -190,6 +190,12 @@ export class AmendRecordInput {
 
   @Field(() => GraphQLJSON, { description: "The new content: a FHIR R4 resource of the record's resource type." })
   content!: unknown;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "An open amendment request this amendment accepts: the transaction is then acceptAmendment, which closes the request.",
+  })
+  requestId?: string | null;
 }
 
 export { Account };

@@ -34,6 +34,7 @@ const API = [
   ['auth', '^api/src/auth/'],
   ['records', '^api/src/records/'],
   ['graphql (the kernel every resolver uses)', '^api/src/graphql/'],
+  ['live (subscriptions: the event source, its subscribers, the WebSocket transport)', '^api/src/live/'],
   ['schema/health', '^api/src/schema/health\\.resolver\\.ts$'],
   ['schema/providers', '^api/src/schema/providers/'],
   ['schema/records', '^api/src/schema/records/'],
@@ -43,6 +44,7 @@ const API = [
   ['schema/emergency', '^api/src/schema/emergency/'],
   ['schema/audit (the audit trail)', '^api/src/schema/audit/'],
   ['schema/analytics', '^api/src/schema/analytics/'],
+  ['schema/live', '^api/src/schema/live/'],
   ['app (the composition root)', '^api/src/app/'],
   ['main (the API process entry point)', '^api/src/main\\.ts$'],
 ];

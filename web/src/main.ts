@@ -5,6 +5,8 @@ import { watchAvailability } from './lib/availability';
 import type { AppContext } from './lib/app-context';
 import { loadConfig, type ClientConfig } from './lib/config';
 import { contractsFor } from './lib/contracts';
+import { emergencyBanner } from './lib/emergency-banner';
+import { startLive, type Live } from './lib/live';
 import { addressText, h, replaceChildren, short } from './lib/dom';
 import { patientNames } from './lib/people';
 import { notice, showError } from './lib/notices';
@@ -51,6 +53,10 @@ interface Tab {
 const app = () => document.getElementById('app')!;
 /** Whether the signed-in screen is showing (an UNAUTHENTICATED answer then means the session ended). */
 let signedIn = false;
+/** The signed-in account's live connection (subscriptions), closed at sign-out. */
+let live: Live | undefined;
+/** A session that ended while signed in: back to the sign-in screen, once, saying why. */
+let endSession: () => void = () => undefined;
 const accountArea = () => document.getElementById('account')!;
 
 async function main(): Promise<void> {
@@ -70,11 +76,12 @@ async function main(): Promise<void> {
   });
   // A session that ends (expired, signed out in another tab, server restarted with new secrets) leads
   // back to the sign-in screen, once, with a notice saying why, instead of every view failing.
-  onSessionEnded(() => {
+  endSession = () => {
     if (!signedIn) return;
     notice('info', 'Your session ended (it expired or was signed out). Sign in again to continue.');
     showSignedOut(config);
-  });
+  };
+  onSessionEnded(() => endSession());
   if (!(await resumeSession(config))) showSignedOut(config);
 }
 
@@ -96,6 +103,8 @@ async function resumeSession(config: ClientConfig): Promise<boolean> {
 
 function showSignedOut(config: ClientConfig): void {
   signedIn = false;
+  live?.close();
+  live = undefined;
   replaceChildren(accountArea());
   const connect = h('button', { type: 'button', class: 'primary', 'data-action': 'connect' }, 'Connect wallet and sign in');
   connect.addEventListener('click', async () => {
@@ -163,10 +172,26 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
   const nav = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' });
   const body = h('div', { class: 'tab-body', role: 'tabpanel', id: 'tab-body', tabindex: '-1' });
   const busy = h('p', { class: 'busy-cue', role: 'status' });
-  replaceChildren(app(), nav, busy, body);
+  const emergency = emergencyBanner(address);
+  replaceChildren(app(), emergency.element, nav, busy, body);
+
+  // Events about this account: the emergency banner, and the view refreshes (unless a form is being
+  // filled in, which a re-render would clear; it refreshes after the next event or action then).
+  let refreshing: ReturnType<typeof setTimeout> | undefined;
+  live?.close();
+  live = startLive(config.graphqlUrl, {
+    onEvent: (event) => {
+      emergency.onEvent(event);
+      clearTimeout(refreshing);
+      refreshing = setTimeout(() => {
+        if (!body.contains(document.activeElement) || !document.activeElement?.matches('input, textarea, select')) void show(current);
+      }, 200);
+    },
+    onSessionEnded: () => endSession(),
+  });
 
   let current = tabs.find((tab) => `#${tab.id}` === window.location.hash) ?? tabs[0]!;
-  const ctx: AppContext = { config, wallet, contracts: contractsFor(config, wallet), me: address, refresh: () => show(current) };
+  const ctx: AppContext = { config, wallet, contracts: contractsFor(config, wallet), me: address, live, refresh: () => show(current) };
   const show = async (tab: Tab) => {
     current = tab;
     history.replaceState(null, '', `#${tab.id}`);

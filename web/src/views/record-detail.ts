@@ -1,7 +1,7 @@
 import { graphql } from '../gql';
 import type { Integrity, RecordDetailsQuery } from '../gql/graphql';
 import { request } from '../lib/api';
-import { waitForIndex, type AppContext } from '../lib/app-context';
+import type { AppContext } from '../lib/app-context';
 import { sendTransaction } from '../lib/contracts';
 import { formatTime, h, short, table } from '../lib/dom';
 import { summarize } from '../lib/fhir-summary';
@@ -114,8 +114,8 @@ function amendForm(ctx: AppContext, record: Details, reopen: () => Promise<void>
       return;
     }
     try {
-      await sendTransaction(`Amend record ${short(record.id)} to version ${amended.version}`, () => ctx.contracts.sendPrepared(amended.transaction.to, amended.transaction.data), async (blockNumber) => {
-        await waitForIndex(blockNumber);
+      await sendTransaction(`Amend record ${short(record.id)} to version ${amended.version}`, () => ctx.contracts.sendPrepared(amended.transaction.to, amended.transaction.data), async (hash) => {
+        await ctx.live.indexed(hash);
         await reopen();
       });
     } catch {

@@ -6,7 +6,7 @@ import type { AppContext } from './lib/app-context';
 import { loadConfig, type ClientConfig } from './lib/config';
 import { contractsFor } from './lib/contracts';
 import { emergencyBanner } from './lib/emergency-banner';
-import { startLive, type Live } from './lib/live';
+import { startLive, type AccountEvent, type Live } from './lib/live';
 import { addressText, h, replaceChildren, short } from './lib/dom';
 import { patientNames } from './lib/people';
 import { notice, showError } from './lib/notices';
@@ -58,6 +58,11 @@ let live: Live | undefined;
 /** A session that ended while signed in: back to the sign-in screen, once, saying why. */
 let endSession: () => void = () => undefined;
 const accountArea = () => document.getElementById('account')!;
+
+/** Whether `me` made this change (as actor, or as the author, proposer or opener the event names). */
+function causedBy(event: AccountEvent, me: string): boolean {
+  return event.actor === me || (event.actor === null && event.counterparty === me && event.kind !== 'CONSENT_EXPIRED');
+}
 
 async function main(): Promise<void> {
   let config: ClientConfig;
@@ -173,18 +178,24 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
   const body = h('div', { class: 'tab-body', role: 'tabpanel', id: 'tab-body', tabindex: '-1' });
   const busy = h('p', { class: 'busy-cue', role: 'status' });
   const emergency = emergencyBanner(address);
-  replaceChildren(app(), emergency.element, nav, busy, body);
-
-  // Events about this account: the emergency banner, and the view refreshes (unless a form is being
-  // filled in, which a re-render would clear; it refreshes after the next event or action then).
+  // Events about this account: the emergency banner, and the view refreshes for changes others made
+  // (this tab refreshes after its own transactions itself). A view the user has touched since it was
+  // drawn (a form filled in, a plan opened) is not redrawn under their hands: a button offers it.
   let refreshing: ReturnType<typeof setTimeout> | undefined;
+  let touched = false;
+  for (const type of ['input', 'click', 'keydown']) body.addEventListener(type, () => (touched = true), { capture: true });
+  const offer = h('button', { type: 'button', class: 'link', 'data-live-refresh': '', hidden: true }, 'Something changed: refresh this view');
+  offer.addEventListener('click', () => void show(current));
+  replaceChildren(app(), emergency.element, nav, offer, busy, body);
   live?.close();
   live = startLive(config.graphqlUrl, {
     onEvent: (event) => {
       emergency.onEvent(event);
+      if (causedBy(event, address)) return;
       clearTimeout(refreshing);
       refreshing = setTimeout(() => {
-        if (!body.contains(document.activeElement) || !document.activeElement?.matches('input, textarea, select')) void show(current);
+        if (touched) offer.hidden = false;
+        else void show(current);
       }, 200);
     },
     onSessionEnded: () => endSession(),
@@ -209,6 +220,8 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
       return link;
     }));
     body.setAttribute('aria-labelledby', `tab-${tab.id}`);
+    touched = false;
+    offer.hidden = true;
     // The old view stays visible but dimmed, with a cue, until the new one is ready.
     body.setAttribute('aria-busy', 'true');
     busy.textContent = `Loading ${tab.label}…`;

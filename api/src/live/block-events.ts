@@ -1,4 +1,4 @@
-import { BlockEventsDocument, ExpiredConsentsDocument } from '../graphql/subgraph/documents';
+import { BlockEventsDocument, ExpiredConsentsDocument, GuardianLinksDocument } from '../graphql/subgraph/documents';
 import type { SubgraphClient } from '../graphql/subgraph/subgraph-client';
 import type { LiveEvent, LiveEventKind } from './live-event';
 
@@ -36,7 +36,7 @@ export async function eventsAtBlock(subgraph: SubgraphClient, block: number, blo
     changed: { number_gte: block },
   });
   const events: LiveEvent[] = [];
-  const add = (event: Omit<LiveEvent, 'block'>) => events.push({ ...none, ...event, block } as LiveEvent);
+  const add = (event: Omit<LiveEvent, 'block' | 'guardians'>) => events.push({ ...none, ...event, block, guardians: [] });
   for (const version of data.recordVersions) {
     add({
       kind: RECORD_VERSION_KIND(version.version),
@@ -102,5 +102,24 @@ export async function eventsAtBlock(subgraph: SubgraphClient, block: number, blo
       idAfter = consents[consents.length - 1]!.id;
     }
   }
+  await addGuardians(subgraph, block, events);
   return events;
+}
+
+/**
+ * The patients' guardians appointed at `block` are told too (they act for the patient: a parent sees
+ * emergency access to a child's records); whether a guardianship still counts (its expiry) is the
+ * permission rule's to decide, at the latest block.
+ */
+async function addGuardians(subgraph: SubgraphClient, block: number, events: LiveEvent[]): Promise<void> {
+  const patients = [...new Set(events.map((event) => event.patient))];
+  if (patients.length === 0) return;
+  const guardians = new Map<string, string[]>();
+  for (let idAfter = '0x'; ; ) {
+    const { guardianLinks } = await subgraph.request(GuardianLinksDocument, { block: { number: block }, where: { patient_in: patients, appointed: true, id_gt: idAfter }, first: PAGE });
+    for (const link of guardianLinks) guardians.set(link.patient.id, [...(guardians.get(link.patient.id) ?? []), link.guardian.id]);
+    if (guardianLinks.length < PAGE) break;
+    idAfter = guardianLinks[guardianLinks.length - 1]!.id;
+  }
+  for (const event of events) event.guardians = guardians.get(event.patient) ?? [];
 }

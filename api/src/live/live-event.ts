@@ -48,9 +48,11 @@ export interface LiveEvent {
   purpose: string | null;
   /** When the consent, guardianship or emergency access ends, where it has an end. */
   expiresAt: Date | null;
+  /** The patient's guardians at that block, who act for the patient and are told too. */
+  guardians: string[];
 }
 
-/** The accounts an event concerns: the patient, the other party and whoever acted. */
+/** The accounts an event concerns: the patient, the patient's guardians, the other party and whoever acted. */
 export function partiesOf(event: LiveEvent): string[] {
-  return [...new Set([event.patient, event.counterparty, event.actor].filter((address): address is string => address !== null))];
+  return [...new Set([event.patient, ...event.guardians, event.counterparty, event.actor].filter((address): address is string => address !== null))];
 }

@@ -11,7 +11,7 @@ registerEnumType(AccountEventSubject, { name: 'AccountEventSubject', description
 
 @ObjectType({
   description:
-    'One change the index made visible at one block that concerns the signed-in account (as patient, other party or actor) and that the same permission rule as the queries lets it see. A query pinned to `block` (or any later one) shows the change.',
+    'One change the index made visible at one block that concerns the signed-in account (as patient, guardian of the patient, other party or actor) and that the same permission rule as the queries lets it see. A query pinned to `block` (or any later one) shows the change.',
 })
 export class AccountEvent {
   @Field(() => AccountEventKind)

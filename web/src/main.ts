@@ -183,6 +183,7 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
   // drawn (a form filled in, a plan opened) is not redrawn under their hands: a button offers it.
   let refreshing: ReturnType<typeof setTimeout> | undefined;
   let touched = false;
+  let refreshQuietly = async (): Promise<void> => undefined;
   for (const type of ['input', 'click', 'keydown']) body.addEventListener(type, () => (touched = true), { capture: true });
   const offer = h('button', { type: 'button', class: 'link', 'data-live-refresh': '', hidden: true }, 'Something changed: refresh this view');
   offer.addEventListener('click', () => void show(current));
@@ -193,10 +194,7 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
       emergency.onEvent(event);
       if (causedBy(event, address)) return;
       clearTimeout(refreshing);
-      refreshing = setTimeout(() => {
-        if (touched) offer.hidden = false;
-        else void show(current);
-      }, 200);
+      refreshing = setTimeout(() => void refreshQuietly(), 200);
     },
     onSessionEnded: () => endSession(),
   });
@@ -220,14 +218,16 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
       return link;
     }));
     body.setAttribute('aria-labelledby', `tab-${tab.id}`);
-    touched = false;
-    offer.hidden = true;
     // The old view stays visible but dimmed, with a cue, until the new one is ready.
     body.setAttribute('aria-busy', 'true');
     busy.textContent = `Loading ${tab.label}…`;
     try {
       const element = await tab.render(ctx);
-      if (current === tab) replaceChildren(body, element);
+      if (current === tab) {
+        replaceChildren(body, element);
+        touched = false;
+        offer.hidden = true;
+      }
     } catch (error) {
       if (current === tab) replaceChildren(body, h('p', { class: 'denied', role: 'alert' }, (error as Error).message));
     } finally {
@@ -236,6 +236,19 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
         busy.textContent = '';
       }
     }
+  };
+  // A redraw for a change someone else made: drawn aside, and put in place only if the user has not
+  // touched the view meanwhile (else the button offers it); a failed one waits for the next event.
+  refreshQuietly = async () => {
+    const tab = current;
+    if (touched || body.hasAttribute('aria-busy')) {
+      offer.hidden = false;
+      return;
+    }
+    const element = await tab.render(ctx).catch(() => null);
+    if (!element || current !== tab || body.hasAttribute('aria-busy')) return;
+    if (touched) offer.hidden = false;
+    else replaceChildren(body, element);
   };
   await show(current);
 }

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { badInput } from '../graphql/errors';
-import type { LiveEventSource } from './event-source';
+import type { BlockListener, LiveEventSource } from './event-source';
 import { partiesOf, type LiveEvent } from './live-event';
 
 export interface LiveLimits {
@@ -120,6 +120,9 @@ class Feed<T> implements AsyncIterableIterator<T> {
  */
 export class LiveHub {
   private readonly byAccount = new Map<string, Set<Feed<LiveEvent>>>();
+  /** Who is listening to which account's events: one source listener sorts each block by account. */
+  private readonly listeners = new Map<string, Set<BlockListener>>();
+  private stopSource: (() => void) | undefined;
   private open = 0;
 
   constructor(
@@ -130,6 +133,30 @@ export class LiveHub {
   /** Open subscriptions on this instance. */
   get size(): number {
     return this.open;
+  }
+
+  /** Listens to the blocks' events of one account (the source runs while anyone listens). */
+  private listen(account: string, listener: BlockListener): () => void {
+    const set = this.listeners.get(account) ?? new Set();
+    set.add(listener);
+    this.listeners.set(account, set);
+    this.stopSource ??= this.source.listen((block, events) => {
+      const byParty = new Map<string, LiveEvent[]>();
+      for (const event of events) {
+        for (const party of partiesOf(event)) {
+          if (this.listeners.has(party)) byParty.set(party, [...(byParty.get(party) ?? []), event]);
+        }
+      }
+      for (const [party, mine] of byParty) for (const each of this.listeners.get(party) ?? []) each(block, mine);
+    });
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(account);
+      if (this.listeners.size === 0) {
+        this.stopSource?.();
+        this.stopSource = undefined;
+      }
+    };
   }
 
   private admit(account: string | null): void {
@@ -150,9 +177,7 @@ export class LiveHub {
     this.admit(account);
     const candidates = new Feed<{ block: number; events: readonly LiveEvent[] } | 'overflow'>(() => undefined);
     // Listen first, then read the head: a block announced meanwhile is queued, not lost.
-    let stopListening: (() => void) | undefined = this.source.listen((block, events) => {
-      const mine = events.filter((event) => partiesOf(event).includes(account));
-      if (mine.length === 0) return;
+    let stopListening: (() => void) | undefined = this.listen(account, (block, mine) => {
       if (candidates.length >= this.limits.queue) candidates.push('overflow');
       else candidates.push({ block, events: mine });
     });

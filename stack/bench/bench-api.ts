@@ -3,7 +3,8 @@
  * subgraph query each page sends is sent straight to graph-node, in one run, with the same load
  * generator and concurrency. Prints one JSON object last:
  * { requestsPerSecond, p50Ms, p99Ms, graphNodeOnlyRequestsPerSecond, apiCpuMsPerRequest,
- *   txToApiP50Ms, txToApiP95Ms, engine: "graph-node", graphNodeVersion, ... }.
+ *   txToApiP50Ms, txToApiP95Ms, eventLatencyP50Ms, liveSubscribers, liveApiCpuMsPerEvent,
+ *   engine: "graph-node", graphNodeVersion, ... }.
  *
  * The data: the demo as `npm start` seeds it, plus 50 patients with 100 Observation records each (by default),
  * written by the demo's general practitioner under the patients' consents (bench-population.ts). A
@@ -28,7 +29,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { JsonRpcProvider, encodeBytes32String, toUtf8Bytes, zeroPadBytes } from 'ethers';
+import { JsonRpcProvider, Wallet, encodeBytes32String, toUtf8Bytes, zeroPadBytes, type Signer } from 'ethers';
+import type { Client } from 'graphql-ws';
 import { print } from 'graphql';
 import { deployHealthRecords } from '../../contracts/deploy/deploy';
 import { attachHealthRecords } from '../../contracts/deployment/deployment';
@@ -38,6 +40,7 @@ import { startEmbeddedMongo } from '../documents/embedded-mongo';
 import { testWallet } from '../chain/demo-accounts';
 import { startEmbeddedChain } from '../chain/chain';
 import { startApiProcess } from '../api/api-process';
+import { liveClient, Subscription } from '../demo/live-client';
 import { startScratchGraphNode } from '../graph-node';
 import { gndBinary } from '../graph-node/gnd-process';
 import { seedBenchPopulation } from './bench-population';
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       patients: { type: 'string' },
       'records-per-patient': { type: 'string' },
       scaling: { type: 'string' },
+      subscribers: { type: 'string' },
     },
   });
   const scalingSizes = (values.scaling ?? '5000,50000').split(',').filter(Boolean).map(Number);
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
         // The demo's relayer (the scratch environment's account 9 is a demo provider here).
         RELAYER_PRIVATE_KEY: testWallet(3).privateKey,
         MUTATION_RATE_LIMIT: '1000000',
+        // The live figures sign in one account per 8 subscribers from this one address.
         AUTH_RATE_LIMIT: '1000000',
         NODE_ENV: 'production',
         // BENCH_API_PROFILE_DIR: a CPU profile of the API over the measured load (profile-on-signal.ts).
@@ -235,6 +240,8 @@ async function main(): Promise<void> {
       trailPages.push(performance.now() - started);
     }
     const median = (values: number[]) => round2(percentile([...values].sort((a, b) => a - b), 50));
+    log(`live updates: ${values.subscribers ?? 400} subscribers held, ${samples} consent grants each timed from its receipt to its event`);
+    const live = await liveFigures({ apiUrl: api.url, apiPid: api.pid, provider, deployment, samples, subscribers: Number(values.subscribers ?? 400) });
 
     const result = {
       requestsPerSecond: Math.round(viaApi.requestsPerSecond),
@@ -265,6 +272,7 @@ async function main(): Promise<void> {
       /** A page of 20 of a patient's audit trail with AUDIT_ENTRIES entries stored. */
       auditTrailPageP50Ms: median(trailPages),
       auditEntries: await countDocuments(store, 'audit_entries'),
+      ...live,
       /** The API process's start-up: from its start to listening, as its ready line says. */
       apiStartupMs: api.startupMs,
       engine: 'graph-node',
@@ -348,6 +356,69 @@ async function txToApiLatencies(options: {
     graphNode.push(viaGraphNode);
   }
   return { api: latencies.sort((a, b) => a - b), graphNode: graphNode.sort((a, b) => a - b) };
+}
+
+/**
+ * Live updates (GraphQL subscriptions): `subscribers` myEvents subscriptions held on the API by
+ * accounts signed in with SIWE (8 per account, the per-account cap, on one socket each), one of them
+ * the grantee of `samples` consent grants; each grant is timed from its receipt until the grantee's
+ * subscription is told, and the API process's CPU over those grants is divided by their number (one
+ * event per block, told to 1 of the held subscriptions; the poll of graph-node's head included).
+ */
+async function liveFigures(options: {
+  apiUrl: string;
+  apiPid: number;
+  provider: JsonRpcProvider;
+  deployment: Parameters<typeof attachHealthRecords>[0];
+  samples: number;
+  subscribers: number;
+}): Promise<{ eventLatencyP50Ms: number; eventLatencyP95Ms: number; liveSubscribers: number; liveApiCpuMsPerEvent: number | null }> {
+  const PER_ACCOUNT = 8;
+  const patient = testWallet(17, options.provider);
+  const grantee = testWallet(19, options.provider);
+  const query = `subscription { myEvents { kind category block } }`;
+  type Told = { myEvents: { kind: string; category: string | null } };
+  const clients: Client[] = [];
+  try {
+    const subscribe = async (signer: Signer) => {
+      const client = liveClient(options.apiUrl, (await new ApiClient(options.apiUrl).signIn(signer)).cookie);
+      clients.push(client);
+      return client;
+    };
+    const granteeClient = await subscribe(grantee);
+    const told = new Subscription<Told>(granteeClient, query);
+    const held: Subscription<Told>[] = [told];
+    while (held.length < options.subscribers) {
+      const client = await subscribe(Wallet.createRandom());
+      for (let i = 0; i < PER_ACCOUNT && held.length < options.subscribers; i += 1) held.push(new Subscription<Told>(client, query));
+    }
+
+    const consents = attachHealthRecords(options.deployment, patient).consents;
+    const latest = (await options.provider.getBlock('latest'))!;
+    const latencies: number[] = [];
+    const cpuBefore = processTreeCpuSeconds(options.apiPid);
+    for (let i = 0; i < options.samples; i += 1) {
+      const scope = `Live${i}`;
+      const sent = await consents.grantConsent({ patient: patient.address, grantee: grantee.address, scope: encodeBytes32String(scope), access: 1, purpose: zeroPadBytes(toUtf8Bytes('TREAT'), 16), expiresAt: BigInt(latest.timestamp + 30 * 86_400) });
+      await sent.wait();
+      const receiptAt = performance.now();
+      await told.until((result) => result.myEvents.category === scope);
+      latencies.push(performance.now() - receiptAt);
+    }
+    const cpuAfter = processTreeCpuSeconds(options.apiPid);
+    // Every subscription stayed open throughout (one refused by a cap would have ended at once, with its error).
+    const refused = held.filter((subscription) => subscription.done);
+    if (refused.length > 0) throw new Error(`${refused.length} subscriptions were refused or ended: ${JSON.stringify(refused[0]!.error)}`);
+    latencies.sort((a, b) => a - b);
+    return {
+      eventLatencyP50Ms: Math.round(percentile(latencies, 50)),
+      eventLatencyP95Ms: Math.round(percentile(latencies, 95)),
+      liveSubscribers: held.length,
+      liveApiCpuMsPerEvent: cpuBefore === null || cpuAfter === null ? null : Number((((cpuAfter - cpuBefore) * 1000) / options.samples).toFixed(3)),
+    };
+  } finally {
+    await Promise.all(clients.map((client) => client.dispose()));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -44,6 +44,8 @@ function forwardTo(name: string, target: string, pathFilter: (pathname: string) 
   return createProxyMiddleware<Request, Response>({
     target,
     pathFilter,
+    // WebSocket upgrades too (GraphQL subscriptions at /graphql), forwarded by the server's 'upgrade' listener below.
+    ws: true,
     changeOrigin: toPath !== undefined,
     ...(toPath === undefined ? {} : { pathRewrite: (_path: string, request: Request) => `${toPath}${new URL(request.originalUrl, 'http://localhost').search}` }),
     on: {
@@ -94,7 +96,8 @@ export async function startWebServer(options: {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(forwardTo('The API', options.apiOrigin, (pathname) => API_PREFIXES.some((prefix) => pathname === prefix.replace(/\/$/, '') || pathname.startsWith(prefix))));
+  const api = forwardTo('The API', options.apiOrigin, (pathname) => API_PREFIXES.some((prefix) => pathname === prefix.replace(/\/$/, '') || pathname.startsWith(prefix)));
+  app.use(api);
   const subgraph = new URL(options.subgraphUrl);
   app.use(forwardTo('The subgraph', subgraph.origin, (pathname) => pathname === SUBGRAPH_PATH, subgraph.pathname));
   app.use((request, response, next) => {
@@ -120,6 +123,7 @@ export async function startWebServer(options: {
   });
 
   const server = http.createServer(app);
+  server.on('upgrade', api.upgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new Error(`Port ${options.port} is in use: stop what holds it, or set WEB_PORT.`) : error),

@@ -5,6 +5,8 @@ import { watchAvailability } from './lib/availability';
 import type { AppContext } from './lib/app-context';
 import { loadConfig, type ClientConfig } from './lib/config';
 import { contractsFor } from './lib/contracts';
+import { emergencyBanner } from './lib/emergency-banner';
+import { startLive, type AccountEvent, type Live } from './lib/live';
 import { addressText, h, replaceChildren, short } from './lib/dom';
 import { patientNames } from './lib/people';
 import { notice, showError } from './lib/notices';
@@ -78,7 +80,14 @@ function offerSignInAgain(config: ClientConfig): void {
   app().before(banner);
   again.focus();
 }
+/** The signed-in account's live connection (subscriptions), closed at sign-out. */
+let live: Live | undefined;
 const accountArea = () => document.getElementById('account')!;
+
+/** Whether `me` made this change (as actor, or as the author, proposer or opener the event names). */
+function causedBy(event: AccountEvent, me: string): boolean {
+  return event.actor === me || (event.actor === null && event.counterparty === me && event.kind !== 'CONSENT_EXPIRED');
+}
 
 async function main(): Promise<void> {
   let config: ClientConfig;
@@ -123,6 +132,8 @@ function showSignedOut(config: ClientConfig): void {
   signedIn = false;
   signedInWallet = null;
   document.querySelector('[data-reauth]')?.remove();
+  live?.close();
+  live = undefined;
   replaceChildren(accountArea());
   const connect = h('button', { type: 'button', class: 'primary', 'data-action': 'connect' }, 'Connect wallet and sign in');
   connect.addEventListener('click', async () => {
@@ -191,10 +202,33 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
   const nav = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' });
   const body = h('div', { class: 'tab-body', role: 'tabpanel', id: 'tab-body', tabindex: '-1' });
   const busy = h('p', { class: 'busy-cue', role: 'status' });
-  replaceChildren(app(), nav, busy, body);
+  const emergency = emergencyBanner(address);
+  // Events about this account: the emergency banner, and the view refreshes for changes others made
+  // (this tab refreshes after its own transactions itself). A view the user has touched since it was
+  // drawn (a form filled in, a plan opened) is not redrawn under their hands: a button offers it.
+  let refreshing: ReturnType<typeof setTimeout> | undefined;
+  let touched = false;
+  let refreshQuietly = async (): Promise<void> => undefined;
+  for (const type of ['input', 'click', 'keydown']) body.addEventListener(type, () => (touched = true), { capture: true });
+  const offer = h('button', { type: 'button', class: 'link', 'data-live-refresh': '', hidden: true }, 'Something changed: refresh this view');
+  offer.addEventListener('click', () => void show(current));
+  replaceChildren(app(), emergency.element, nav, offer, busy, body);
+  live?.close();
+  live = startLive(config.graphqlUrl, {
+    onEvent: (event) => {
+      emergency.onEvent(event);
+      if (causedBy(event, address)) return;
+      clearTimeout(refreshing);
+      refreshing = setTimeout(() => void refreshQuietly(), 200);
+    },
+    // The same as any call refused for an ended session: the page stays, drafts kept, and offers to sign in again.
+    onSessionEnded: () => {
+      if (signedIn) offerSignInAgain(config);
+    },
+  });
 
   let current = tabs.find((tab) => `#${tab.id}` === window.location.hash) ?? tabs[0]!;
-  const ctx: AppContext = { config, wallet, contracts: contractsFor(config, wallet), me: address, refresh: () => show(current) };
+  const ctx: AppContext = { config, wallet, contracts: contractsFor(config, wallet), me: address, live, refresh: () => show(current) };
   const show = async (tab: Tab) => {
     current = tab;
     history.replaceState(null, '', `#${tab.id}`);
@@ -217,7 +251,11 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
     busy.textContent = `Loading ${tab.label}…`;
     try {
       const element = await tab.render(ctx);
-      if (current === tab) replaceChildren(body, element);
+      if (current === tab) {
+        replaceChildren(body, element);
+        touched = false;
+        offer.hidden = true;
+      }
     } catch (error) {
       if (current === tab) replaceChildren(body, h('p', { class: 'denied', role: 'alert' }, (error as Error).message));
     } finally {
@@ -226,6 +264,19 @@ async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void>
         busy.textContent = '';
       }
     }
+  };
+  // A redraw for a change someone else made: drawn aside, and put in place only if the user has not
+  // touched the view meanwhile (else the button offers it); a failed one waits for the next event.
+  refreshQuietly = async () => {
+    const tab = current;
+    if (touched || body.hasAttribute('aria-busy')) {
+      offer.hidden = false;
+      return;
+    }
+    const element = await tab.render(ctx).catch(() => null);
+    if (!element || current !== tab || body.hasAttribute('aria-busy')) return;
+    if (touched) offer.hidden = false;
+    else replaceChildren(body, element);
   };
   await show(current);
 }

@@ -4,6 +4,7 @@ import { defaultFieldResolver, isObjectType, type GraphQLError, type GraphQLSche
 import { applyMiddleware } from 'graphql-middleware';
 import { addressArg } from '../chain/codes';
 import type { Context } from '../graphql/context';
+import type { LiveEvent } from '../live/live-event';
 import { forbidden, toGraphQLError, unauthenticated } from '../graphql/errors';
 import { loadRecord } from '../schema/records/record.read';
 import { ConsentsDocument } from '../graphql/subgraph/documents';
@@ -187,10 +188,13 @@ const mayReadRecordById = signedIn<unknown, { id: string }>(
   },
 );
 
+/** Who may read a record's fields, and be told of changes to it (mayReceiveEvent). */
+const readsRecord = (record: { patient: string; category: string }, ctx: Context) => ctx.access.mayRead(record.patient, record.category);
+
 const mayReadRecord = signedInPerParent<{ patient: string; category: string }>(
   'mayReadRecord',
   "You hold no active read consent for this record's patient and category.",
-  (record, ctx) => ctx.access.mayRead(record.patient, record.category),
+  readsRecord,
   (record) => `${record.patient}\n${record.category}`,
 );
 
@@ -266,10 +270,11 @@ const mayEraseRecord = signedIn<unknown, { id: string }>(
 );
 
 /** A party of a patient-to-someone fact (consent, treatment, emergency access): either side, or the patient's guardian. */
+async function isParty(patient: string, other: string | null, ctx: Context): Promise<boolean> {
+  return patient === ctx.viewer || other === ctx.viewer || ctx.access.canActFor(patient);
+}
 function partyOf<P extends HasPatient>(name: string, other: (parent: P) => string) {
-  return signedInPerParent<P>(name, 'Only the patient, their guardians and the other party may read this.', async (parent, ctx) =>
-    parent.patient === ctx.viewer || other(parent) === ctx.viewer || ctx.access.canActFor(parent.patient),
-  );
+  return signedInPerParent<P>(name, 'Only the patient, their guardians and the other party may read this.', (parent, ctx) => isParty(parent.patient, other(parent), ctx));
 }
 
 const isConsentParty = partyOf<HasPatient & { grantee: string }>('isConsentParty', (consent) => consent.grantee);
@@ -277,6 +282,22 @@ const isGuardianLinkParty = partyOf<HasPatient & { guardian: string }>('isGuardi
 const isTreatmentParty = partyOf<HasPatient & { provider: string }>('isTreatmentParty', (treatment) => treatment.provider);
 const isEmergencyParty = partyOf<HasPatient & { provider: string }>('isEmergencyParty', (access) => access.provider);
 const isAuditEntryParty = partyOf<HasPatient & { actor: string }>('isAuditEntryParty', (entry) => entry.actor);
+
+/**
+ * `myEvents`: an event is told to an account only when the rule of the object it is about lets that
+ * account read the object (a record: a read consent for its category; the rest: a party or the
+ * patient's guardian), decided at the latest block when the event is delivered.
+ */
+const mayReceiveEvent = signedInPerParent<LiveEvent>('mayReceiveEvent', 'This event is about data you may not read.', (event, ctx) =>
+  event.subject === 'RECORD' ? readsRecord({ patient: event.patient, category: event.category ?? '' }, ctx) : isParty(event.patient, event.counterparty, ctx),
+);
+
+/** Whether `ctx.viewer` may be told of `event` (mayReceiveEvent, the rule that also guards its fields). */
+export async function mayReceive(event: LiveEvent, ctx: Context): Promise<boolean> {
+  const decision = perParentRules.get(mayReceiveEvent)!;
+  await decision.decideAll([event], ctx);
+  return decision.settled(event) === true;
+}
 
 /** The rule tree. Types reached only through a guarded field still name their rule, so nothing is open by accident. */
 export const ruleTree: IRules = {
@@ -294,6 +315,10 @@ export const ruleTree: IRules = {
     findPatients: isVerifiedProvider,
     activity: isResearcherOrAnalyst,
     consentGraph: isResearcherOrAnalyst,
+  },
+  Subscription: {
+    myEvents: isSignedIn,
+    indexed: isSignedIn,
   },
   Mutation: {
     updatePatientProfile: isSignedIn,
@@ -360,6 +385,8 @@ export const ruleTree: IRules = {
   // Returned only to verified providers (findPatients), each match audited.
   PatientMatch: allow,
   AuditEntry: isAuditEntryParty,
+  AccountEvent: mayReceiveEvent,
+  IndexedTransaction: allow,
   AuditEntryConnection: allow,
   AuditAnchorProof: allow,
   // Aggregates: the query fields above decide who gets them; k-anonymity is applied by the resolver.

@@ -11,6 +11,7 @@ import { AccountResolver } from '../schema/providers/provider.resolver';
 import { RecordResolver, RecordVersionResolver } from '../schema/records/record.resolver';
 import { TreatmentPlanResolver, TreatmentResolver } from '../schema/treatments/treatment.resolver';
 import { HealthResolver } from '../schema/health.resolver';
+import { LiveResolver } from '../schema/live/live.resolver';
 
 /** Every resolver class of the API, one per domain folder. */
 export const RESOLVERS = [
@@ -28,6 +29,7 @@ export const RESOLVERS = [
   AuditTrailResolver,
   AuditEntryResolver,
   AnalyticsResolver,
+  LiveResolver,
 ] as const;
 
 let built: GraphQLSchema | undefined;
@@ -38,6 +40,16 @@ export function buildApiSchema(): GraphQLSchema {
     resolvers: [...RESOLVERS],
     // Inputs are checked by the resolvers and the data layer, each naming the bad field.
     validate: false,
+    // type-graphql asks for a PubSub once there are subscriptions; every subscription here brings its
+    // own source (`subscribe`: the live event hub), so topics are not used.
+    pubSub: {
+      publish: () => {
+        throw new Error('Subscriptions are fed by the live event hub (api/src/live), not by topics.');
+      },
+      subscribe: () => {
+        throw new Error('Subscriptions are fed by the live event hub (api/src/live), not by topics.');
+      },
+    },
   });
   return built;
 }

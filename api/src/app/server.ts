@@ -14,7 +14,7 @@ import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { execute, validate } from 'graphql';
 import { AuditAnchorContract } from '../audit/audit-anchor.chain';
-import { sessionMiddleware, sessionOf, siweRoutes } from '../auth/siwe.routes';
+import { SESSION_COOKIE, sessionMiddleware, sessionOf, siweRoutes } from '../auth/siwe.routes';
 import { SiweService } from '../auth/siwe.service';
 import { connectChain } from '../chain/chain';
 import { redacted } from '../database/connection';
@@ -25,12 +25,16 @@ import { createFormatError, unavailableDependency, type ErrorLogger } from '../g
 import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, mutationRateLimiter, type QueryLimits } from '../graphql/limits';
 import type { ApiServices } from '../graphql/services';
 import { SubgraphClient } from '../graphql/subgraph/subgraph-client';
+import { LiveEventSource } from '../live/event-source';
+import type { LiveEvent } from '../live/live-event';
+import { DEFAULT_LIVE_OPTIONS, LiveHub, type LiveOptions } from '../live/live-hub';
+import { attachSubscriptions, type SubscriptionTransport } from '../live/websocket';
 import type { ServerConfig } from '../server-config';
 import { createContext } from './context';
 import { createDataLayer } from './data-layer';
 import { explorerRoutes } from './explorer';
 import { readinessCheck } from './readiness';
-import { shieldSchema } from './permissions';
+import { mayReceive, shieldSchema } from './permissions';
 import { buildApiSchema } from './schema';
 import { createServices } from './services';
 
@@ -44,6 +48,8 @@ export interface CreateServerOptions {
   logger?: ErrorLogger;
   /** Query depth, alias, cost and mutation-rate bounds. */
   limits?: Partial<QueryLimits>;
+  /** Subscription bounds and pacing (caps, queue, poll interval, heartbeat). */
+  live?: Partial<LiveOptions>;
 }
 
 /** A running-or-ready API: the Express app, its shared services, and how to listen and stop. */
@@ -52,6 +58,8 @@ export interface ApiServer {
   services: ApiServices;
   /** The MongoDB connection string in use (MONGODB_URI). */
   mongodbUri: string;
+  /** The subscriptions' hub and WebSocket transport (open subscriptions and sockets, for tests and benchmarks). */
+  live: { hub: LiveHub; transport: SubscriptionTransport };
   /** Starts listening; resolves with the URL (e.g. http://127.0.0.1:4000). */
   listen(port: number, host?: string): Promise<{ url: string; port: number }>;
   /**
@@ -121,6 +129,7 @@ function cors(allowedOrigins: string[]) {
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<ApiServer> {
   const logger = options.logger ?? consoleLogger;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, mutationsPerMinute: config.mutationRateLimitPerMinute, ...options.limits };
+  const liveOptions: LiveOptions = { ...DEFAULT_LIVE_OPTIONS, ...options.live };
 
   const layer = await createDataLayer(config.data, { onSweepError: (error) => logger.error('SIWE expiry sweep failed', error) });
   const chain = connectChain(config);
@@ -163,9 +172,41 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
 
     const app = express();
     const httpServer = http.createServer(app);
+    const schema = shieldSchema(buildApiSchema());
+    const cookies = cookieParser(config.sessionSecret);
+
+    // Subscriptions (graphql-ws) on the same server and path, authenticated by the same session cookie.
+    const blockTime = async (block: number) => (await chain.provider.getBlock(block))?.timestamp ?? 0;
+    const hub = new LiveHub(new LiveEventSource(subgraph, liveOptions, logger, blockTime), liveOptions);
+    const subscriptions = attachSubscriptions(httpServer, {
+      schema,
+      path: '/graphql',
+      allowedOrigins: [config.publicOrigin, ...config.allowedOrigins],
+      authenticate: async (request) => {
+        await new Promise((resolve) => cookies(request as Request, {} as Response, resolve));
+        const id = (request as Request).signedCookies?.[SESSION_COOKIE] as unknown;
+        return typeof id === 'string' && id.length > 0 ? siwe.session(id) : null;
+      },
+      stillOpen: async (session) => (await siwe.session(session.id)) !== null,
+      context: (session) => ({
+        ...createContext(services, session),
+        live: {
+          hub,
+          // Each event is decided afresh (a new context: no decision cached from an earlier event).
+          allows: (event: LiveEvent) => mayReceive(event, createContext(services, session)),
+          transactionBlock: async (hash: string) => (await chain.provider.getTransactionReceipt(hash))?.blockNumber ?? null,
+        },
+      }),
+      validationRules: [depthLimit(limits.maxDepth), aliasLimit(limits.maxAliases)],
+      formatError: createFormatError(logger),
+      logger,
+      ...liveOptions,
+    });
+    timers.push(() => void subscriptions.close());
+
     app.disable('x-powered-by');
     app.use(cors(config.allowedOrigins));
-    app.use(cookieParser(config.sessionSecret));
+    app.use(cookies);
     // Health answers before the session lookup, which needs the database. Liveness: this process serves
     // HTTP; it asks no dependency, so a supervisor never restarts a healthy API because its database is down.
     app.get('/healthz', (_req, res) => {
@@ -189,6 +230,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       res.status(result.ready ? 200 : 503).json(result);
     });
     app.use(sessionMiddleware(siwe));
+    // Signing out closes the session's sockets on this instance at once (other instances: at their next session check).
+    app.post('/auth/logout', (_req, res, next) => {
+      const session = sessionOf(res);
+      if (session) res.once('finish', () => subscriptions.endSession(session.id, 'Signed out: sign in again.'));
+      next();
+    });
     app.use(
       siweRoutes({
         siwe,
@@ -204,7 +251,6 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       limits.mutationsPerMinute,
       config.mutationRateLimitStore === 'mongodb' ? { kind: 'mongodb', connection: layer.database.connection } : { kind: 'memory' },
     );
-    const schema = shieldSchema(buildApiSchema());
     const apollo = new ApolloServer<Context>({
       schema,
       formatError: createFormatError(logger),
@@ -282,6 +328,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       app,
       services,
       mongodbUri: layer.database.uri,
+      live: { hub, transport: subscriptions },
       anchorAuditLog,
       listen(port, host = '127.0.0.1') {
         return new Promise((resolve, reject) => {
@@ -295,6 +342,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       close() {
         closed ??= (async () => {
           for (const stop of timers) stop();
+          await subscriptions.close();
           if (httpServer.listening) {
             httpServer.closeIdleConnections();
             await apollo.stop();

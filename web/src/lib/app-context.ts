@@ -1,7 +1,6 @@
-import { graphql } from '../gql';
-import { request } from './api';
 import type { ClientConfig } from './config';
 import { sendTransaction, type Contracts, type PendingTransaction } from './contracts';
+import type { Live } from './live';
 import type { Wallet } from './wallet';
 
 /** Everything a view needs: where things are, the wallet, the contracts, and a way to re-render. */
@@ -11,32 +10,10 @@ export interface AppContext {
   contracts: Contracts;
   /** The signed-in address, lowercase (as the API reports addresses). */
   me: string;
+  /** The live connection: `indexed` waits for the index to reach a transaction. */
+  live: Live;
   /** Re-renders the current view after a change; resolves once the new view is on screen. */
   refresh(): Promise<void>;
-}
-
-const IndexedBlock = graphql(`
-  query IndexedBlock {
-    health {
-      subgraphBlock
-    }
-  }
-`);
-
-/**
- * Waits until the subgraph the API reads has indexed `blockNumber`, so the next read shows the
- * transaction's effect. Gives up after `timeoutMs` with a message saying the index lags.
- */
-export async function waitForIndex(blockNumber: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { health } = await request(IndexedBlock);
-    if ((health.subgraphBlock ?? -1) >= blockNumber) return;
-    if (Date.now() > deadline) {
-      throw new Error(`The index is still at block ${health.subgraphBlock ?? 'none'}, behind block ${blockNumber}; the change will show once it catches up. Reload in a moment.`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
 }
 
 /**
@@ -46,8 +23,8 @@ export async function waitForIndex(blockNumber: number, timeoutMs = 30_000): Pro
  */
 export async function runTransaction(ctx: AppContext, label: string, send: () => Promise<PendingTransaction>): Promise<boolean> {
   try {
-    await sendTransaction(label, send, async (blockNumber) => {
-      await waitForIndex(blockNumber);
+    await sendTransaction(label, send, async (hash) => {
+      await ctx.live.indexed(hash);
       await ctx.refresh();
     });
     return true;

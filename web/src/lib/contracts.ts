@@ -93,7 +93,7 @@ export function contractsFor(config: ClientConfig, wallet: Wallet): Contracts {
  * sent (with its hash), confirmed in a block, indexed; or failed with the contract's reason and what
  * to do. `afterMined` (waiting for the index) runs before the notice says done.
  */
-export async function sendTransaction(label: string, send: () => Promise<PendingTransaction>, afterMined?: (blockNumber: number) => Promise<void>): Promise<number> {
+export async function sendTransaction(label: string, send: () => Promise<PendingTransaction>, afterMined?: (transactionHash: string) => Promise<void>): Promise<number> {
   const status = notice('pending', `${label}: confirm the transaction in your wallet…`);
   let pending: PendingTransaction;
   try {
@@ -113,7 +113,7 @@ export async function sendTransaction(label: string, send: () => Promise<Pending
   if (afterMined) {
     status.update('pending', `${label}: confirmed in block ${blockNumber}, waiting for the index…`, pending.hash);
     try {
-      await afterMined(blockNumber);
+      await afterMined(pending.hash);
     } catch (error) {
       status.update('info', `${label}: confirmed in block ${blockNumber}. ${(error as Error).message}`, pending.hash);
       return blockNumber;

@@ -1,6 +1,6 @@
 import { graphql } from '../gql';
 import { request } from '../lib/api';
-import { runTransaction, waitForIndex, type AppContext } from '../lib/app-context';
+import { runTransaction, type AppContext } from '../lib/app-context';
 import { CATEGORIES, PURPOSES, READ, WRITE, accessLabel, categoryLabel, categoryOptions, decisionLabel, purpose16, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
 import { transactionError } from '../lib/contracts';
 import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
@@ -351,7 +351,7 @@ export async function renderPatientView(ctx: AppContext, patient: string, acting
             status.update('pending', 'Signed consent: the API relays it…');
             const { relayConsent } = await request(RelayConsent, { input: { terms, deadline: consentTypedData.deadline, signature } });
             status.update('pending', `Signed consent: confirmed in block ${relayConsent.blockNumber}, waiting for the index…`, relayConsent.transactionHash);
-            await waitForIndex(relayConsent.blockNumber);
+            await ctx.live.indexed(relayConsent.transactionHash);
             await ctx.refresh();
             status.update('success', `Signed consent: relayed and confirmed in block ${relayConsent.blockNumber}.`, relayConsent.transactionHash);
           } catch (error) {

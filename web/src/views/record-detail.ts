@@ -1,7 +1,7 @@
 import { graphql } from '../gql';
 import type { Integrity, RecordDetailsQuery } from '../gql/graphql';
 import { ApiError, request } from '../lib/api';
-import { waitForIndex, type AppContext } from '../lib/app-context';
+import type { AppContext } from '../lib/app-context';
 import { sendTransaction } from '../lib/contracts';
 import { categoryLabel } from '../lib/codes';
 import { formatTime, h, short, table } from '../lib/dom';
@@ -183,8 +183,8 @@ async function prepareAndSend<P extends { transaction: { to: string; data: strin
     return;
   }
   try {
-    await sendTransaction(what.label(prepared), () => ctx.contracts.sendPrepared(prepared.transaction.to, prepared.transaction.data), async (blockNumber) => {
-      await waitForIndex(blockNumber);
+    await sendTransaction(what.label(prepared), () => ctx.contracts.sendPrepared(prepared.transaction.to, prepared.transaction.data), async (hash) => {
+      await ctx.live.indexed(hash);
       await reopen();
     });
   } catch {

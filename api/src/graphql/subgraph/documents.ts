@@ -65,3 +65,5 @@ export type AccountRow = Operations.AccountsByIdQuery['accounts'][number];
 export type RecordVersionRow = Operations.RecordVersionsQuery['recordVersions'][number];
 export type AmendmentRequestRow = Operations.AmendmentRequestsQuery['amendmentRequests'][number];
 export type AuditBatchRow = Operations.AuditBatchesQuery['auditBatches'][number];
+export const BlockEventsDocument = operation<Operations.BlockEventsQuery, Operations.BlockEventsQueryVariables>('BlockEvents');
+export const ExpiredConsentsDocument = operation<Operations.ExpiredConsentsQuery, Operations.ExpiredConsentsQueryVariables>('ExpiredConsents');

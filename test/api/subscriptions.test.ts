@@ -10,6 +10,7 @@ import { time } from '@nomicfoundation/hardhat-network-helpers';
 import type { ContractTransactionResponse, Signer } from 'ethers';
 import WebSocket from 'ws';
 import { createServer } from '../../api/src/app/server';
+import { DEFAULT_LIVE_OPTIONS } from '../../api/src/live/live-hub';
 import type { LiveEvent } from '../../api/src/live/live-event';
 import { ApiClient } from '../../stack/demo/api-client';
 import { liveClient, Subscription } from '../../stack/demo/live-client';
@@ -157,6 +158,84 @@ describe('GraphQL subscriptions', () => {
       subs.patient!.results.map((r) => `${r.myEvents.block} ${r.myEvents.kind} ${r.myEvents.subjectId}`),
     );
     replay.unsubscribe();
+  });
+
+  it('tells amendment requests and their answers to the patient, her guardians and the providers who may answer, and no other', async () => {
+    const { consents, records, patient, guardian, provider, provider2, researcher, stranger } = stack.system;
+    const procedure = code32('Procedure');
+    const accounts = { patient, guardian, provider, provider2, researcher, stranger };
+    const a = Object.fromEntries(await Promise.all(Object.entries(accounts).map(async ([name, signer]) => [name, (await signer.getAddress()).toLowerCase()] as const)));
+    const now = BigInt(await time.latest());
+    // The provider reads and writes Procedure (may answer); provider2 only reads it (may not answer).
+    await mined(consents.connect(patient).grantConsent({ patient: patient.address, grantee: provider.address, scope: procedure, access: READ | WRITE, purpose: code16('TREAT'), expiresAt: now + 86_400n * 30n }));
+    await mined(consents.connect(patient).grantConsent({ patient: patient.address, grantee: provider2.address, scope: procedure, access: READ, purpose: code16('TREAT'), expiresAt: now + 86_400n * 30n }));
+    const recordId = random32();
+    const commitment = random32();
+    await mined(records.connect(provider).anchorRecord(recordId, patient.address, procedure, commitment, `0x${'00'.repeat(32)}`));
+    const start = await stack.indexed();
+    const subs = Object.fromEntries(await Promise.all(Object.entries(accounts).map(async ([name, signer]) => [name, await subscribe(signer, start)] as const)));
+
+    // The guardian files one request, the patient another; the provider declines the first and accepts
+    // the second by amending the record.
+    const byGuardian = random32();
+    const byPatient = random32();
+    const filed = await mined(records.connect(guardian).requestAmendment(byGuardian, recordId, patient.address, procedure, commitment, random32()));
+    await mined(records.connect(patient).requestAmendment(byPatient, recordId, patient.address, procedure, commitment, random32()));
+    const declined = await mined(records.connect(provider).declineAmendment(byGuardian, procedure, commitment, random32()));
+    const accepted = await mined(records.connect(provider).acceptAmendment(byPatient, procedure, commitment, random32()));
+    for (const signer of Object.values(accounts).filter((signer) => signer !== patient)) {
+      await mined(consents.connect(patient).grantConsent({ patient: patient.address, grantee: signer.address, scope: code32('Marker2'), access: READ, purpose: code16('TREAT'), expiresAt: now + 86_400n * 365n }));
+    }
+    for (const [name, sub] of Object.entries(subs)) {
+      const wanted = name === 'patient' ? Object.keys(accounts).filter((other) => other !== 'patient').map((other) => a[other]) : [a[name]];
+      for (const grantee of wanted) await sub.until((r) => r.myEvents.category === 'Marker2' && r.myEvents.counterparty === grantee);
+    }
+    const told = (name: string) => subs[name]!.results.map((r) => r.myEvents).filter((event) => event.category !== 'Marker2').map((event) => `${event.kind} ${event.subjectId}`);
+
+    const answered = [`AMENDMENT_REQUESTED ${byGuardian}`, `AMENDMENT_REQUESTED ${byPatient}`, `AMENDMENT_DECLINED ${byGuardian}`, `RECORD_AMENDED ${recordId}`, `AMENDMENT_ACCEPTED ${byPatient}`];
+    const expected = {
+      patient: answered,
+      guardian: answered,
+      provider: answered,
+      // A reader of the category who may not answer (and is no party of the record) is told of neither.
+      provider2: [],
+      researcher: [],
+      stranger: [],
+    };
+    for (const [name, list] of Object.entries(expected)) expect([name, told(name)]).toEqual([name, list]);
+
+    const events = subs.patient!.results.map((r) => r.myEvents);
+    expect(events.find((event) => event.kind === 'AMENDMENT_REQUESTED')).toMatchObject({
+      subject: 'AMENDMENT_REQUEST', block: filed.block, transactionHash: filed.hash, patient: a.patient, counterparty: null, actor: a.guardian, category: 'Procedure',
+    });
+    expect(events.find((event) => event.kind === 'AMENDMENT_DECLINED')).toMatchObject({ block: declined.block, transactionHash: declined.hash, counterparty: a.guardian, actor: a.provider });
+    expect(events.find((event) => event.kind === 'AMENDMENT_ACCEPTED')).toMatchObject({ block: accepted.block, transactionHash: accepted.hash, counterparty: a.patient, actor: a.provider });
+    for (const sub of Object.values(subs)) sub.unsubscribe();
+  });
+
+  it('caps the `myEvents` subscriptions one account holds on an instance', async () => {
+    const signer = (await hre.ethers.getSigners())[11]!;
+    const client = liveClient(stack.url, (await signedIn(signer)).cookie);
+    sockets.push(client);
+    const { perAccount } = DEFAULT_LIVE_OPTIONS;
+    // Each subscription is open once its first event arrives: the account's own consent marker, told
+    // to every one of them (they resume from the block before it, however late the server admits them).
+    const start = await stack.indexed();
+    const open = Array.from({ length: perAccount }, () => new Subscription<EventResult>(client, MY_EVENTS, { from: start }));
+    const { consents, patient } = stack.system;
+    const marker = await mined(consents.connect(patient).grantConsent({ patient: patient.address, grantee: signer.address, scope: code32('CapMarker'), access: READ, purpose: code16('TREAT'), expiresAt: BigInt(await time.latest()) + 86_400n }));
+    for (const sub of open) expect((await sub.until((r) => r.myEvents.category === 'CapMarker')).myEvents.block).toBe(marker.block);
+
+    const refused = new Subscription<EventResult>(client, MY_EVENTS, {});
+    await refused.ended();
+    expect(JSON.stringify(refused.error)).toContain('RATE_LIMITED');
+    expect(JSON.stringify(refused.error)).toContain(`already holds ${perAccount} live subscriptions`);
+
+    // Closing one makes room for another.
+    open[0]!.unsubscribe();
+    const again = new Subscription<EventResult>(client, MY_EVENTS, { from: start });
+    expect((await again.until((r) => r.myEvents.category === 'CapMarker')).myEvents.block).toBe(marker.block);
+    for (const sub of [...open.slice(1), again]) sub.unsubscribe();
   });
 
   it('answers `indexed` once the index has reached a transaction\'s block', async () => {

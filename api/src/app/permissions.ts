@@ -253,11 +253,17 @@ const mayAnswerAmendment = signedIn<unknown, { input: { requestId: string } }>(
   },
 );
 
-/** An amendment request's text: the patient and guardians, and the providers who may answer it. */
+/**
+ * Who may read an amendment request's text and be told of it and its answer (mayReceiveEvent): the
+ * patient and guardians (the requester is one of them), and the providers who may answer it.
+ */
+const readsAmendmentRequest = async (request: { patient: string; category: string }, ctx: Context) =>
+  (await ctx.access.canActFor(request.patient)) || ctx.access.mayWrite(request.patient, request.category);
+
 const mayReadAmendmentText = signedInPerParent<{ patient: string; category: string }>(
   'mayReadAmendmentText',
   "Only the patient, their guardians and providers with a write consent for the record's category may read amendment requests.",
-  async (request, ctx) => (await ctx.access.canActFor(request.patient)) || ctx.access.mayWrite(request.patient, request.category),
+  readsAmendmentRequest,
 );
 
 const mayEraseRecord = signedIn<unknown, { id: string }>(
@@ -285,12 +291,16 @@ const isAuditEntryParty = partyOf<HasPatient & { actor: string }>('isAuditEntryP
 
 /**
  * `myEvents`: an event is told to an account only when the rule of the object it is about lets that
- * account read the object (a record: a read consent for its category; the rest: a party or the
- * patient's guardian), decided at the latest block when the event is delivered.
+ * account read the object (a record: a read consent for its category; an amendment request: the patient,
+ * a guardian or a provider who may answer it; the rest: a party or the patient's guardian), decided at
+ * the latest block when the event is delivered.
  */
-const mayReceiveEvent = signedInPerParent<LiveEvent>('mayReceiveEvent', 'This event is about data you may not read.', (event, ctx) =>
-  event.subject === 'RECORD' ? readsRecord({ patient: event.patient, category: event.category ?? '' }, ctx) : isParty(event.patient, event.counterparty, ctx),
-);
+const mayReceiveEvent = signedInPerParent<LiveEvent>('mayReceiveEvent', 'This event is about data you may not read.', (event, ctx) => {
+  const object = { patient: event.patient, category: event.category ?? '' };
+  if (event.subject === 'RECORD') return readsRecord(object, ctx);
+  if (event.subject === 'AMENDMENT_REQUEST') return readsAmendmentRequest(object, ctx);
+  return isParty(event.patient, event.counterparty, ctx);
+});
 
 /** Whether `ctx.viewer` may be told of `event` (mayReceiveEvent, the rule that also guards its fields). */
 export async function mayReceive(event: LiveEvent, ctx: Context): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { BlockEventsDocument, ExpiredConsentsDocument, GuardianLinksDocument } from '../graphql/subgraph/documents';
+import { BlockEventsDocument, ConsentsDocument, ExpiredConsentsDocument, GuardianLinksDocument } from '../graphql/subgraph/documents';
 import type { SubgraphClient } from '../graphql/subgraph/subgraph-client';
 import type { LiveEvent, LiveEventKind } from './live-event';
 
@@ -13,6 +13,9 @@ const RECORD_VERSION_KIND = (version: number): LiveEventKind => (version === 1 ?
 const CONSENT_KIND = { GRANTED: 'CONSENT_GRANTED', RENEWED: 'CONSENT_RENEWED', REVOKED: 'CONSENT_REVOKED' } as const;
 const GUARDIAN_KIND = { APPOINTED: 'GUARDIAN_APPOINTED', REMOVED: 'GUARDIAN_REMOVED' } as const;
 const TREATMENT_KIND = { PROPOSED: 'TREATMENT_PROPOSED', APPROVED: 'TREATMENT_APPROVED', REJECTED: 'TREATMENT_REJECTED' } as const;
+const AMENDMENT_KIND = { OPEN: 'AMENDMENT_REQUESTED', ACCEPTED: 'AMENDMENT_ACCEPTED', DECLINED: 'AMENDMENT_DECLINED' } as const;
+/** The consent scope that covers every category (ConsentManager.ALL_SCOPES). */
+const ALL_SCOPES = '*';
 
 /** A time the index holds in seconds. */
 const time = (seconds: string | null): Date | null => (seconds === null ? null : new Date(Number(seconds) * 1000));
@@ -36,7 +39,7 @@ export async function eventsAtBlock(subgraph: SubgraphClient, block: number, blo
     changed: { number_gte: block },
   });
   const events: LiveEvent[] = [];
-  const add = (event: Omit<LiveEvent, 'block' | 'guardians'>) => events.push({ ...none, ...event, block, guardians: [] });
+  const add = (event: Omit<LiveEvent, 'block' | 'guardians' | 'answerers'>) => events.push({ ...none, ...event, block, guardians: [], answerers: [] });
   for (const version of data.recordVersions) {
     add({
       kind: RECORD_VERSION_KIND(version.version),
@@ -91,6 +94,21 @@ export async function eventsAtBlock(subgraph: SubgraphClient, block: number, blo
   for (const closure of data.emergencyAccessClosures) {
     add({ kind: 'EMERGENCY_ACCESS_CLOSED', subject: 'EMERGENCY_ACCESS', subjectId: closure.access.id, transactionHash: closure.transactionHash, patient: closure.patient.id, counterparty: closure.provider.id, actor: closure.closedBy.id, category: null, purpose: null, expiresAt: null });
   }
+  for (const request of data.amendmentRequests) {
+    const answered = request.status !== 'OPEN';
+    add({
+      kind: AMENDMENT_KIND[request.status],
+      subject: 'AMENDMENT_REQUEST',
+      subjectId: request.id,
+      transactionHash: answered ? request.answerTransactionHash ?? null : request.transactionHash,
+      patient: request.patient.id,
+      counterparty: answered ? request.requestedBy.id : null,
+      actor: answered ? request.answeredBy?.id ?? null : request.requestedBy.id,
+      category: request.record.categoryName,
+      purpose: null,
+      expiresAt: null,
+    });
+  }
   const [previousTime, blockTime] = await Promise.all([blockTimeOf(block - 1), blockTimeOf(block)]);
   if (blockTime > previousTime) {
     for (let idAfter = '0x'; ; ) {
@@ -103,7 +121,35 @@ export async function eventsAtBlock(subgraph: SubgraphClient, block: number, blo
     }
   }
   await addGuardians(subgraph, block, events);
+  await addAnswerers(subgraph, block, blockTime, events);
   return events;
+}
+
+/**
+ * Who may answer the block's amendment requests is told of them too: the grantees of a write consent
+ * for the record's category (or every category) active at the block. Whether one still may answer
+ * (a verified provider, the consent still active) is the permission rule's to decide, at the latest block.
+ */
+async function addAnswerers(subgraph: SubgraphClient, block: number, blockTime: number, events: LiveEvent[]): Promise<void> {
+  const requests = events.filter((event) => event.subject === 'AMENDMENT_REQUEST');
+  if (requests.length === 0) return;
+  const writers = new Map<string, Set<string>>();
+  const key = (patient: string, scope: string) => `${patient}\n${scope}`;
+  const patients = [...new Set(requests.map((event) => event.patient))];
+  const scopes = [...new Set([ALL_SCOPES, ...requests.map((event) => event.category ?? '')])];
+  for (let idAfter = '0x'; ; ) {
+    const where = { patient_in: patients, scopeName_in: scopes, canWrite: true, revoked: false, expiresAt_gt: String(blockTime), id_gt: idAfter };
+    const { consents } = await subgraph.request(ConsentsDocument, { block: { number: block }, where, first: PAGE });
+    for (const consent of consents) {
+      const scope = key(consent.patient.id, consent.scopeName);
+      writers.set(scope, (writers.get(scope) ?? new Set()).add(consent.grantee.id));
+    }
+    if (consents.length < PAGE) break;
+    idAfter = consents[consents.length - 1]!.id;
+  }
+  for (const event of requests) {
+    event.answerers = [...new Set([...(writers.get(key(event.patient, event.category ?? '')) ?? []), ...(writers.get(key(event.patient, ALL_SCOPES)) ?? [])])];
+  }
 }
 
 /**

@@ -25,7 +25,7 @@ async function* once<T>(value: Promise<T>): AsyncGenerator<T> {
 export class LiveResolver {
   @Subscription(() => AccountEvent, {
     description:
-      "Changes that concern the signed-in account or a patient it is guardian of, as the index makes them visible, in block order: records anchored, amended or erased for or by it, consents it gave or received granted, renewed, revoked or expired, guardianships, treatments proposed or decided, emergency access opened or closed on it. Each is told only when the same rule as the queries lets the account see it. After a reconnect, pass the last `block` received as `fromBlock`: every later event comes once, none is lost.",
+      "Changes that concern the signed-in account or a patient it is guardian of, as the index makes them visible, in block order: records anchored, amended or erased for or by it, consents it gave or received granted, renewed, revoked or expired, guardianships, treatments proposed or decided, emergency access opened or closed on it, amendment requests filed and answered (told to the patient, guardians and the providers who may answer). Each is told only when the same rule as the queries lets the account see it. After a reconnect, pass the last `block` received as `fromBlock`: every later event comes once, none is lost.",
     subscribe: ({ args, context }: SubscribeData<{ fromBlock?: number | null }>) =>
       context.live.hub.events(viewerOf(context), args.fromBlock ?? null, context.live.allows),
   })

@@ -64,9 +64,30 @@ export interface ServerConfig {
   mutationRateLimitStore: 'memory' | 'mongodb';
   /** How often audit entries are sealed into batches and anchored with the auditor key (`AUDIT_ANCHOR_INTERVAL_MS`; 0: never). */
   auditAnchorIntervalMs: number;
+  /** Bounds and pace of GraphQL subscriptions, where the environment sets them (`LIVE_*`; see LIVE_SETTINGS). */
+  live: LiveSettings;
   /** The data layer's settings (MongoDB, master key, data folder). */
   data: DataConfig;
 }
+
+/**
+ * The environment variables that bound and pace subscriptions, each with the setting of createServer's
+ * `live` option it sets and its smallest value. An unset variable leaves the default (api/src/live).
+ */
+export const LIVE_SETTINGS = {
+  LIVE_POLL_MS: { key: 'pollMs', min: 10 },
+  LIVE_SUBSCRIPTIONS_PER_ACCOUNT: { key: 'perAccount', min: 1 },
+  LIVE_SUBSCRIPTIONS_PER_INSTANCE: { key: 'perInstance', min: 1 },
+  LIVE_SOCKETS_PER_ACCOUNT: { key: 'socketsPerAccount', min: 1 },
+  LIVE_SOCKETS_PER_INSTANCE: { key: 'socketsPerInstance', min: 1 },
+  LIVE_QUEUE_EVENTS: { key: 'queue', min: 1 },
+  LIVE_RESUME_BLOCKS: { key: 'resumeBlocks', min: 0 },
+  LIVE_KEPT_BLOCKS: { key: 'keptBlocks', min: 1 },
+  LIVE_INDEXED_TIMEOUT_MS: { key: 'indexedTimeoutMs', min: 1_000 },
+  LIVE_KEEPALIVE_MS: { key: 'keepAliveMs', min: 1_000 },
+  LIVE_SESSION_CHECK_MS: { key: 'sessionCheckMs', min: 1_000 },
+} as const;
+export type LiveSettings = Partial<Record<(typeof LIVE_SETTINGS)[keyof typeof LIVE_SETTINGS]['key'], number>>;
 
 /** Raised when the environment cannot run the server; `problems` lists every variable at fault. */
 export class ConfigError extends Error {
@@ -102,6 +123,18 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min
     return fallback;
   }
   return value;
+}
+
+function liveSettings(env: NodeJS.ProcessEnv, problems: string[]): LiveSettings {
+  const settings: LiveSettings = {};
+  for (const [name, { key, min }] of Object.entries(LIVE_SETTINGS)) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    const value = Number(raw);
+    if (Number.isSafeInteger(value) && value >= min) settings[key] = value;
+    else problems.push(`${name}=${JSON.stringify(raw)} must be a whole number of at least ${min}; unset it to use the default (docs/api.md, "Live updates").`);
+  }
+  return settings;
 }
 
 function privateKey(env: NodeJS.ProcessEnv, name: string, role: string, problems: string[]): string {
@@ -200,6 +233,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   const directoryCacheMs = wholeNumber(env, 'DIRECTORY_CACHE_MS', 2000, 0, problems);
   const sessionCacheMs = wholeNumber(env, 'SESSION_CACHE_MS', 2000, 0, problems);
   const auditAnchorIntervalMs = wholeNumber(env, 'AUDIT_ANCHOR_INTERVAL_MS', 60_000, 0, problems);
+  const live = liveSettings(env, problems);
 
   if (problems.length > 0 || !deployment || !data) throw new ConfigError(problems);
   return {
@@ -226,6 +260,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     mutationRateLimitPerMinute,
     mutationRateLimitStore: mutationRateLimitStore as ServerConfig['mutationRateLimitStore'],
     auditAnchorIntervalMs,
+    live,
     data,
   };
 }

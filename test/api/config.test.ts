@@ -4,7 +4,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadServerConfig } from '../../api/src/server-config';
+import { DEFAULT_LIVE_OPTIONS } from '../../api/src/live/live-hub';
+import { ConfigError, LIVE_SETTINGS, loadServerConfig } from '../../api/src/server-config';
 
 const deploymentFile = () => {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'config-'));
@@ -71,6 +72,27 @@ describe('server settings', () => {
       expect(problems).toContain(variable);
     }
     expect((error as ConfigError).problems).toHaveLength(9);
+  });
+
+  it('reads the subscriptions\' bounds and poll interval, each variable naming a setting of the live option', () => {
+    expect(loadServerConfig(valid()).live).toEqual({});
+    const config = loadServerConfig({ ...valid(), LIVE_POLL_MS: '50', LIVE_SUBSCRIPTIONS_PER_ACCOUNT: '2', LIVE_SOCKETS_PER_INSTANCE: '3', LIVE_QUEUE_EVENTS: '4', LIVE_RESUME_BLOCKS: '0' });
+    expect(config.live).toEqual({ pollMs: 50, perAccount: 2, socketsPerInstance: 3, queue: 4, resumeBlocks: 0 });
+    // Every variable sets a real setting, each setting has its variable.
+    expect(Object.values(LIVE_SETTINGS).map((setting) => setting.key).sort()).toEqual(Object.keys(DEFAULT_LIVE_OPTIONS).sort());
+
+    let error: unknown;
+    try {
+      loadServerConfig({ ...valid(), LIVE_POLL_MS: '5', LIVE_SUBSCRIPTIONS_PER_INSTANCE: 'many', LIVE_QUEUE_EVENTS: '0' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toBe('LIVE_POLL_MS="5" must be a whole number of at least 10; unset it to use the default (docs/api.md, "Live updates").');
+    expect(problems.join('\n')).toContain('LIVE_SUBSCRIPTIONS_PER_INSTANCE="many"');
+    expect(problems.join('\n')).toContain('LIVE_QUEUE_EVENTS="0" must be a whole number of at least 1');
   });
 
   it('requires MASTER_KEY in production', () => {

@@ -129,7 +129,7 @@ function cors(allowedOrigins: string[]) {
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<ApiServer> {
   const logger = options.logger ?? consoleLogger;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, mutationsPerMinute: config.mutationRateLimitPerMinute, ...options.limits };
-  const liveOptions: LiveOptions = { ...DEFAULT_LIVE_OPTIONS, ...options.live };
+  const liveOptions: LiveOptions = { ...DEFAULT_LIVE_OPTIONS, ...config.live, ...options.live };
 
   const layer = await createDataLayer(config.data, { onSweepError: (error) => logger.error('SIWE expiry sweep failed', error) });
   const chain = connectChain(config);

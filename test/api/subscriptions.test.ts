@@ -8,6 +8,7 @@
 import hre from 'hardhat';
 import { time } from '@nomicfoundation/hardhat-network-helpers';
 import type { ContractTransactionResponse, Signer } from 'ethers';
+import type { GraphQLError } from 'graphql';
 import WebSocket from 'ws';
 import { createServer } from '../../api/src/app/server';
 import { DEFAULT_LIVE_OPTIONS } from '../../api/src/live/live-hub';
@@ -25,6 +26,20 @@ const MY_EVENTS = `subscription ($from: Int) { myEvents(fromBlock: $from) { kind
 type EventResult = { myEvents: Event };
 
 const LIVE = { pollMs: 100, sessionCheckMs: 300 };
+
+/** The HTTP answer to a WebSocket upgrade the API refuses (fails when the socket opens). */
+function refusedUpgrade(apiUrl: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${apiUrl.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { headers });
+    socket.on('open', () => reject(new Error('the socket opened')));
+    socket.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    socket.on('error', () => undefined);
+  });
+}
 
 async function mined(tx: Promise<ContractTransactionResponse>) {
   const receipt = await (await tx).wait();
@@ -238,6 +253,71 @@ describe('GraphQL subscriptions', () => {
     for (const sub of [...open.slice(1), again]) sub.unsubscribe();
   });
 
+  it('bounds an instance by the configured caps: subscriptions, sockets, and a subscriber that stops reading', async () => {
+    const { consents, patient } = stack.system;
+    const [slow, first, second, third] = (await hre.ethers.getSigners()).slice(12, 16) as Signer[];
+    const grant = async (grantee: Signer, scope: string) =>
+      mined(consents.connect(patient).grantConsent({ patient: patient.address, grantee: await grantee.getAddress(), scope: code32(scope), access: READ, purpose: code16('TREAT'), expiresAt: BigInt(await time.latest()) + 86_400n }));
+    // The caps come through the server configuration (the LIVE_* variables), the pace through the option.
+    const small = await createServer({ ...stack.config, live: { perInstance: 2, socketsPerInstance: 2, queue: 2 } }, { live: LIVE });
+    try {
+      const { url } = await small.listen(await freePort(), '127.0.0.1');
+
+      // A subscriber that reads nothing while three blocks bring it an event each: two wait for it,
+      // the third ends the subscription, after the two, naming the block to resume from.
+      const start = await stack.indexed();
+      const bursts = [await grant(slow!, 'Burst1'), await grant(slow!, 'Burst2'), await grant(slow!, 'Burst3')];
+      await stack.indexed();
+      const slowAddress = (await slow!.getAddress()).toLowerCase();
+      let decided = 0;
+      let allDecided!: () => void;
+      const decidedAll = new Promise<void>((resolve) => (allDecided = resolve));
+      // The subscriber's rule: its own consents (each decided event counted, so the test knows when the hub has queued them).
+      const rule = async (event: LiveEvent) => {
+        if (++decided === bursts.length) allDecided();
+        return event.counterparty === slowAddress;
+      };
+      const unread = await small.live.hub.events(slowAddress, start, rule);
+      await decidedAll;
+      await new Promise((resolve) => setImmediate(resolve)); // the hub's own continuations (queueing) run first
+      expect((await unread.next()).value).toMatchObject({ category: 'Burst1', block: bursts[0]!.block });
+      expect((await unread.next()).value).toMatchObject({ category: 'Burst2', block: bursts[1]!.block });
+      const overflow = await unread.next().then(() => null, (error: GraphQLError) => error);
+      expect(overflow?.extensions.code).toBe('RATE_LIMITED');
+      expect(overflow?.message).toBe(`You fell more than 2 events behind; subscribe again with fromBlock: ${bursts[1]!.block} to resume without a gap.`);
+      const resumed = await small.live.hub.events(slowAddress, bursts[1]!.block, rule);
+      expect((await resumed.next()).value).toMatchObject({ category: 'Burst3', block: bursts[2]!.block });
+      await resumed.return!();
+      expect(small.live.hub.size).toBe(0);
+
+      // Two subscriptions fill the instance (each open once its first event came); a third is refused.
+      const from = await stack.indexed();
+      const clients = [];
+      const subs = [];
+      for (const signer of [first!, second!]) {
+        const client = liveClient(url, (await signedIn(signer)).cookie);
+        clients.push(client);
+        sockets.push(client);
+        subs.push(new Subscription<EventResult>(client, MY_EVENTS, { from }));
+        await grant(signer, 'InstanceMarker');
+      }
+      for (const sub of subs) await sub.until((r) => r.myEvents.category === 'InstanceMarker');
+      const refused = new Subscription<EventResult>(clients[0]!, MY_EVENTS, {});
+      await refused.ended();
+      expect(JSON.stringify(refused.error)).toContain('RATE_LIMITED');
+      expect(JSON.stringify(refused.error)).toContain('This API instance holds its maximum of 2 subscriptions');
+
+      // Two sockets fill it too: a third account's socket is refused with 503, saying so.
+      const answer = await refusedUpgrade(url, { cookie: (await signedIn(third!)).cookie! });
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.body).error.message).toContain('holds its maximum of 2 sockets');
+      for (const sub of subs) sub.unsubscribe();
+    } finally {
+      for (const socket of sockets.splice(0)) await socket.dispose();
+      await small.close();
+    }
+  });
+
   it('answers `indexed` once the index has reached a transaction\'s block', async () => {
     const { consents, patient, provider } = stack.system;
     const sent = await mined(consents.connect(patient).grantConsent({ patient: patient.address, grantee: provider.address, scope: code32('Immunization'), access: READ, purpose: code16('TREAT'), expiresAt: BigInt(await time.latest()) + 86_400n }));
@@ -261,18 +341,7 @@ describe('GraphQL subscriptions', () => {
   });
 
   it('refuses an upgrade without a session (401), from a foreign origin (403), and queries over the socket', async () => {
-    const url = `${stack.url.replace('http', 'ws')}/graphql`;
-    const refusal = (headers: Record<string, string>) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const socket = new WebSocket(url, 'graphql-transport-ws', { headers });
-        socket.on('open', () => reject(new Error('the socket opened')));
-        socket.on('unexpected-response', (_request, response) => {
-          let body = '';
-          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        });
-        socket.on('error', () => undefined);
-      });
+    const refusal = (headers: Record<string, string>) => refusedUpgrade(stack.url, headers);
     const anonymous = await refusal({});
     expect(anonymous.status).toBe(401);
     expect(JSON.parse(anonymous.body).error.code).toBe('UNAUTHENTICATED');

@@ -115,8 +115,9 @@ class Feed<T> implements AsyncIterableIterator<T> {
  * the events its account is a party of and its permission rule allows, in block order, exactly once.
  *
  * Back-pressure: the transport sends an event only after the previous one was written to the socket,
- * so a slow subscriber's events wait here; past `limits.queue` of them the subscription ends with
- * RATE_LIMITED naming the last block it was told of, to resume from.
+ * so a slow subscriber's events wait here; past `limits.queue` of them (or of blocks waiting for their
+ * permission decisions) the subscription ends with RATE_LIMITED, after the events already queued,
+ * naming the last block they complete, to resume from.
  */
 export class LiveHub {
   private readonly byAccount = new Map<string, Set<Feed<LiveEvent>>>();
@@ -209,28 +210,32 @@ export class LiveHub {
     set.add(output);
     this.byAccount.set(account, set);
 
-    let told = replayUntil;
-    const deliver = async (events: readonly LiveEvent[]) => {
+    // The last block whose events are all queued for the subscriber: where a subscription that falls behind resumes.
+    let told = fromBlock ?? head;
+    const behind = () => rateLimited(`You fell more than ${this.limits.queue} events behind; subscribe again with fromBlock: ${told} to resume without a gap.`);
+    const deliver = async (block: number, events: readonly LiveEvent[]) => {
+      const allowed: LiveEvent[] = [];
       for (const event of events) {
         // A copy per subscriber: permission decisions are kept per object, never shared between viewers.
         const copy = { ...event };
-        if (await allows(copy)) output.push(copy);
+        if (await allows(copy)) allowed.push(copy);
       }
+      // A block is queued whole or not at all, so resuming from `told` repeats nothing; an empty queue takes any block.
+      if (output.length > 0 && output.length + allowed.length > this.limits.queue) throw behind();
+      for (const event of allowed) output.push(event);
+      told = block;
     };
     void (async () => {
       try {
         if (fromBlock !== null && fromBlock < head) {
-          for await (const { events } of this.source.eventsBetween(fromBlock, head)) {
-            await deliver(events.filter((event) => partiesOf(event).includes(account)));
+          for await (const { block, events } of this.source.eventsBetween(fromBlock, head)) {
+            await deliver(block, events.filter((event) => partiesOf(event).includes(account)));
           }
         }
         for await (const item of candidates) {
-          if (item === 'overflow') {
-            throw rateLimited(`You fell more than ${this.limits.queue} events behind; subscribe again with fromBlock: ${told} to resume without a gap.`);
-          }
+          if (item === 'overflow') throw behind();
           if (item.block <= replayUntil) continue;
-          await deliver(item.events);
-          told = item.block;
+          await deliver(item.block, item.events);
         }
       } catch (error) {
         output.end(error);

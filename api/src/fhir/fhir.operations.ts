@@ -32,9 +32,16 @@ fragment FhirRecordVersions on Record {
 const CONSENT_FIELDS = `
 fragment FhirConsent on Consent { id patient grantee scope purpose canRead canWrite active revoked expiresAt grantedBy viaSignature updatedAt transactionHash blockNumber }`;
 
+/** The patient's identity: name and birth date, which any consent holder may see (the identity rule). */
 export const PATIENT = parse(`
 query FhirPatient($address: String!) {
-  patient(address: $address) { address profile { displayName birthDate email preferredLanguage } }
+  patient(address: $address) { address profile { displayName birthDate } }
+}`);
+
+/** The rest of the profile, which needs a read consent for the Patient category. */
+export const PATIENT_CONTACT = parse(`
+query FhirPatientContact($address: String!) {
+  patient(address: $address) { profile { email preferredLanguage } }
 }`);
 
 export const RECORD = parse(`
@@ -100,7 +107,7 @@ query FhirAuditTrail($patient: String!, $first: Int!, $after: String) {
 }`);
 
 /** Every operation, for the app to validate against its schema once at start-up. */
-export const FHIR_OPERATIONS = [PATIENT, RECORD, RECORDS, RECORD_CATEGORY, RECORD_VERSIONS, RECORDS_VERSIONS, CONSENTS_GIVEN, CONSENTS_RECEIVED, AUDIT_TRAIL];
+export const FHIR_OPERATIONS = [PATIENT, PATIENT_CONTACT, RECORD, RECORDS, RECORD_CATEGORY, RECORD_VERSIONS, RECORDS_VERSIONS, CONSENTS_GIVEN, CONSENTS_RECEIVED, AUDIT_TRAIL];
 
 /** Shapes of what the operations answer. */
 export interface RecordNode {
@@ -167,7 +174,7 @@ export interface AuditNode {
 
 export interface PatientNode {
   address: string;
-  profile: { displayName: string; birthDate: string | null; email: string | null; preferredLanguage: string | null } | null;
+  profile: { displayName: string; birthDate: string | null; email?: string | null; preferredLanguage?: string | null } | null;
 }
 
 export interface PageNode<T> {

@@ -10,6 +10,7 @@ import {
   CONSENTS_GIVEN,
   CONSENTS_RECEIVED,
   PATIENT,
+  PATIENT_CONTACT,
   RECORD,
   RECORD_CATEGORY,
   RECORD_VERSIONS,
@@ -36,6 +37,15 @@ import {
 } from './fhir.resources';
 import { BearerTokens, parseScopes, ScopeGrant } from './fhir.token';
 import { addressParameter, countOf, lastUpdatedOf, onlyParameters, pageLinks, pagesOf, purposeOf, single, withPage, type Query } from './fhir.search';
+
+/**
+ * A Patient read as the caller may see it, completed with the contact fields only where the caller may
+ * read the Patient category (as GraphQL decides: a provider with any consent sees the identity alone).
+ */
+async function withContact(reader: { optional<T>(document: DocumentNode, variables: Record<string, unknown>): Promise<T | null> }, patient: PatientNode): Promise<PatientNode> {
+  const contact = await reader.optional<{ patient: { profile: { email: string | null; preferredLanguage: string | null } | null } }>(PATIENT_CONTACT, { address: patient.address });
+  return { ...patient, profile: patient.profile && { ...patient.profile, ...(contact?.patient.profile ?? {}) } };
+}
 
 /**
  * Runs one GraphQL operation of the facade for the HTTP request it was opened for: the app binds it to
@@ -151,8 +161,8 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
       onlyParameters(query, []);
       if (!/^0x[0-9a-f]{40}$/.test(id)) throw FhirError.notFound(`No Patient/${id}: a patient's id is its account address in lowercase (0x and 40 hex digits).`);
       reader.grant.require('Patient', id);
-      const data = await reader.data<{ patient: PatientNode }>(PATIENT, { address: id });
-      return patientResource(site, data.patient);
+      const { patient } = await reader.data<{ patient: PatientNode }>(PATIENT, { address: id });
+      return patientResource(site, await withContact(reader, patient));
     },
 
     async everything(reader: Reader, query: Query, id: string, self: string, base: string): Promise<Resource> {
@@ -164,7 +174,7 @@ export function fhirRoutes(options: FhirRouteOptions): Router {
       const page = await recordsPage(reader, query, base, id, null, 'everything');
       const firstPage = page.pages.length === 0;
       const [patient, consents, versions] = await Promise.all([
-        firstPage ? reader.optional<{ patient: PatientNode }>(PATIENT, { address: id }) : null,
+        firstPage ? reader.optional<{ patient: PatientNode }>(PATIENT, { address: id }).then(async (found) => found && { patient: await withContact(reader, found.patient) }) : null,
         firstPage ? reader.optional<{ patient: { consentsGiven: PageNode<ConsentNode> } }>(CONSENTS_GIVEN, { patient: id, first: 100, after: null }) : null,
         reader.data<{ records: PageNode<RecordVersionsNode> }>(RECORDS_VERSIONS, { patient: id, category: null, first: page.first, after: page.pages.at(-1) ?? null }),
       ]);

@@ -149,8 +149,9 @@ describe('each role sees what GraphQL lets it see', () => {
       name: 'Patient read',
       request: (c) => c.read({ resourceType: 'Patient', id: patientAddress }),
       graphql: [`query ($p: String!) { patient(address: $p) { address profile { displayName } } }`, () => ({ p: patientAddress })],
-      // Emergency access opens every category, the Patient one included.
-      allowed: ['patient', 'guardian', 'emergencyProvider'],
+      // Emergency access opens every category, the Patient one included; a provider or researcher holding
+      // any consent sees the identity (name and birth date) alone.
+      allowed: ['patient', 'guardian', 'emergencyProvider', 'provider', 'researcher'],
     },
     {
       name: 'Observation search (TREAT)',

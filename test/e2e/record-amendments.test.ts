@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { JsonRpcProvider } from 'ethers';
 import { ApiClient } from '../../stack/demo/api-client';
 import { demoWallets, testWallet } from '../../stack/chain/demo-accounts';
+import { waitUntilIndexed } from '../../stack/chain/chain-status';
 import { signInAs, openTab, waitForConfirmed, type Actor } from './support/actors';
 import { look, VIEWPORTS, type ViewportName } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';
@@ -29,6 +30,25 @@ for (const size of sizes) {
 /** The integrity badges of the opened record's versions, oldest first. */
 async function versionBadges(page: Page, recordId: string): Promise<string[]> {
   return page.locator(`[data-versions="${recordId}"] [data-integrity]`).evaluateAll((badges) => badges.map((badge) => badge.getAttribute('data-integrity') ?? ''));
+}
+
+/**
+ * On a phone, where each row of the versions table is a card of "label value" lines: the cells whose
+ * value starts inside its label's column (the label running into the value, "Version1"), in words.
+ */
+async function labelsRunningIntoValues(page: Page, recordId: string): Promise<string[]> {
+  return page.locator(`[data-versions="${recordId}"] td[data-label]`).evaluateAll((cells) =>
+    cells.flatMap((cell) => {
+      const label = (cell as HTMLElement).dataset.label;
+      const columns = getComputedStyle(cell).gridTemplateColumns.split(' ').map(parseFloat);
+      if (columns.length < 2) return [`${label}: not laid out as a label and a value`];
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      const valueLeft = range.getBoundingClientRect().left;
+      const labelEnd = cell.getBoundingClientRect().left + columns[0]!;
+      return valueLeft < labelEnd - 0.5 ? [`${label}: its value starts at ${valueLeft} px, inside the label's column (to ${labelEnd} px)`] : [];
+    }),
+  );
 }
 
 /** Files an amendment request for the opened record: the proposed change and the reason. */
@@ -93,6 +113,7 @@ describe.each(sizes)('record amendments in the web client, at %s size', (size) =
     await page.locator(`[data-versions="${recordId}"]`).waitFor();
     expect(await versionBadges(page, recordId)).toEqual(['VERIFIED']);
     await look(page, 'amend-00-provider-opened');
+    if (size === 'phone') expect(await labelsRunningIntoValues(page, recordId)).toEqual([]);
 
     // Text where FHIR wants an object: one line under the field naming the element, not one per character.
     const original = await page.locator('form[name="amend-record"] textarea[name="content"]').inputValue();
@@ -136,6 +157,7 @@ describe.each(sizes)('record amendments in the web client, at %s size', (size) =
     await waitForConfirmed(page, 'Request amendment');
     await page.locator(`[data-amendment-requests="${recordId}"] [data-request-status="OPEN"]`).waitFor();
     await look(page, 'amend-02-patient-requested');
+    if (size === 'phone') expect(await labelsRunningIntoValues(page, recordId)).toEqual([]);
 
     // The provider reads the request under the record, accepts it: the amend form holds the proposed change.
     const gp = provider.page;
@@ -189,7 +211,7 @@ describe.each(sizes)('record amendments in the web client, at %s size', (size) =
       'mutation ($input: AmendRecordInput!) { amendRecord(input: $input) { transaction { to data } } }',
       { input: { recordId, currentCommitment: record.commitment, content: { ...record.content, note: [{ text: 'Corrected from another device.' }] } } },
     );
-    await (await eva.sendTransaction(amendRecord.transaction)).wait();
+    const mined = await (await eva.sendTransaction(amendRecord.transaction)).wait();
     (eva.provider as JsonRpcProvider).destroy();
     await amend(provider.page, (content) => {
       content.note = [{ text: 'A second correction.' }];
@@ -199,8 +221,9 @@ describe.each(sizes)('record amendments in the web client, at %s size', (size) =
     expect(await refusal.innerText()).toMatch(/reload the record and amend its newest version/);
     await look(provider.page, 'amend-05-provider-outdated');
 
-    // Doing what it says: the record reopened on its newest version, the amendment goes through, and the
-    // refusal does not stay in red beside the success.
+    // Doing what it says: the record reopened on its newest version (once the index holds it), the
+    // amendment goes through, and the refusal does not stay in red beside the success.
+    await waitUntilIndexed(stack.urls.subgraph, mined!.blockNumber);
     const outdated = await provider.page.locator('form[name="amend-record"]').elementHandle();
     await provider.page.click(`[data-open-record="${recordId}"]`);
     // The reopened record replaces the outdated form with one on the newest version.

@@ -33,7 +33,7 @@ const SECURITY_HEADERS = {
 
 /** Paths this server forwards to the API, so the browser sees one origin (first-party session cookie, no CORS). */
 const API_PREFIXES = ['/graphql', '/auth/', '/health', '/readyz', '/fhir/'];
-/** The path this server forwards to the subgraph's GraphQL endpoint (the explorer's second endpoint). */
+/** The path this server forwards to the subgraph's GraphQL endpoint (the explorer's second endpoint); a browser opening it gets the explorer. */
 const SUBGRAPH_PATH = '/subgraph';
 
 /**
@@ -73,8 +73,9 @@ export interface WebServer {
 
 /**
  * Serves the built web client (`web/dist`) as static files, its runtime `/config.json`, and forwards
- * the API's paths to `apiOrigin`. It has no logic of its own: in production any static host with a
- * reverse proxy for `/graphql`, `/auth/` and `/fhir/` does the same.
+ * the API's paths to `apiOrigin` and `/subgraph` to the subgraph (a browser's GET of `/subgraph` gets the
+ * explorer page instead). It has no logic of its own: in production any static host with a reverse proxy
+ * for `/graphql`, `/auth/`, `/fhir/` and `/subgraph` (routing `Accept: text/html` GETs to `explorer.html`) does the same.
  */
 export async function startWebServer(options: {
   distDir: string;
@@ -98,6 +99,19 @@ export async function startWebServer(options: {
   app.disable('x-powered-by');
   const api = forwardTo('The API', options.apiOrigin, (pathname) => API_PREFIXES.some((prefix) => pathname === prefix.replace(/\/$/, '') || pathname.startsWith(prefix)));
   app.use(api);
+  // A browser opening the subgraph's path gets the explorer, on the subgraph (graph-node's own GraphiQL
+  // loads from a CDN, blank offline); queries (POST, or GET asking for JSON) go on to graph-node.
+  app.get(SUBGRAPH_PATH, (request, response, next) => {
+    if (request.accepts(['application/json', 'application/graphql-response+json', 'text/html']) !== 'text/html') {
+      next();
+      return;
+    }
+    const explorer = path.join(root, 'explorer.html');
+    pageHeaders(response, explorer);
+    response.sendFile(explorer, (error) => {
+      if (error && !response.headersSent) response.status(404).type('text/plain').send('The explorer is not built: run `npm run build:web`.');
+    });
+  });
   const subgraph = new URL(options.subgraphUrl);
   app.use(forwardTo('The subgraph', subgraph.origin, (pathname) => pathname === SUBGRAPH_PATH, subgraph.pathname));
   app.use((request, response, next) => {

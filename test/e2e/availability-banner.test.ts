@@ -3,7 +3,8 @@
  * stack's FerretDB stops answering (SIGSTOP: the process stays, so the launcher does not restart it and
  * the outage lasts exactly as long as the test wants), the API's /readyz says the database is down and
  * the banner says so, at desktop and phone sizes, covering no control; after SIGCONT it disappears by
- * itself, without a reload.
+ * itself, without a reload. With the indexer stopped the same way, on a phone, the banner and the
+ * notices of failed sign-ins stay a small strip of the screen.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { quietProgress } from '../../stack/progress';
 import { loadStackConfig } from '../../stack/stack-config';
 import { startStack, type RunningStack } from '../../stack/launcher';
-import { signInAs, type Actor } from './support/actors';
+import { openAs, signInAs, type Actor } from './support/actors';
 import { launchChromium, look, VIEWPORTS } from './support/browser';
 import { testStackEnvironment } from '../fixtures/stack-env';
 
@@ -67,4 +68,43 @@ test('the banner says the database is unavailable while it is, and goes away by 
   stopped = undefined;
   await banner.waitFor({ state: 'hidden', timeout: 60_000 });
   expect(await banner.innerText()).toBe('');
+});
+
+test('with the indexer down on a phone, the banner and the notices of failed sign-ins stay a small strip of the screen', async () => {
+  const visitor = await openAs(browser!, { webUrl: stack!.urls.web, rpcUrl: stack!.urls.rpc, chainId: stack!.chainId, index: 5, name: 'Visitor', viewport: 'phone' });
+  try {
+    const { page } = visitor;
+    const banner = page.locator('#availability');
+    await page.waitForSelector('[data-action="connect"]');
+    stopped = stack!.graphNodePid!;
+    process.kill(stopped, 'SIGSTOP');
+    await banner.waitFor({ state: 'visible', timeout: 60_000 });
+    expect(await banner.innerText()).toMatch(/the indexer/);
+    // Signing in reads the account's roles from the index: each attempt fails with a notice, up to the three shown.
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      await page.click('[data-action="connect"]');
+      await page.waitForFunction(
+        (count) => document.querySelectorAll('#notices .notice[data-kind="error"]').length >= count && !document.querySelector('[data-action="connect"]:disabled'),
+        Math.min(attempt, 3),
+        { timeout: 60_000 },
+      );
+    }
+    const screen = VIEWPORTS.phone.height;
+    const bannerBox = (await banner.boundingBox())!;
+    const noticesBox = (await page.locator('#notices').boundingBox())!;
+    expect(await page.locator('#notices .notice').count()).toBe(3);
+    // Each a strip, and the two together under a quarter of the screen: the page stays usable.
+    expect(bannerBox.height).toBeLessThanOrEqual(screen * 0.12);
+    expect(noticesBox.height).toBeLessThanOrEqual(screen * 0.2);
+    expect(bannerBox.height + noticesBox.height).toBeLessThanOrEqual(screen * 0.25);
+    // Every notice can still be reached and dismissed (the area scrolls).
+    const newest = page.locator('#notices .notice').first();
+    expect(await newest.locator('button[aria-label="Dismiss"]').isVisible()).toBe(true);
+    await look(page, 'availability-indexer-down');
+    process.kill(stopped, 'SIGCONT');
+    stopped = undefined;
+    await banner.waitFor({ state: 'hidden', timeout: 60_000 });
+  } finally {
+    await visitor.close();
+  }
 });

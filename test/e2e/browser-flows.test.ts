@@ -260,16 +260,24 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     await form.locator('select[name="category"]').selectOption('Observation');
     await form.locator('[data-action="insert-example"]').click();
     const template = JSON.parse(await form.locator('textarea[name="content"]').inputValue()) as { valueQuantity: { value: unknown } };
-    await form.locator('textarea[name="content"]').fill(JSON.stringify({ ...template, valueQuantity: { ...template.valueQuantity, value: 'seventy-two' }, colour: 'blue' }, null, 2));
+    await form.locator('textarea[name="content"]').fill(JSON.stringify({ ...template, valueQuantity: { ...template.valueQuantity, value: 'seventy-two' }, colour: 'blue', status: { text: 'final' }, category: 'vital-signs' }, null, 2));
     await form.locator('button[type="submit"]').click();
     await confirmDialog(page, 'ok');
     const problems = form.locator('[data-field-problems="content"]');
     await problems.waitFor();
-    const text = await problems.innerText();
-    // Each problem with its place inside the resource, never "(undefined: undefined)".
-    expect(text).toMatch(/Observation\.value\S*: .*expected number/);
-    expect(text).toMatch(/Observation\.colour: .*colour/);
-    expect(text).not.toContain('undefined');
+    // One line per element at fault, with its place inside the resource, in words: never one per
+    // character of a string typed where an object or a list belongs, never "(undefined: undefined)".
+    const lines = await problems.locator('li').allInnerTexts();
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^valueQuantity\.value: must be a number, not text$/),
+        expect.stringMatching(/^category: is the text "vital-signs", but FHIR expects a list/),
+        expect.stringMatching(/"colour" is not an element FHIR R4 defines/),
+        expect.stringMatching(/^status: is an object, but none of its elements \("text"\)/),
+      ]),
+    );
+    expect(lines.length).toBeLessThanOrEqual(5);
+    expect(lines.join('\n')).not.toMatch(/undefined|Invalid additional property|\[x\]|Observation\./);
     expect(await form.locator('textarea[name="content"]').getAttribute('aria-invalid')).toBe('true');
     await look(page, '05-provider-fhir-problems');
 
@@ -279,7 +287,11 @@ describe.each(sizes)('the web client on the whole stack, at %s size', (size) => 
     expect(asked).toMatch(/Alice Martin, born .*1984/);
     expect(asked).toContain('Heart rate');
     await waitForConfirmed(page, 'Anchor record');
+    // Cleared with the success: no problem under the field, no red notice beside it.
     expect(await form.locator('.field-problems').count()).toBe(0);
+    expect(await form.locator('[aria-invalid]').count()).toBe(0);
+    expect(await page.locator('.notice[data-kind="error"]').count()).toBe(0);
+    await look(page, '05b-provider-record-added');
   });
 
   test('the patient opens the new record: a summary under its row, the JSON under a disclosure', async () => {

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { demoWallets } from '../../stack/chain/demo-accounts';
 import type { RunningStack } from '../../stack/launcher';
 import { signInAs } from './support/actors';
-import { screenshot } from './support/browser';
+import { look, screenshot } from './support/browser';
 import { startBrowserStack, type BrowserStack } from './support/stack';
 
 jest.setTimeout(240_000);
@@ -64,15 +64,21 @@ function collectErrors(page: Page): string[] {
 async function runQuery(page: Page, expected: string): Promise<string> {
   await page.locator('.graphiql-container .graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 60_000 });
   await page.locator('.graphiql-execute-button').click();
-  const shown = await page.waitForFunction(
-    (text) => {
-      const response = (document.querySelector('.graphiql-response .result-window')?.textContent ?? '').replace(/[\s\u00a0\u00b7]+/g, ' ');
-      return response.includes(text) ? response : false;
-    },
-    expected,
-    { timeout: 60_000 },
-  );
-  return (await shown.jsonValue()) as string;
+  const read = () => (document.querySelector('.graphiql-response .result-window')?.textContent ?? '').replace(/[\s\u00a0\u00b7]+/g, ' ');
+  try {
+    const shown = await page.waitForFunction(
+      (text) => {
+        const response = (document.querySelector('.graphiql-response .result-window')?.textContent ?? '').replace(/[\s\u00a0\u00b7]+/g, ' ');
+        return response.includes(text) ? response : false;
+      },
+      expected,
+      { timeout: 60_000 },
+    );
+    return (await shown.jsonValue()) as string;
+  } catch (error) {
+    // What the response pane showed instead, so a failure says what went wrong.
+    throw new Error(`The explorer did not answer with ${expected}: ${(error as Error).message}\nIt shows: ${await page.evaluate(read).catch(() => '(nothing)')}`);
+  }
 }
 
 describe('the GraphQL explorer, offline', () => {
@@ -138,6 +144,32 @@ describe('the GraphQL explorer, offline', () => {
     const get = await fetch(`${stack.urls.graphql}?query=${encodeURIComponent('{ health { ok } }')}`);
     expect(get.status).toBe(400);
     expect(await get.text()).toMatch(/Cross-Site Request Forgery/i);
+  });
+
+  test("at the web origin's /subgraph, a browser gets the explorer on the subgraph (at phone size), while queries still reach graph-node", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const attempted = await loopbackOnly(context);
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    try {
+      const answer = await page.goto(`${stack.urls.web}/subgraph`);
+      expect(answer?.headers()['content-type']).toContain('text/html');
+      expect(answer?.headers()['content-security-policy']).toContain("default-src 'self'");
+      // The explorer, not the patient app, opened on the subgraph.
+      expect(await page.locator('#app').count()).toBe(0);
+      expect(await page.locator('select[name="endpoint"]').inputValue()).toBe('subgraph');
+      // The answer is the subgraph's (the API has no `accounts`); on a phone the pane shows its first lines only.
+      expect(await runQuery(page, '"memberKind"')).toMatch(/"accounts": \[/);
+      await look(page, 'explorer-04-subgraph-path');
+      expect(attempted).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+    // A GraphQL client's POST is graph-node's answer.
+    const posted = await fetch(`${stack.urls.web}/subgraph`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ _meta { block { number } } }' }) });
+    expect(posted.headers.get('content-type')).toContain('json');
+    expect(((await posted.json()) as { data: { _meta: { block: { number: number } } } }).data._meta.block.number).toBeGreaterThan(0);
   });
 
   test('a signed-in user explores with their own session, and a request without a JSON body is refused', async () => {

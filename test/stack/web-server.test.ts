@@ -1,6 +1,7 @@
 /**
  * The launcher's web server: the built client as static files, its /config.json, the API's paths
- * forwarded to the API and /subgraph to the subgraph (one origin for the browser).
+ * forwarded to the API and /subgraph to the subgraph (one origin for the browser), except a browser's
+ * GET of /subgraph, which gets the explorer page.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -30,6 +31,7 @@ beforeAll(async () => {
   dist = mkdtempSync(path.join(os.tmpdir(), 'web-dist-'));
   mkdirSync(path.join(dist, 'assets'));
   writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>client</title>');
+  writeFileSync(path.join(dist, 'explorer.html'), '<!doctype html><title>explorer</title>');
   writeFileSync(path.join(dist, 'assets', 'app-1234.js'), 'console.log(1);');
   api = http.createServer((request, response) => {
     let body = '';
@@ -118,6 +120,21 @@ describe('web server', () => {
     expect(seen).toEqual([
       { method: 'POST', url: '/subgraphs/name/health-records?trace=1', host: new URL(apiOrigin).host, forwardedHost: new URL(web.url).host, forwardedProto: 'http', body: '{"query":"{ _meta { block { number } } }"}' },
     ]);
+  });
+
+  it("gives a browser opening /subgraph the explorer page, and a client asking for JSON the subgraph's answer", async () => {
+    seen.length = 0;
+    const browser = await fetch(`${web.url}/subgraph`, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+    expect(browser.status).toBe(200);
+    expect(await browser.text()).toContain('<title>explorer</title>');
+    expect(browser.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(browser.headers.get('cache-control')).toBe('no-cache');
+    expect(seen).toEqual([]);
+    for (const accept of ['application/json', '*/*']) {
+      const client = await fetch(`${web.url}/subgraph`, { headers: { accept } });
+      expect(await client.json()).toEqual({ data: { ok: true } });
+    }
+    expect(seen.map((request) => `${request.method} ${request.url}`)).toEqual(['GET /subgraphs/name/health-records', 'GET /subgraphs/name/health-records']);
   });
 
   it('answers 502 with a message when the API is down', async () => {

@@ -7,6 +7,10 @@ import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { abi as consentManagerAbi } from '../../artifacts/contracts/src/ConsentManager.sol/ConsentManager.json';
 import { abi as recordRegistryAbi } from '../../artifacts/contracts/src/RecordRegistry.sol/RecordRegistry.json';
+import { BadInputError } from '../../api/src/errors';
+import { validateFhirResource } from '../../api/src/records/fhir-validator';
+import type { FieldProblem } from '../../web/src/lib/api';
+import { groupFhirProblems } from '../../web/src/lib/fhir-problems';
 import { summarize } from '../../web/src/lib/fhir-summary';
 import { EXPLAINED_ERRORS, explainRevert } from '../../web/src/lib/revert-reasons';
 import { fhir } from '../fixtures/fhir';
@@ -82,5 +86,52 @@ describe('the summary a record opens with', () => {
   test('nothing to say about something that is not a resource', () => {
     expect(summarize(null)).toEqual([]);
     expect(summarize({ resourceType: 'Basic' })).toEqual([]);
+  });
+});
+
+describe("the FHIR validator's findings, as a form shows them", () => {
+  /** What the API's own validator finds in `resource`, as the API sends it (`extensions.fields`). */
+  function findings(resource: unknown, control = 'content'): FieldProblem[] {
+    try {
+      validateFhirResource(resource);
+    } catch (error) {
+      if (!(error instanceof BadInputError)) throw error;
+      return error.issues.map((issue) => ({ field: `input.${control}${issue.field.replace(/^content/, '')}`, message: issue.message }));
+    }
+    throw new Error('The validator accepted the resource: the test needs an invalid one.');
+  }
+
+  test('a string where an object belongs is one line in words, not one per character', () => {
+    const resource = { ...fhir.conditionAsthma(), clinicalStatus: 'active' };
+    const raw = findings(resource);
+    // The validator's own output: one finding per character of "active".
+    expect(raw.length).toBeGreaterThanOrEqual('active'.length);
+    const grouped = groupFhirProblems(raw, { content: resource });
+    expect(grouped).toEqual([{ field: 'input.content.clinicalStatus', message: expect.stringContaining('is the text "active", but FHIR expects an object') }]);
+  });
+
+  test('each element gets one line: the resource type and choice markers are left out of its path', () => {
+    const resource = { ...fhir.observationGlucose(), note: 'fasting', bogus: 1, status: { text: 'final' }, valueQuantity: { ...(fhir.observationGlucose().valueQuantity as object), value: 'ninety-eight' } };
+    const grouped = groupFhirProblems(findings(resource), { content: resource });
+    const byField = Object.fromEntries(grouped.map((problem) => [problem.field, problem.message]));
+    expect(byField).toEqual({
+      'input.content.note': expect.stringContaining('is the text "fasting", but FHIR expects a list'),
+      'input.content.valueQuantity.value': 'must be a number, not text',
+      'input.content': expect.stringContaining('"bogus" is not an element FHIR R4 defines'),
+      'input.content.status': expect.stringContaining('is an object, but none of its elements ("text") is one FHIR R4 defines here'),
+    });
+    for (const problem of grouped) expect(problem.message).not.toMatch(/Invalid additional property|\[x\]/);
+  });
+
+  test("an amendment request's proposed change is grouped the same way, under its own field", () => {
+    const proposedChange = { ...fhir.conditionAsthma(), code: 'Asthma' };
+    expect(groupFhirProblems(findings(proposedChange, 'proposedChange'), { proposedChange })).toEqual([
+      { field: 'input.proposedChange.code', message: expect.stringContaining('is the text "Asthma"') },
+    ]);
+  });
+
+  test('problems of fields the form did not send as JSON pass unchanged', () => {
+    const problems = [{ field: 'input.patient', message: 'is not a known patient' }];
+    expect(groupFhirProblems(problems, { content: {} })).toEqual(problems);
   });
 });

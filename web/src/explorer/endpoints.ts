@@ -33,8 +33,9 @@ export function subgraphEndpoint(url: string): Endpoint {
 }
 
 /**
- * Which endpoints this page explores. Served by the API at its own GraphQL path, only that one; served
- * by the web client, the API and the subgraph named by the site's /config.json.
+ * Which endpoints this page explores, the one shown first first. Served by the API at its own GraphQL
+ * path, only that one; served by the web client, the API and the subgraph named by the site's
+ * /config.json, the subgraph first when the page was opened at the subgraph's own path.
  */
 export async function discoverEndpoints(location: Location): Promise<Endpoint[]> {
   if (location.pathname.replace(/\/$/, '').endsWith('/graphql')) return [apiEndpoint(location.pathname)];
@@ -43,7 +44,10 @@ export async function discoverEndpoints(location: Location): Promise<Endpoint[]>
     throw new Error(`The site has no /config.json (HTTP ${response.status}): serve the web client with \`npm start\`, or open the API's /graphql.`);
   }
   const config = (await response.json()) as { graphqlUrl: string; subgraphUrl?: string };
-  return config.subgraphUrl ? [apiEndpoint(config.graphqlUrl), subgraphEndpoint(config.subgraphUrl)] : [apiEndpoint(config.graphqlUrl)];
+  if (!config.subgraphUrl) return [apiEndpoint(config.graphqlUrl)];
+  const endpoints = [apiEndpoint(config.graphqlUrl), subgraphEndpoint(config.subgraphUrl)];
+  const atSubgraph = new URL(config.subgraphUrl, location.href).pathname.replace(/\/$/, '') === location.pathname.replace(/\/$/, '');
+  return atSubgraph ? endpoints.reverse() : endpoints;
 }
 
 /**

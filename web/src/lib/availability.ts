@@ -37,7 +37,8 @@ export function watchAvailability(graphqlUrl: string): { check(): void } {
       return;
     }
     const what = down.length > 0 ? down.join(', ') : 'a part of the service';
-    text.textContent = `Temporarily unavailable: ${what}. It comes back by itself; this page recovers without a reload. What needs it fails until then.`;
+    // Short enough to stay a strip of a phone's screen (three lines at 390 px).
+    text.textContent = `Temporarily unavailable: ${what}. What needs it fails until it comes back by itself; no reload needed.`;
     banner.hidden = false;
   };
   const check = async () => {

@@ -52,6 +52,18 @@ export function notice(kind: NoticeKind, text: string, detail?: string): Notice 
   return { update, dismiss: () => element.remove() };
 }
 
+/**
+ * Marks the notices showing now; the function returned dismisses the error notices shown since. A form
+ * uses it so that its own earlier failure does not stay in red beside its later success.
+ */
+export function errorsFromNowOn(): () => () => void {
+  const before = new Set(area().children);
+  return () => {
+    const raised = Array.from(area().children).filter((element) => !before.has(element) && (element as HTMLElement).dataset.kind === 'error');
+    return () => raised.forEach((element) => element.remove());
+  };
+}
+
 export function showError(error: unknown, context?: string): void {
   const text = error instanceof Error ? error.message : String(error);
   notice('error', context ? `${context}: ${text}` : text);

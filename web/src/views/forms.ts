@@ -1,5 +1,7 @@
 import type { FieldProblem } from '../lib/api';
 import { h } from '../lib/dom';
+import { groupFhirProblems } from '../lib/fhir-problems';
+import { errorsFromNowOn } from '../lib/notices';
 
 /** Small form helpers shared by the views: labelled inputs and selects with stable names for tests. */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
@@ -40,7 +42,15 @@ export function button(label: string, onClick: () => void | Promise<void>, attri
 }
 
 /**
- * A form whose submit handler receives its values; while it runs the submit button is marked
+ * Per form name, what dismisses the error notices of its last submit: the next submit of a form of that
+ * name (the same form, or its redrawn successor) removes them, so no failure stays in red beside a later
+ * success.
+ */
+const previousErrors = new Map<string, () => void>();
+
+/**
+ * A form whose submit handler receives its values; a submit clears the field problems and the error
+ * notices of the one before (of a form of the same name). While it runs the submit button is marked
  * `aria-disabled` and further submits are ignored. It is not `disabled`, which would drop keyboard focus
  * to the page: focus stays on it, so a confirmation dialog the handler opens can give it back.
  */
@@ -55,9 +65,12 @@ export function form(name: string, children: HTMLElement[], submitLabel: string,
     submit.setAttribute('aria-disabled', 'true');
     submit.setAttribute('aria-busy', 'true');
     clearFieldProblems(element);
+    previousErrors.get(name)?.();
+    const raised = errorsFromNowOn();
     try {
       await onSubmit(new FormData(element));
     } finally {
+      previousErrors.set(name, raised());
       running = false;
       submit.removeAttribute('aria-disabled');
       submit.removeAttribute('aria-busy');
@@ -76,10 +89,13 @@ function controlFor(form: HTMLFormElement, path: string): HTMLElement | null {
 /**
  * Shows each problem the API named under its own field (`aria-invalid`, and the message tied to the
  * control with `aria-describedby`); problems of no field on the form go in a list after its fields.
+ * `submitted` holds the JSON values the form sent, per control (`{ content: resource }`): the FHIR
+ * validator's findings in them are grouped per element, in words (lib/fhir-problems.ts).
  * Returns whether there was anything to show.
  */
-export function showFieldProblems(form: HTMLFormElement, problems: readonly FieldProblem[]): boolean {
+export function showFieldProblems(form: HTMLFormElement, found: readonly FieldProblem[], submitted: Record<string, unknown> = {}): boolean {
   clearFieldProblems(form);
+  const problems = groupFhirProblems(found, submitted);
   const loose: FieldProblem[] = [];
   const byControl = new Map<HTMLElement, FieldProblem[]>();
   for (const problem of problems) {

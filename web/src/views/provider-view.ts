@@ -294,7 +294,7 @@ export async function renderProviderView(ctx: AppContext): Promise<HTMLElement> 
         status.dismiss();
       } catch (error) {
         // Problems the API places on a field show under that field; anything else in a notice.
-        if (error instanceof ApiError && showFieldProblems(addRecord, error.fields)) status.dismiss();
+        if (error instanceof ApiError && showFieldProblems(addRecord, error.fields, { content: resource })) status.dismiss();
         else status.update('error', `The record was not stored: ${(error as Error).message}`);
         return;
       }

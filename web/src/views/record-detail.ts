@@ -202,7 +202,8 @@ function parsedJson(target: HTMLFormElement, name: string, text: string): unknow
   }
 }
 
-const fieldProblems = (target: HTMLFormElement) => (error: unknown) => error instanceof ApiError && showFieldProblems(target, error.fields);
+/** Shows the API's field problems under the form's fields (`submitted`: the JSON sent, per control), and says whether there were any. */
+const fieldProblems = (target: HTMLFormElement, submitted: Record<string, unknown> = {}) => (error: unknown) => error instanceof ApiError && showFieldProblems(target, error.fields, submitted);
 
 /**
  * The amend form: new content for the record, which the API validates and stores encrypted as the next
@@ -230,7 +231,7 @@ function amendForm(ctx: AppContext, record: Details, reopen: () => Promise<void>
         },
         async () => (await request(AmendRecord, { input: { recordId: record.id, currentCommitment: record.commitment ?? '', content: resource, requestId: accepting?.requestId ?? null } })).amendRecord,
         reopen,
-        fieldProblems(target),
+        fieldProblems(target, { content: resource }),
       );
     },
   );
@@ -261,7 +262,7 @@ function requestForm(ctx: AppContext, record: Details, reopen: () => Promise<voi
         async () =>
           (await request(RequestAmendment, { input: { recordId: record.id, currentCommitment: record.commitment ?? '', proposedChange, reason: String(values.get('reason')) } })).requestAmendment,
         reopen,
-        fieldProblems(target),
+        fieldProblems(target, { proposedChange }),
       );
     },
   );

@@ -35,7 +35,24 @@ export class ApiClient {
   /** The sign-in cookie GET /auth/nonce set, which binds its nonces to this client; sent with POST /auth/verify. */
   signInCookie: string | null = null;
 
-  constructor(readonly url: string) {}
+  /**
+   * `timeoutMs`: how long one request may go unanswered (default 2 minutes): every request to the API ends
+   * within its time limits, so a request still open then is a fault, reported naming the request instead
+   * of hanging the seed or a test until its own timeout.
+   */
+  constructor(
+    readonly url: string,
+    private readonly timeoutMs = 120_000,
+  ) {}
+
+  private async send(path: string, init: RequestInit = {}): Promise<Response> {
+    try {
+      return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      if ((error as Error).name !== 'TimeoutError') throw error;
+      throw new Error(`${init.method ?? 'GET'} ${this.url}${path} got no answer within ${this.timeoutMs / 1000} s; the API should answer every request within its time limits: see its log.`);
+    }
+  }
 
   private cookies(...pairs: (string | null)[]): Record<string, string> {
     const present = pairs.filter((pair): pair is string => pair !== null);
@@ -43,7 +60,7 @@ export class ApiClient {
   }
 
   async nonce(): Promise<{ nonce: string; domain: string; uri: string; chainId: number }> {
-    const response = await fetch(`${this.url}/auth/nonce`, { headers: this.cookies(this.signInCookie) });
+    const response = await this.send('/auth/nonce', { headers: this.cookies(this.signInCookie) });
     if (!response.ok) throw new Error(`GET /auth/nonce answered ${response.status}`);
     this.signInCookie = setCookie(response, 'hr_sign_in') ?? this.signInCookie;
     return (await response.json()) as { nonce: string; domain: string; uri: string; chainId: number };
@@ -68,7 +85,7 @@ export class ApiClient {
 
   /** POST /auth/verify with this client's cookies; keeps the session cookie on success. */
   async verify(message: string, signature: string): Promise<{ status: number; body: { address?: string; error?: { code: string; message: string; field?: string } } }> {
-    const response = await fetch(`${this.url}/auth/verify`, {
+    const response = await this.send('/auth/verify', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.cookies(this.signInCookie, this.cookie) },
       body: JSON.stringify({ message, signature }),
@@ -87,7 +104,7 @@ export class ApiClient {
   }
 
   async logout(): Promise<number> {
-    const response = await fetch(`${this.url}/auth/logout`, {
+    const response = await this.send('/auth/logout', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.cookies(this.cookie) },
       body: '{}',
@@ -96,7 +113,7 @@ export class ApiClient {
   }
 
   async graphql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
-    const response = await fetch(`${this.url}/graphql`, {
+    const response = await this.send('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.cookies(this.cookie) },
       body: JSON.stringify({ query, variables }),

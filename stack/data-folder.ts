@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { repairGenesis, sameBlockHash } from './chain/anvil-state';
 import type { StackChain } from './chain/chain';
 import { blockHash } from './chain/chain-status';
+import { writeFileAtomic } from './process/atomic-file';
 
 /**
  * The stack's state in the data folder (`DATA_DIR/stack`): the embedded chain's state file, graph-node's
@@ -63,9 +64,7 @@ async function readIdentity(folder: DataFolder): Promise<ChainIdentity> {
 
 async function writeIdentity(folder: DataFolder, identity: ChainIdentity): Promise<void> {
   await mkdir(folder.dir, { recursive: true });
-  const file = identityFile(folder.dir);
-  await writeFile(`${file}.new`, `${JSON.stringify(identity, null, 2)}\n`);
-  await rename(`${file}.new`, file);
+  await writeFileAtomic(identityFile(folder.dir), `${JSON.stringify(identity, null, 2)}\n`);
 }
 
 /**

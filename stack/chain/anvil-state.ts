@@ -10,8 +10,9 @@
  * before that rule may still hold several; `repairGenesis` keeps the one the chain was recorded with.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../process/atomic-file';
 import { encodeRlp, hexlify, keccak256, toBeArray, type RlpStructuredData } from 'ethers';
 
 interface StoredBlock {
@@ -84,9 +85,7 @@ export async function repairGenesis(stateFile: string, genesisHash: string, log:
     genesisBlocks[0];
   if (genesisBlocks.length > 1) {
     state.blocks = blocks.filter((block) => !genesisBlocks.includes(block) || block === kept);
-    const temporary = `${stateFile}.repair`;
-    await writeFile(temporary, JSON.stringify(state), { mode: 0o600 });
-    await rename(temporary, stateFile);
+    await writeFileAtomic(stateFile, JSON.stringify(state), 0o600);
     log(`the chain's state file held ${genesisBlocks.length} genesis blocks (one per earlier start); kept ${headerHash(kept.header)}, the chain's own`);
   }
   return Number(BigInt(kept.header.timestamp ?? '0x0'));
@@ -106,9 +105,7 @@ export function keepLastGoodState(stateFile: string, everyMs = 2_000): { stop():
     if (modified === undefined || modified === copied) return;
     const text = await readFile(stateFile, 'utf8');
     JSON.parse(text);
-    const temporary = `${stateFile}.last-good.new`;
-    await writeFile(temporary, text);
-    await rename(temporary, `${stateFile}.last-good`);
+    await writeFileAtomic(`${stateFile}.last-good`, text);
     copied = modified;
   };
   const timer = setInterval(() => {

@@ -12,6 +12,7 @@ import { indexingStatus, latestIndexedBlock, nameDeployment, type IndexingStatus
 import { startIpfsProbe } from './ipfs-probe';
 import { loopbackGuard } from './loopback-shim';
 import { pollUntil } from '../process/poll';
+import { currentBlock } from '../chain/chain-status';
 
 /** The name `gnd dev` gives the first (here: the only) manifest it deploys. */
 const GND_DEV_NAME = 'subgraph-0';
@@ -78,14 +79,7 @@ export function manifestNetwork(manifest: string): string {
 
 async function assertRpcAnswers(rpcUrl: string): Promise<void> {
   try {
-    const response = await fetch(rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
-      signal: AbortSignal.timeout(5_000),
-    });
-    const body = (await response.json()) as { result?: string };
-    if (!body.result) throw new Error(`HTTP ${response.status} without a block number`);
+    await currentBlock(rpcUrl);
   } catch (error) {
     throw new Error(`graph-node needs the chain's JSON-RPC at ${rpcUrl}, which does not answer (${(error as Error).message}): start the chain or fix RPC_URL.`);
   }

@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, copyFile, cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { REPO_ROOT } from '../../api/src/config';
 import { alive } from '../process/pid-file';
@@ -9,6 +10,20 @@ import { alive } from '../process/pid-file';
 /** The Go launcher's sources: main.go, go.mod and go.sum (FerretDB v1.24.2 and its checksums). */
 export const LAUNCHER_SOURCE_DIR = path.join(REPO_ROOT, 'stack', 'documents', 'ferretdb');
 const LAUNCHER_SOURCES = ['main.go', 'go.mod', 'go.sum'];
+/**
+ * The project's small changes to FerretDB, applied to a copy of the module from Go's module cache at
+ * build time (as patch-package does for npm packages); FerretDB's sources are never kept here.
+ * `pushdown-in.patch`: a `$in` of strings reaches PostgreSQL as a containment an index serves, instead
+ * of FerretDB reading and decoding the whole collection (see docs/benchmarks.md).
+ */
+const PATCHES_DIR = path.join(LAUNCHER_SOURCE_DIR, 'patches');
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+
+function patchFiles(): string[] {
+  return readdirSync(PATCHES_DIR)
+    .filter((name) => name.endsWith('.patch'))
+    .sort();
+}
 /** The launcher only uses the PostgreSQL handler; leaving SQLite out makes the build smaller. */
 const BUILD_TAGS = 'ferretdb_no_sqlite';
 /** FerretDB v1.24.2's go.mod asks for Go 1.24. */
@@ -35,6 +50,9 @@ export function launcherSourceHash(): string {
   const hash = createHash('sha256');
   for (const file of LAUNCHER_SOURCES) {
     hash.update(file).update('\0').update(readFileSync(path.join(LAUNCHER_SOURCE_DIR, file))).update('\0');
+  }
+  for (const file of patchFiles()) {
+    hash.update(file).update('\0').update(readFileSync(path.join(PATCHES_DIR, file))).update('\0');
   }
   hash.update(`${BUILD_TAGS}\0${process.platform}\0${process.arch}`);
   return hash.digest('hex').slice(0, 16);
@@ -98,10 +116,45 @@ async function acquireBuildLock(binary: string, log: BuildLog): Promise<(() => P
   }
 }
 
-function runGoBuild(output: string, log: BuildLog, env: NodeJS.ProcessEnv): Promise<void> {
+const run = promisify(execFile);
+
+/**
+ * Prepares `buildDir` for `go build`: FerretDB's module (the version go.mod pins, from Go's module
+ * cache, downloaded through the module proxy on first use) copied and patched, and the launcher's sources
+ * with a `replace` pointing FerretDB at that copy.
+ */
+async function preparePatchedSources(buildDir: string, log: BuildLog, env: NodeJS.ProcessEnv): Promise<void> {
+  const goMod = await readFile(path.join(LAUNCHER_SOURCE_DIR, 'go.mod'), 'utf8');
+  const version = new RegExp(`^require ${FERRETDB_MODULE.replace(/[./]/g, '\\$&')} (v\\S+)$`, 'm').exec(goMod)?.[1];
+  if (!version) throw new Error(`stack/documents/ferretdb/go.mod does not require ${FERRETDB_MODULE} on a line of its own; restore it from git.`);
+  const { stdout } = await run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], { cwd: LAUNCHER_SOURCE_DIR, env });
+  const moduleDir = (JSON.parse(stdout) as { Dir?: string }).Dir;
+  if (!moduleDir) throw new Error(`\`go mod download ${FERRETDB_MODULE}@${version}\` did not say where the module is: ${stdout.trim()}`);
+
+  await rm(buildDir, { recursive: true, force: true });
+  const ferretdbDir = path.join(buildDir, 'FerretDB');
+  // The module cache is read-only: the copy is made writable before it is patched.
+  await cp(moduleDir, ferretdbDir, { recursive: true });
+  await run('chmod', ['-R', 'u+w', ferretdbDir]);
+  for (const patch of patchFiles()) {
+    log(`applying ${path.relative(REPO_ROOT, path.join(PATCHES_DIR, patch))} to FerretDB ${version}`);
+    try {
+      await run('git', ['apply', '--unsafe-paths', '-p1', path.join(PATCHES_DIR, patch)], { cwd: ferretdbDir, env });
+    } catch (error) {
+      throw new Error(`${patch} does not apply to FerretDB ${version} (was go.mod's version changed? update the patch): ${(error as { stderr?: string }).stderr ?? error}`);
+    }
+  }
+
+  const launcherDir = path.join(buildDir, 'launcher');
+  await mkdir(launcherDir, { recursive: true });
+  for (const file of ['main.go', 'go.sum']) await copyFile(path.join(LAUNCHER_SOURCE_DIR, file), path.join(launcherDir, file));
+  await writeFile(path.join(launcherDir, 'go.mod'), `${goMod.trimEnd()}\n\nreplace ${FERRETDB_MODULE} => ../FerretDB\n`);
+}
+
+function runGoBuild(output: string, log: BuildLog, env: NodeJS.ProcessEnv, sourceDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('go', ['build', '-v', '-trimpath', '-tags', BUILD_TAGS, '-o', output, '.'], {
-      cwd: LAUNCHER_SOURCE_DIR,
+      cwd: sourceDir,
       // go.sum is committed: refuse to change it, so the build uses exactly the pinned modules.
       env: { ...env, GOFLAGS: [env.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' ') },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -162,12 +215,15 @@ export async function ensureFerretdbLauncher(
     log(`building the embedded FerretDB launcher into ${path.relative(process.cwd(), binary)} (first run only; go build -v lists each package)…`);
     const started = Date.now();
     const partial = `${binary}.partial-${process.pid}`;
+    const buildDir = `${binary}.src-${process.pid}`;
     try {
-      await runGoBuild(partial, log, env);
+      await preparePatchedSources(buildDir, log, env);
+      await runGoBuild(partial, log, env, path.join(buildDir, 'launcher'));
       await chmod(partial, 0o755);
       await rename(partial, binary);
     } finally {
       await rm(partial, { force: true });
+      await rm(buildDir, { recursive: true, force: true });
     }
     log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return binary;

@@ -11,6 +11,11 @@
  * first key: an equality lookup uses an index's leading field, as on MongoDB, and a GIN index per later
  * key (often a time) would cost every insert for nothing. The twins are PostgreSQL's alone: FerretDB's
  * index list (its metadata) does not show them, and they go with the table.
+ *
+ * The twins are built without GIN's pending list (`fastupdate = off`): with it, new entries wait in an
+ * unsorted list that every lookup reads through until a vacuum merges it, so a lookup's cost followed the
+ * documents written since (measured: a 50-key lookup on 50,000 rows just written took 313 ms with the
+ * list, 2.4 ms without; writing the rows took no longer).
  */
 import { Client } from 'pg';
 
@@ -29,7 +34,7 @@ BEGIN
     CONTINUE WHEN EXISTS (
       SELECT 1 FROM pg_index j JOIN pg_class d ON d.oid = j.indexrelid JOIN pg_am dam ON dam.oid = d.relam
         WHERE j.indrelid = item.tab AND dam.amname = 'gin' AND j.indnkeyatts = 1 AND pg_get_indexdef(j.indexrelid, 1, true) = item.expression);
-    EXECUTE format('CREATE INDEX %I ON %s USING gin ((%s))', left(item.name, 55) || '_gin', item.tab, item.expression);
+    EXECUTE format('CREATE INDEX %I ON %s USING gin ((%s)) WITH (fastupdate = off)', left(item.name, 55) || '_gin', item.tab, item.expression);
   END LOOP;
 END
 $twins$;
@@ -72,6 +77,15 @@ export async function createIndexTwins(adminUrl: string, database: string): Prom
       `SELECT public.index_twins(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'public')`,
     );
+    // Twins made before they were built without a pending list: turned off, and what waits merged.
+    const pending = await client.query<{ twin: string }>(
+      `SELECT c.oid::regclass::text AS twin FROM pg_class c JOIN pg_am am ON am.oid = c.relam
+        WHERE am.amname = 'gin' AND c.relname LIKE '%\\_gin' AND NOT ('fastupdate=off' = ANY(coalesce(c.reloptions, '{}')))`,
+    );
+    for (const { twin } of pending.rows) {
+      await client.query(`ALTER INDEX ${twin} SET (fastupdate = off)`);
+      await client.query('SELECT gin_clean_pending_list($1::regclass)', [twin]);
+    }
   } finally {
     await client.end();
   }

@@ -50,6 +50,8 @@ export interface DataLayer {
 export interface DataLayerOptions {
   /** Where a failed expiry sweep is reported (default: console.error); it is retried at the next tick. */
   onSweepError?: (error: unknown) => void;
+  /** Turn on the driver's command monitoring (default off; see connectDatabase). */
+  monitorCommands?: boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ export interface DataLayerOptions {
  * starts the expiry sweep of nonces and sessions.
  */
 export async function createDataLayer(config: DataConfig = loadDataConfig(), options: DataLayerOptions = {}): Promise<DataLayer> {
-  const database = await connectDatabase(config);
+  const database = await connectDatabase(config, { monitorCommands: options.monitorCommands });
   try {
     const models = dataModels(database.connection);
     const distinct = [...new Set(Object.values(models))] as Model<unknown>[];

@@ -50,6 +50,11 @@ export interface CreateServerOptions {
   limits?: Partial<QueryLimits>;
   /** Subscription bounds and pacing (caps, queue, poll interval, heartbeat). */
   live?: Partial<LiveOptions>;
+  /**
+   * Count the database commands (`services.roundTrips.databaseCommands`; tests of round trips). Off by
+   * default: it turns on the driver's command monitoring, which decodes every reply a second time.
+   */
+  countDatabaseCommands?: boolean;
 }
 
 /** A running-or-ready API: the Express app, its shared services, and how to listen and stop. */
@@ -131,7 +136,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const limits: QueryLimits = { ...DEFAULT_LIMITS, mutationsPerMinute: config.mutationRateLimitPerMinute, ...options.limits };
   const liveOptions: LiveOptions = { ...DEFAULT_LIVE_OPTIONS, ...config.live, ...options.live };
 
-  const layer = await createDataLayer(config.data, { onSweepError: (error) => logger.error('SIWE expiry sweep failed', error) });
+  const layer = await createDataLayer(config.data, {
+    onSweepError: (error) => logger.error('SIWE expiry sweep failed', error),
+    monitorCommands: options.countDatabaseCommands ?? false,
+  });
   const chain = connectChain(config);
   const subgraph = new SubgraphClient(config.subgraphUrl, config.subgraphTimeoutMs);
   const timers: (() => void)[] = [];

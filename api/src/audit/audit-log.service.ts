@@ -64,9 +64,11 @@ export class AuditLogService {
   async append(inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
     if (inputs.length === 0) return [];
     const at = new Date();
+    // The entries' random ids from one call to the system's generator, 32 bytes each.
+    const ids = randomBytes(32 * inputs.length).toString('hex');
     const documents: AuditEntry[] = inputs.map((input, index) => ({
       ...this.validate(input, index),
-      entryId: `0x${randomBytes(32).toString('hex')}`,
+      entryId: `0x${ids.slice(64 * index, 64 * (index + 1))}`,
       at,
       batchId: 0,
     }));

@@ -14,6 +14,7 @@ import type { SubgraphClient } from './subgraph/subgraph-client';
 /** Round trips to each backend since the server started: tests and benchmarks read them. */
 export interface RoundTrips {
   subgraphRequests: number;
+  /** Counted only when the server was created with `countDatabaseCommands` (it costs every reply a second decoding). */
   databaseCommands: number;
   chainCalls: number;
 }

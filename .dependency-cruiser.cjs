@@ -25,10 +25,9 @@ const PARTS = [
  */
 const API = [
   ['errors', '^api/src/errors\\.ts$'],
-  ['config', '^api/src/config\\.ts$'],
+  ['config (the API process\'s settings)', '^api/src/config\\.ts$'],
   ['database', '^api/src/database/'],
   ['chain', '^api/src/chain/'],
-  ['server-config', '^api/src/server-config\\.ts$'],
   ['audit (the access log and its anchored batches)', '^api/src/audit/'],
   ['profiles', '^api/src/profiles/'],
   ['auth', '^api/src/auth/'],

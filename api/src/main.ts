@@ -1,7 +1,8 @@
 /**
  * The API's production entry point, run compiled: `npm run build:api && npm run start:api`
- * (`node dist/api/src/main.js`). Settings come from the environment (`loadServerConfig`, plus
- * `API_PORT`, default 4000, and `HOST`, default 127.0.0.1). When it listens it prints one JSON line on
+ * (`node dist/api/src/main.js`). Settings come from the environment and the command line
+ * (`loadApiProcessConfig` in config.ts: the server's variables, `API_PORT`, default 4000, and `HOST`,
+ * default 127.0.0.1). When it listens it prints one JSON line on
  * stdout, `{"event":"ready","url":...,"pid":...,"startupMs":...}` (startupMs: from the process's start);
  * everything else it logs goes to stderr. SIGTERM or SIGINT closes the server and the database and
  * exits 0. A configuration error prints one line saying what to fix and exits 1.
@@ -10,20 +11,10 @@
  * never outlives `npm start`, even when the launcher is killed).
  */
 import { createServer, type ApiServer } from './app/server';
-import { ConfigError, loadServerConfig } from './server-config';
-
-function listenAddress(env: NodeJS.ProcessEnv): { port: number; host: string } {
-  const raw = env.API_PORT?.trim() || '4000';
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ConfigError([`API_PORT=${JSON.stringify(raw)} is not a TCP port (0 to 65535); unset it to use 4000.`]);
-  }
-  return { port, host: env.HOST?.trim() || '127.0.0.1' };
-}
+import { ConfigError, loadApiProcessConfig } from './config';
 
 async function main(): Promise<void> {
-  const { port, host } = listenAddress(process.env);
-  const config = loadServerConfig(process.env);
+  const { port, host, exitWithStdin, server: config } = loadApiProcessConfig(process.env, process.argv.slice(2));
 
   // Apollo Server installs SIGINT/SIGTERM handlers that stop it and re-raise the signal, which would end
   // the process before the database is closed; this process stops everything itself, in order.
@@ -48,7 +39,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  if (process.argv.includes('--exit-with-stdin')) {
+  if (exitWithStdin) {
     process.stdin.on('end', () => stop('standard input closed'));
     process.stdin.on('close', () => stop('standard input closed'));
     process.stdin.resume();

@@ -69,7 +69,7 @@ describe('amendRecord', () => {
 
   /** The number of versions stored off-chain: what a refused amendment must leave unchanged. */
   async function storedVersions(id: string): Promise<number> {
-    return (await stack.server.services.records.summary(id))!.currentVersion;
+    return (await stack.server.services.records.summaries([id]))[0]!.currentVersion;
   }
 
   function expectRefused(answer: GraphQLResponse, code: string, field: string): void {
@@ -193,7 +193,7 @@ describe('amendRecord', () => {
     // Erased on-chain too: the chain refuses before anything is stored.
     const late = await client.graphql(AMEND, { input: { recordId: id, currentCommitment: commitment, content: fhir.conditionAsthma() } });
     expectRefused(late, 'CONFLICT', 'input.recordId');
-    expect((await stack.server.services.records.summary(id))!).toMatchObject({ status: 'erased', currentVersion: 1 });
+    expect((await stack.server.services.records.summaries([id]))[0]!).toMatchObject({ status: 'erased', currentVersion: 1 });
     // The commitments stay (they are public on-chain); nothing is left to check them against.
     await stack.indexed();
     const record = await current(client, id);

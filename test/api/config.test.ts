@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_LIVE_OPTIONS } from '../../api/src/live/live-hub';
-import { ConfigError, LIVE_SETTINGS, loadServerConfig } from '../../api/src/server-config';
+import { ConfigError, LIVE_SETTINGS, loadApiProcessConfig, loadServerConfig } from '../../api/src/config';
 
 const deploymentFile = () => {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'config-'));
@@ -98,5 +98,38 @@ describe('server settings', () => {
   it('requires MASTER_KEY in production', () => {
     expect(() => loadServerConfig({ ...valid(), NODE_ENV: 'production' })).toThrow(/MASTER_KEY/);
     expect(loadServerConfig({ ...valid(), NODE_ENV: 'production', MASTER_KEY: 'ab'.repeat(32) }).production).toBe(true);
+    // Beside other problems too: all of them at once.
+    let error: unknown;
+    try {
+      loadServerConfig({ ...valid(), NODE_ENV: 'production', RPC_URL: 'nope', AUDIT_BATCH_SIZE: '0' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    for (const variable of ['MASTER_KEY', 'RPC_URL', 'AUDIT_BATCH_SIZE']) expect(problems.join('\n')).toContain(variable);
+  });
+});
+
+describe('the API process\'s settings', () => {
+  it('reads where to listen and --exit-with-stdin beside the server\'s settings', () => {
+    expect(loadApiProcessConfig(valid(), [])).toMatchObject({ port: 4000, host: '127.0.0.1', exitWithStdin: false, server: { kAnonymity: 5 } });
+    expect(loadApiProcessConfig({ ...valid(), API_PORT: '0', HOST: '0.0.0.0' }, ['--exit-with-stdin'])).toMatchObject({ port: 0, host: '0.0.0.0', exitWithStdin: true });
+  });
+
+  it('lists a bad port, an unknown argument and the server\'s problems at once', () => {
+    let error: unknown;
+    try {
+      loadApiProcessConfig({ ...valid(), API_PORT: '70000', K_ANONYMITY: '1' }, ['--exit-with-stdin', '--verbose']);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems).toContain('API_PORT="70000" is not a TCP port (0 to 65535); unset it to use 4000.');
+    expect(problems.join('\n')).toContain('--verbose');
+    expect(problems.join('\n')).toContain('K_ANONYMITY="1"');
   });
 });

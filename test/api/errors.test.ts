@@ -3,9 +3,10 @@
  * unexpected failures masked (and logged once) instead of leaking internals.
  */
 import { parse, validate } from 'graphql';
+import mongoose from 'mongoose';
 import { depthLimit } from '../../api/src/graphql/limits';
 import { buildApiSchema } from '../../api/src/app/schema';
-import { createServer } from '../../api/src/app/server';
+import { createServer, DATABASE_NAME } from '../../api/src/app/server';
 import { fhir } from '../fixtures/fhir';
 import { ApiClient } from '../../stack/demo/api-client';
 import { freePort, startApiStack, type ApiStack } from './support/api-stack';
@@ -47,8 +48,13 @@ describe('errors', () => {
     expect(error.code).toBe('BAD_USER_INPUT');
     expect(error.field).toMatch(/^input\.content/);
     expect(answer.data).toBeNull();
-    const records = await stack.server.services.records.summariesOfPatient(patient.address, { first: 10 });
-    expect(records).toEqual([]);
+    // Nothing was stored for the patient.
+    const connection = await mongoose.createConnection(stack.mongo.clientUri(DATABASE_NAME)).asPromise();
+    try {
+      expect(await connection.collection('records').countDocuments({ patient: patient.address.toLowerCase() })).toBe(0);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('names the consent term at fault', async () => {

@@ -29,7 +29,7 @@ import { LiveEventSource } from '../live/event-source';
 import type { LiveEvent } from '../live/live-event';
 import { DEFAULT_LIVE_OPTIONS, LiveHub, type LiveOptions } from '../live/live-hub';
 import { attachSubscriptions, type SubscriptionTransport } from '../live/websocket';
-import type { ServerConfig } from '../server-config';
+import type { ServerConfig } from '../config';
 import { createContext } from './context';
 import { createDataLayer } from './data-layer';
 import { explorerRoutes } from './explorer';

@@ -6,7 +6,7 @@ import type { ApiServices, RoundTrips } from '../graphql/services';
 import type { SubgraphClient } from '../graphql/subgraph/subgraph-client';
 import { DirectoryProfileCache } from '../profiles/directory-profile-cache';
 import { RecordIntegrityChecker } from '../records/record-integrity.batch';
-import type { ServerConfig } from '../server-config';
+import type { ServerConfig } from '../config';
 import type { DataLayer } from './data-layer';
 
 /** The services every request shares, from the data layer, the chain and the subgraph client. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Model } from 'mongoose';
+import { TurnBatch } from '../database/turn-batch';
 import { normalizeAddress, normalizeBytes32, translateWriteError } from '../database/validation';
 import { BadInputError } from '../errors';
-import { TurnBatch } from './turn-batch';
 import { AUDIT_DECISIONS, PURPOSE_PATTERN, type AuditDecision, type AuditEntry } from './audit-entry.model';
 
 /** What the caller states about one read of record contents; id and time are added here. */

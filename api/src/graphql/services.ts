@@ -7,7 +7,7 @@ import type { DirectoryProfileCache } from '../profiles/directory-profile-cache'
 import type { ProfileService } from '../profiles/profile.service';
 import type { RecordIntegrityChecker } from '../records/record-integrity.batch';
 import type { RecordService } from '../records/record.service';
-import type { ServerConfig } from '../server-config';
+import type { ServerConfig } from '../config';
 import type { ErrorLogger } from './errors';
 import type { SubgraphClient } from './subgraph/subgraph-client';
 

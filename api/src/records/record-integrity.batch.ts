@@ -26,8 +26,8 @@ export type VersionIntegrity = 'verified' | 'tampered' | 'erased';
 /**
  * The integrity check of many records at once, for lists: one database query for all of them, and the
  * chain's facts passed in (from the subgraph record the request already loaded, at the request's
- * block), so a page of fifty records costs no extra round trip per record. The data layer's
- * `judgeIntegrity` decides each one, exactly as `RecordService.integrity` does for a single record.
+ * block), so a page of fifty records costs no extra round trip per record. `judgeIntegrity` decides
+ * each one. This is the API's one integrity check: a single record is a list of one.
  */
 export class RecordIntegrityChecker {
   constructor(

@@ -2,17 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Model } from 'mongoose';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { AuditDecision } from '../audit/audit-entry.model';
-import { TurnBatch } from '../audit/turn-batch';
 import { findEach } from '../database/find-each';
 import { withLease } from '../database/lease';
+import { TurnBatch } from '../database/turn-batch';
 import { normalizeAddress, normalizeBytes32, translateWriteError } from '../database/validation';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { canonicalBytes, parseCanonical } from './canonical-json';
 import { categoryCode, commitmentPreimage, computeCommitment, newSalt, splitPreimage } from './commitment';
 import { validateFhirResource, type FhirResource } from './fhir-validator';
-import { judgeIntegrity, type ChainCommitments, type IntegrityReport } from './integrity';
 import type { MasterKey } from './master-key';
-import { ContentAuthenticationError, sealContent, versionContext } from './record-crypto';
+import { sealContent, versionContext } from './record-crypto';
 import { VersionOpener } from './version-opener';
 import type { RecordDoc, RecordStatus, RecordVersion } from './record.model';
 
@@ -136,7 +135,8 @@ function summaryOf(doc: RecordDoc): RecordSummary {
 /**
  * Encrypted record contents. Contents are FHIR R4 resources, validated, canonicalised (RFC 8785),
  * committed to with a fresh salt and sealed with a fresh data key per version. The only way to get
- * contents back is `read`, which writes the audit entry before it decrypts anything.
+ * contents back is `readEach`, which writes the audit entry before it decrypts anything. The integrity
+ * check of stored contents against the chain is `RecordIntegrityChecker` (record-integrity.batch.ts).
  */
 export class RecordService {
   constructor(
@@ -226,15 +226,6 @@ export class RecordService {
     return doc;
   }
 
-  /** The record without its contents, or null. */
-  async summary(recordId: string): Promise<RecordSummary | null> {
-    const doc = await this.records
-      .findOne({ recordId: normalizeBytes32(recordId, 'recordId') })
-      .select(WITHOUT_CONTENT)
-      .lean<RecordDoc>();
-    return doc ? summaryOf(doc) : null;
-  }
-
   /** Summaries of many records in the order asked (null where none): a DataLoader batch function. */
   async summaries(recordIds: readonly string[]): Promise<(RecordSummary | null)[]> {
     const ids = recordIds.map((id, index) => normalizeBytes32(id, `recordIds[${index}]`));
@@ -243,20 +234,6 @@ export class RecordService {
       const doc = byId.get(id);
       return doc ? summaryOf(doc) : null;
     });
-  }
-
-  /** A patient's records without contents, newest first. */
-  async summariesOfPatient(patient: string, options: { first: number; before?: Date }): Promise<RecordSummary[]> {
-    const owner = normalizeAddress(patient, 'patient');
-    const filter: Record<string, unknown> = { patient: owner };
-    if (options.before) filter.createdAt = { $lt: options.before };
-    const docs = await this.records
-      .find(filter)
-      .select(WITHOUT_CONTENT)
-      .sort({ createdAt: -1 })
-      .limit(Math.min(Math.max(options.first, 1), 100))
-      .lean<RecordDoc[]>();
-    return docs.map(summaryOf);
   }
 
   /** Documents asked for during one event-loop turn (concurrent requests' pages) come from one query. */
@@ -270,20 +247,6 @@ export class RecordService {
    * from the store after the call (requests asking during the same event-loop turn share one query).
    */
   documents: RecordDocuments = (recordIds) => this.stored.add(recordIds);
-
-  /**
-   * Reads records' contents, all or nothing: like `readEach`, but throws the first item's error
-   * (ForbiddenError for a denied read, NotFoundError for an unknown record).
-   */
-  async read(
-    requests: readonly { recordId: string; reader: string; purpose: string }[],
-    authorize: ReadAuthorizer,
-  ): Promise<RecordRead[]> {
-    const results = await this.readEach(requests, authorize);
-    const failed = results.find((result) => result instanceof Error);
-    if (failed) throw failed;
-    return results as RecordRead[];
-  }
 
   /**
    * Reads records' contents, one outcome per request (the shape a DataLoader batch returns). For each
@@ -352,43 +315,11 @@ export class RecordService {
     });
   }
 
-  /** Reads one record's contents (see `read`). */
-  async readOne(request: { recordId: string; reader: string; purpose: string }, authorize: ReadAuthorizer): Promise<RecordRead> {
-    const [result] = await this.read([request], authorize);
-    return result!;
-  }
-
   /** Decrypts a version (once per loaded document; see VersionOpener) and recomputes its commitment. */
   private decrypt(recordId: string, version: SealedVersion): { content: FhirResource; commitment: string | null } {
     const opener = VersionOpener.of(this.masterKey);
     const { canonical } = splitPreimage(opener.preimage(recordId, version)!);
     return { content: parseCanonical(canonical) as FhirResource, commitment: opener.commitment(recordId, version) ?? null };
-  }
-
-  /**
-   * Checks the newest version against the chain: decrypts it (nothing is returned, so nothing is
-   * audited), recomputes the commitment, compares it with the stored one and with the chain's.
-   */
-  async integrity(recordId: string, chain: ChainCommitments): Promise<IntegrityReport> {
-    const doc = await this.load(normalizeBytes32(recordId, 'recordId'));
-    const latest = doc.versions[doc.versions.length - 1]!;
-    if (doc.status === 'erased' || !isSealed(latest)) {
-      return { status: 'erased', version: doc.currentVersion, chainVersion: 0, reason: 'the record was erased (its keys are destroyed)' };
-    }
-    let recomputed: string | null;
-    try {
-      recomputed = this.decrypt(doc.recordId, latest).commitment;
-    } catch (error) {
-      if (!(error instanceof ContentAuthenticationError)) throw error;
-      recomputed = null;
-    }
-    const onChain = await chain.checkCommitment({
-      recordId: doc.recordId,
-      patient: doc.patient,
-      category: categoryCode(doc.category),
-      commitment: latest.commitment,
-    });
-    return judgeIntegrity({ version: latest.version, storedCommitment: latest.commitment, recomputed, chain: onChain });
   }
 
   /**

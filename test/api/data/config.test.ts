@@ -39,5 +39,7 @@ describe('data layer configuration', () => {
     expect(() => loadDataConfig({ MONGODB_URI: 'postgres://x' })).toThrow(/MONGODB_URI must start with mongodb:\/\//);
     expect(() => loadDataConfig({ AUDIT_BATCH_SIZE: '0' })).toThrow(/AUDIT_BATCH_SIZE="0" is not a positive whole number/);
     expect(() => loadDataConfig({ EXPIRY_SWEEP_MS: '1.5' })).toThrow(/EXPIRY_SWEEP_MS/);
+    // Every malformed variable at once.
+    expect(() => loadDataConfig({ MONGODB_URI: 'postgres://x', AUDIT_BATCH_SIZE: '0' })).toThrow(/MONGODB_URI must start with mongodb:\/\/[\s\S]*AUDIT_BATCH_SIZE="0"/);
   });
 });

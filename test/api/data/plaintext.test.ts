@@ -18,7 +18,9 @@ beforeAll(async () => {
   const asthma = await records.create({ patient: PATIENT, author: PATIENT, content: fhir.conditionAsthma() });
   await records.amend({ recordId: asthma.recordId, author: PATIENT, content: { ...fhir.conditionAsthma(), onsetDateTime: '2019-06-01' } });
   const medication = await records.create({ patient: PATIENT, author: PATIENT, content: fhir.medicationStatement() });
-  await records.read([glucose, asthma, medication].map(({ recordId }) => ({ recordId, reader: PATIENT, purpose: 'TREAT' })), () => true);
+  const reads = await records.readEach([glucose, asthma, medication].map(({ recordId }) => ({ recordId, reader: PATIENT, purpose: 'TREAT' })), () => true);
+  const failed = reads.find((read) => read instanceof Error);
+  if (failed) throw failed;
   await records.erase({ recordId: medication.recordId, erasedBy: PATIENT });
   await db.layer.auditBatches.sealAll();
 }, START_TIMEOUT_MS);

@@ -11,7 +11,7 @@ import hre from 'hardhat';
 import type { EmbeddedMongo } from '../../../stack/documents/embedded-mongo';
 import { startTestMongo } from '../data/support/test-database';
 import { createServer, type ApiServer, type CreateServerOptions } from '../../../api/src/app/server';
-import { loadServerConfig, type ServerConfig } from '../../../api/src/server-config';
+import { loadServerConfig, type ServerConfig } from '../../../api/src/config';
 import { scratchApiEnvironment } from '../../../stack/api/api-environment';
 import { testWallet } from '../../../stack/chain/demo-accounts';
 import { subgraphBuildFor } from '../../../stack/graph-node/subgraph-build';

@@ -23,7 +23,8 @@ export async function findEach<T>(
   const chunks: string[][] = [];
   for (let start = 0; start < distinct.length; start += MAX_VALUES_PER_QUERY) chunks.push(distinct.slice(start, start + MAX_VALUES_PER_QUERY));
   const found = await Promise.all(
-    chunks.map((chunk) => model.collection.find({ ...options.also, [field]: { $in: chunk } }, { projection: options.projection }).toArray()),
+    // Binary fields come back as Buffers (what the ciphers take) rather than BSON Binary wrappers.
+    chunks.map((chunk) => model.collection.find({ ...options.also, [field]: { $in: chunk } }, { projection: options.projection, promoteBuffers: true }).toArray()),
   );
   const byValue = new Map<string, T>();
   for (const documents of found) {

@@ -98,11 +98,10 @@ export class VersionOpener {
     const sealed = sealedOf(stored);
     if (!sealed) return undefined;
     const { wrappedKey } = sealed;
-    const key = [
-      versionContext(recordId, stored.version),
-      wrappedKey.keyId,
-      ...[sealed.iv, sealed.tag, wrappedKey.iv, wrappedKey.ciphertext, wrappedKey.tag, sealed.ciphertext].map((bytes) => bytes.toString('base64')),
-    ].join('|');
+    // Exactly the stored bytes: each field's length, then all of them as one Latin-1 string (a byte a
+    // character, one copy), after the version's context and key id.
+    const fields = [sealed.iv, sealed.tag, wrappedKey.iv, wrappedKey.ciphertext, wrappedKey.tag, sealed.ciphertext];
+    const key = `${versionContext(recordId, stored.version)}|${wrappedKey.keyId}|${fields.map((bytes) => bytes.length).join(',')}|${Buffer.concat(fields).toString('latin1')}`;
     const cached = this.commitments.get(key);
     if (cached !== undefined) return cached;
     let preimage: Buffer | undefined;

@@ -34,8 +34,9 @@ import { createContext } from './context';
 import { createDataLayer } from './data-layer';
 import { explorerRoutes } from './explorer';
 import { readinessCheck } from './readiness';
-import { mayReceive, shieldSchema } from './permissions';
+import { denyByDefault, mayReceive, ruleTree } from './permissions';
 import { buildApiSchema } from './schema';
+import { shieldSchema } from './shield';
 import { createServices } from './services';
 
 /** The database the API uses when MONGODB_URI names none. */
@@ -172,7 +173,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
 
     const app = express();
     const httpServer = http.createServer(app);
-    const schema = shieldSchema(buildApiSchema());
+    const schema = shieldSchema(buildApiSchema(), ruleTree, denyByDefault);
     const cookies = cookieParser(config.sessionSecret);
 
     // Subscriptions (graphql-ws) on the same server and path, authenticated by the same session cookie.

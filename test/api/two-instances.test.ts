@@ -15,7 +15,7 @@ import { freePort, startApiStack, type ApiStack } from './support/api-stack';
 jest.setTimeout(300_000);
 
 const PROFILE = `mutation ($name: String!) { updatePatientProfile(input: { displayName: $name }) { displayName } }`;
-const READ = `query ($address: String!) { patient(address: $address) { profile { displayName } } }`;
+const READ = `query ($address: Address!) { patient(address: $address) { profile { displayName } } }`;
 
 let stack: ApiStack;
 let proxy: http.Server;

@@ -32,7 +32,7 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         skipTypename: true,
         defaultScalarType: 'unknown',
-        scalars: { DateTimeISO: 'string', BigInt: 'string', JSON: 'unknown', JSONObject: 'Record<string, unknown>' },
+        scalars: { DateTimeISO: 'string', BigInt: 'string', JSON: 'unknown', JSONObject: 'Record<string, unknown>', Address: 'string', Bytes32: 'string' },
       },
     },
     'api/src/graphql/subgraph/generated.ts': {

@@ -54,14 +54,14 @@ import { processTreeCpuSeconds } from './process-cpu';
 const PAGE = 50;
 const log = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);
 
-const API_QUERY = `query Page($patient: String!) {
+const API_QUERY = `query Page($patient: Address!) {
   records(patient: $patient, category: "Observation", first: ${PAGE}) {
     nodes { id category version commitment createdAt integrity content(purpose: "TREAT") author { address status } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
 
-const TRAIL_QUERY = `query Trail($me: String!) { patient(address: $me) { auditTrail(first: 20) { nodes { id actor recordId at } } } }`;
+const TRAIL_QUERY = `query Trail($me: Address!) { patient(address: $me) { auditTrail(first: 20) { nodes { id actor recordId at } } } }`;
 /** Sessions and audit entries in the store for signInP50Ms and auditTrailPageP50Ms, and how many of each are timed. */
 const SESSIONS = 10_000;
 const AUDIT_ENTRIES = 100_000;
@@ -311,7 +311,7 @@ async function txToApiLatencies(options: {
   const grantee = testWallet(18, options.provider);
   const client = await new ApiClient(options.apiUrl).signIn(grantee);
   const consents = attachHealthRecords(options.deployment, patient).consents;
-  const query = `query Received($me: String!) { patient(address: $me) { consentsReceived(first: 100) { nodes { patient scope } } } }`;
+  const query = `query Received($me: Address!) { patient(address: $me) { consentsReceived(first: 100) { nodes { patient scope } } } }`;
   type Received = { patient: { consentsReceived: { nodes: { patient: string; scope: string }[] } } };
   const latest = (await options.provider.getBlock('latest'))!;
   const latencies: number[] = [];

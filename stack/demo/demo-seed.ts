@@ -189,7 +189,7 @@ export async function seedDemo(options: SeedOptions): Promise<{ blockNumber: num
     await mined(as(femi).consents.openEmergencyAccess(address(bob), code32('UNCONSCIOUS')));
 
     options.log("record reads for the audit trail: Dr. Eva Novak reads Alice's heart rate");
-    await (await api(eva)).data('query($id: String!) { record(id: $id) { id content(purpose: "TREAT") } }', { id: aliceHeart });
+    await (await api(eva)).data('query($id: Bytes32!) { record(id: $id) { id content(purpose: "TREAT") } }', { id: aliceHeart });
     return { blockNumber: lastBlock };
   } finally {
     provider.destroy();

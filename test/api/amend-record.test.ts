@@ -19,7 +19,7 @@ const AMEND = `mutation ($input: AmendRecordInput!) {
   amendRecord(input: $input) { recordId version commitment previousCommitment transaction { to data chainId } }
 }`;
 
-const RECORD = `query ($id: String!) {
+const RECORD = `query ($id: Bytes32!) {
   record(id: $id) {
     version commitment integrity content
     versions { version commitment previousCommitment author integrity }
@@ -181,7 +181,7 @@ describe('amendRecord', () => {
     const client = await as(patient);
     const { commitment } = await current(client, id);
     const erased = await client.graphql<{ eraseRecord: { transaction: { to: string; data: string } } }>(
-      `mutation ($id: String!) { eraseRecord(id: $id) { transaction { to data } } }`,
+      `mutation ($id: Bytes32!) { eraseRecord(id: $id) { transaction { to data } } }`,
       { id },
     );
     expect(erased.errors).toBeUndefined();

@@ -14,7 +14,7 @@ jest.setTimeout(300_000);
 const REQUEST = `mutation ($input: RequestAmendmentInput!) { requestAmendment(input: $input) { requestId requestHash transaction { to data } } }`;
 const DECLINE = `mutation ($input: DeclineAmendmentInput!) { declineAmendment(input: $input) { requestId reasonHash transaction { to data } } }`;
 const AMEND = `mutation ($input: AmendRecordInput!) { amendRecord(input: $input) { version commitment transaction { to data } } }`;
-const RECORD = `query ($id: String!) { record(id: $id) {
+const RECORD = `query ($id: Bytes32!) { record(id: $id) {
   version commitment clinicianVersion content(purpose: "TREAT")
   versions { version author }
   amendmentRequests { id requestedBy version status answeredBy answerVersion requestHash reasonHash details { reason proposedChange declineReason matchesChain } }
@@ -96,7 +96,7 @@ describe('amendment requests', () => {
     ]);
     // The provider's read of the request is in the patient's audit trail, like a record read.
     const trail = await patientClient.data<{ patient: { auditTrail: { nodes: { actor: string; recordId: string }[] } } }>(
-      `query ($p: String!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId } } } }`,
+      `query ($p: Address!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId } } } }`,
       { p: patient.address },
     );
     expect(trail.patient.auditTrail.nodes).toContainEqual({ actor: lower(provider), recordId: requestId });

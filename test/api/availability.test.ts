@@ -28,8 +28,8 @@ import { freePort, hardhatKey, startApiStack, type ApiStack } from './support/ap
 jest.setTimeout(300_000);
 
 const PROFILE = 'mutation($input: PatientProfileInput!) { updatePatientProfile(input: $input) { displayName } }';
-const READ_PROFILE = 'query($address: String!) { patient(address: $address) { profile { displayName } } }';
-const RECORDS = 'query($patient: String!) { records(patient: $patient, first: 5) { nodes { id } } }';
+const READ_PROFILE = 'query($address: Address!) { patient(address: $address) { profile { displayName } } }';
+const RECORDS = 'query($patient: Address!) { records(patient: $patient, first: 5) { nodes { id } } }';
 /** Roles are read from the contracts at the chain's latest block: a read that needs the chain alone. */
 const ROLES = '{ myRoles { verifiedProvider registrar } }';
 /** Generous: a request must come back with an answer, not hang; the figures printed say how fast. */

@@ -30,10 +30,10 @@ describe('errors', () => {
     const badAddress = await client.graphql(`{ records(patient: "not-an-address", category: "Observation") { nodes { id } } }`);
     expect(firstError(badAddress)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'patient' });
 
-    const bigPage = await client.graphql(`query ($p: String!) { records(patient: $p, first: 500) { nodes { id } } }`, { p: stack.system.patient.address });
+    const bigPage = await client.graphql(`query ($p: Address!) { records(patient: $p, first: 500) { nodes { id } } }`, { p: stack.system.patient.address });
     expect(firstError(bigPage)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
 
-    const badCursor = await client.graphql(`query ($p: String!) { records(patient: $p, after: "bogus") { nodes { id } } }`, { p: stack.system.patient.address });
+    const badCursor = await client.graphql(`query ($p: Address!) { records(patient: $p, after: "bogus") { nodes { id } } }`, { p: stack.system.patient.address });
     expect(firstError(badCursor)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 
@@ -79,7 +79,7 @@ describe('errors', () => {
     const client = await new ApiClient(stack.url).signIn(stack.system.patient);
     const aliases = `{ ${Array.from({ length: 25 }, (_, i) => `h${i}: health { ok }`).join(' ')} }`;
     expect(firstError(await client.graphql(aliases))?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const costly = `query ($p: String!) { patient(address: $p) {
+    const costly = `query ($p: Address!) { patient(address: $p) {
       records(first: 100) { nodes { id category version erased commitment treatmentId createdAt updatedAt authorAddress patient
         versions { version commitment previousCommitment author at blockNumber transactionHash }
         author { address kind status memberSince providerProfile { displayName organization specialty } } } }
@@ -87,7 +87,7 @@ describe('errors', () => {
       consentsReceived(first: 100) { nodes { id patient grantee scope canRead canWrite purpose expiresAt revoked active grantedBy viaSignature updatedAt } } } }`;
     const expensive = await client.graphql(costly, { p: stack.system.patient.address });
     expect(firstError(expensive)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'query' });
-    const affordable = await client.graphql(`query ($p: String!) { records(patient: $p, first: 50) { nodes { id author { providerProfile { displayName } } } } }`, {
+    const affordable = await client.graphql(`query ($p: Address!) { records(patient: $p, first: 50) { nodes { id author { providerProfile { displayName } } } } }`, {
       p: stack.system.patient.address,
     });
     expect(affordable.errors).toBeUndefined();

@@ -65,14 +65,14 @@ describe('API flows', () => {
   it('anchors the audit log and proves an entry against the chain', async () => {
     const { patient, provider } = stack.system;
     const reader = await new ApiClient(stack.url).signIn(provider);
-    const read = await reader.graphql(`query ($id: String!) { record(id: $id) { content } }`, { id: seeded.observations[1] });
+    const read = await reader.graphql(`query ($id: Bytes32!) { record(id: $id) { content } }`, { id: seeded.observations[1] });
     expect(read.errors).toBeUndefined();
     expect(await stack.server.anchorAuditLog()).toBeGreaterThan(0);
     await stack.indexed();
 
     const client = await new ApiClient(stack.url).signIn(patient);
     const trail = await client.graphql<{ patient: { auditTrail: { nodes: { recordId: string; anchor: { root: string; leaf: string[]; proof: string[]; transactionHash: string; chainBatchId: number; chainRoot: string; verified: boolean } | null }[] } } }>(
-      `query ($p: String!) { patient(address: $p) { auditTrail(first: 20) { nodes { recordId anchor { root leaf proof transactionHash chainBatchId chainRoot verified } } } } }`,
+      `query ($p: Address!) { patient(address: $p) { auditTrail(first: 20) { nodes { recordId anchor { root leaf proof transactionHash chainBatchId chainRoot verified } } } } }`,
       { p: patient.address },
     );
     expect(trail.errors).toBeUndefined();
@@ -97,7 +97,7 @@ describe('API flows', () => {
     await stack.indexed();
     const client = await new ApiClient(stack.url).signIn(guardian);
     const answer = await client.graphql<{ patient: { treatments: { nodes: { id: string; status: string; decidedBy: string }[] }; emergencyAccesses: { nodes: { provider: string; reason: string }[] } } }>(
-      `query ($p: String!) { patient(address: $p) { treatments { nodes { id status decidedBy } } emergencyAccesses { nodes { provider reason } } } }`,
+      `query ($p: Address!) { patient(address: $p) { treatments { nodes { id status decidedBy } } emergencyAccesses { nodes { provider reason } } } }`,
       { p: patient.address },
     );
     expect(answer.errors).toBeUndefined();
@@ -109,11 +109,11 @@ describe('API flows', () => {
     const { patient } = stack.system;
     const client = await new ApiClient(stack.url).signIn(patient);
     const recordId = seeded.observations[0]!;
-    const erased = await client.graphql<{ eraseRecord: { transaction: { to: string; data: string } } }>(`mutation ($id: String!) { eraseRecord(id: $id) { recordId transaction { to data } } }`, { id: recordId });
+    const erased = await client.graphql<{ eraseRecord: { transaction: { to: string; data: string } } }>(`mutation ($id: Bytes32!) { eraseRecord(id: $id) { recordId transaction { to data } } }`, { id: recordId });
     expect(erased.errors).toBeUndefined();
     await (await patient.sendTransaction(erased.data!.eraseRecord.transaction)).wait();
     await stack.indexed();
-    const answer = await client.graphql<{ record: { erased: boolean; integrity: string; content: unknown } }>(`query ($id: String!) { record(id: $id) { erased integrity content } }`, { id: recordId });
+    const answer = await client.graphql<{ record: { erased: boolean; integrity: string; content: unknown } }>(`query ($id: Bytes32!) { record(id: $id) { erased integrity content } }`, { id: recordId });
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.record).toEqual({ erased: true, integrity: 'ERASED', content: null });
   });

@@ -18,12 +18,12 @@ import { seed, type Seeded } from './support/seed';
 
 jest.setTimeout(300_000);
 
-const RECORDS_WITH_CONTENT = `query ($patient: String!) {
+const RECORDS_WITH_CONTENT = `query ($patient: Address!) {
   records(patient: $patient, category: "Observation", first: 50) {
     nodes { id integrity content(purpose: "TREAT") author { address providerProfile { displayName } } }
   }
 }`;
-const TRAIL = `query ($address: String!, $after: String) {
+const TRAIL = `query ($address: Address!, $after: String) {
   patient(address: $address) { auditTrail(first: 2, after: $after) { nodes { id recordId } pageInfo { endCursor } } }
 }`;
 
@@ -98,7 +98,7 @@ test('sign-in, sessions, profiles, record pages with content, single records, au
   expect(page.errors).toBeUndefined();
   expect(page.data!.records.nodes.map((node) => node.integrity)).toEqual(seeded.observations.map(() => 'VERIFIED'));
   // One record by id.
-  const one = await patientClient.graphql(`query ($id: String!) { record(id: $id) { id category integrity } }`, { id: seeded.condition });
+  const one = await patientClient.graphql(`query ($id: Bytes32!) { record(id: $id) { id category integrity } }`, { id: seeded.condition });
   expect(one.errors).toBeUndefined();
   // The audit trail, two pages.
   type Trail = { patient: { auditTrail: { nodes: { id: string }[]; pageInfo: { endCursor: string } } } };

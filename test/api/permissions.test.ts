@@ -36,14 +36,14 @@ const OPERATIONS: Operation[] = [
   },
   {
     name: "patient's profile",
-    query: `query ($p: String!) { patient(address: $p) { profile { displayName email } } }`,
+    query: `query ($p: Address!) { patient(address: $p) { profile { displayName email } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
   },
   {
     // Identity: a verified provider holding any active consent sees who the patient is, nothing more.
     name: "patient's name and birth date",
-    query: `query ($p: String!) { patient(address: $p) { profile { displayName birthDate } } }`,
+    query: `query ($p: Address!) { patient(address: $p) { profile { displayName birthDate } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian', 'provider'],
   },
@@ -55,67 +55,67 @@ const OPERATIONS: Operation[] = [
   },
   {
     name: 'records in a consented category',
-    query: `query ($p: String!) { records(patient: $p, category: "Observation") { nodes { id integrity author { address } } } }`,
+    query: `query ($p: Address!) { records(patient: $p, category: "Observation") { nodes { id integrity author { address } } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian', 'provider'],
   },
   {
     name: 'records of every category',
-    query: `query ($p: String!) { records(patient: $p) { nodes { id category } } }`,
+    query: `query ($p: Address!) { records(patient: $p) { nodes { id category } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
   },
   {
     name: 'content of a consented record (TREAT)',
-    query: `query ($id: String!) { record(id: $id) { id content(purpose: "TREAT") } }`,
+    query: `query ($id: Bytes32!) { record(id: $id) { id content(purpose: "TREAT") } }`,
     variables: (_s, seeded) => ({ id: seeded.observations[0] }),
     allowed: ['patient', 'guardian', 'provider'],
   },
   {
     name: 'content of a consented record for another purpose (HRESCH)',
-    query: `query ($id: String!) { record(id: $id) { id content(purpose: "HRESCH") } }`,
+    query: `query ($id: Bytes32!) { record(id: $id) { id content(purpose: "HRESCH") } }`,
     variables: (_s, seeded) => ({ id: seeded.observations[0] }),
     allowed: ['patient', 'guardian'],
   },
   {
     name: 'a record outside the consent (Condition)',
-    query: `query ($id: String!) { record(id: $id) { id category integrity } }`,
+    query: `query ($id: Bytes32!) { record(id: $id) { id category integrity } }`,
     variables: (_s, seeded) => ({ id: seeded.condition }),
     allowed: ['patient', 'guardian'],
   },
   {
     name: 'consents a patient gave',
-    query: `query ($p: String!) { patient(address: $p) { consentsGiven { nodes { grantee scope purpose active } } } }`,
+    query: `query ($p: Address!) { patient(address: $p) { consentsGiven { nodes { grantee scope purpose active } } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
   },
   {
     name: 'consents a provider received',
-    query: `query ($p: String!) { patient(address: $p) { consentsReceived { nodes { patient scope } } } }`,
+    query: `query ($p: Address!) { patient(address: $p) { consentsReceived { nodes { patient scope } } } }`,
     variables: (s) => ({ p: s.system.provider.address }),
     allowed: ['provider'],
   },
   {
     name: "patient's guardians",
-    query: `query ($p: String!) { patient(address: $p) { guardians { nodes { guardian active } } } }`,
+    query: `query ($p: Address!) { patient(address: $p) { guardians { nodes { guardian active } } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
   },
   {
     name: "patient's treatments",
-    query: `query ($p: String!) { patient(address: $p) { treatments { nodes { id status } } } }`,
+    query: `query ($p: Address!) { patient(address: $p) { treatments { nodes { id status } } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
   },
   {
     name: "patient's emergency accesses",
-    query: `query ($p: String!) { patient(address: $p) { emergencyAccesses { nodes { provider reason } } } }`,
+    query: `query ($p: Address!) { patient(address: $p) { emergencyAccesses { nodes { provider reason } } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
   },
   {
     name: "patient's audit trail",
-    query: `query ($p: String!) { patient(address: $p) { auditTrail { nodes { actor recordId } } } }`,
+    query: `query ($p: Address!) { patient(address: $p) { auditTrail { nodes { actor recordId } } } }`,
     variables: (s) => ({ p: s.system.patient.address }),
     allowed: ['patient', 'guardian'],
   },
@@ -145,7 +145,7 @@ const OPERATIONS: Operation[] = [
   },
   {
     name: "erase the patient's Condition record (off-chain part)",
-    query: `mutation ($id: String!) { eraseRecord(id: $id) { recordId } }`,
+    query: `mutation ($id: Bytes32!) { eraseRecord(id: $id) { recordId } }`,
     // Evaluated for refusals only: allowed roles would really erase it, so none is listed as allowed here
     // and the patient's own erasure is tested in records.test.ts.
     variables: (_s, seeded) => ({ id: seeded.condition }),
@@ -209,7 +209,7 @@ describe('permission matrix', () => {
       { address: patient.address.toLowerCase(), displayName: 'Ada Lovelace', birthDate: '1985-05-03T00:00:00.000Z' },
     ]);
     const trail = await clients.patient.data<{ patient: { auditTrail: { nodes: { actor: string; recordId: string; recordVersion: number; purpose: string }[] } } }>(
-      `query ($p: String!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId recordVersion purpose } } } }`,
+      `query ($p: Address!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId recordVersion purpose } } } }`,
       { p: patient.address },
     );
     const searches = trail.patient.auditTrail.nodes.filter((entry) => entry.actor === provider2.address.toLowerCase());
@@ -219,8 +219,8 @@ describe('permission matrix', () => {
 
   it("a researcher sees the patient's name and birth date while a consent of theirs is active, decided on-chain", async () => {
     const { consents, patient, researcher } = stack.system;
-    const identity = `query ($p: String!) { patient(address: $p) { profile { displayName birthDate } } }`;
-    const email = `query ($p: String!) { patient(address: $p) { profile { email } } }`;
+    const identity = `query ($p: Address!) { patient(address: $p) { profile { displayName birthDate } } }`;
+    const email = `query ($p: Address!) { patient(address: $p) { profile { email } } }`;
     const p = patient.address;
     const expiresAt = BigInt(await time.latest()) + 7n * 86_400n;
     await (await consents.connect(patient).grantConsent({ patient: p, grantee: researcher.address, scope: code32('Condition'), access: READ, purpose: code16('HRESCH'), expiresAt })).wait();

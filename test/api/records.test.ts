@@ -12,7 +12,7 @@ import { useSeededStack, type Seeded } from './support/seed';
 
 jest.setTimeout(300_000);
 
-const RECORDS = `query ($patient: String!, $category: String) {
+const RECORDS = `query ($patient: Address!, $category: String) {
   records(patient: $patient, category: $category, first: 50) {
     nodes { id category version integrity commitment author { address kind status providerProfile { displayName organization } } }
     pageInfo { hasNextPage endCursor }
@@ -48,19 +48,19 @@ describe('records', () => {
     const { patient, researcher } = stack.system;
     const client = await new ApiClient(stack.url).signIn(patient);
     const answer = await client.data<{ records: { nodes: { id: string; title: string | null }[] } }>(
-      `query ($patient: String!) { records(patient: $patient, first: 50) { nodes { id title(purpose: "TREAT") } } }`,
+      `query ($patient: Address!) { records(patient: $patient, first: 50) { nodes { id title(purpose: "TREAT") } } }`,
       { patient: patient.address },
     );
     const titles = new Map(answer.records.nodes.map((node) => [node.id, node.title]));
     expect(titles.get(seeded.condition)).toBe('Moderate persistent asthma');
     expect(titles.get(seeded.observations[0]!)).toBe('Blood glucose, fasting');
     const trail = await client.data<{ patient: { auditTrail: { nodes: { actor: string; recordId: string }[] } } }>(
-      `query ($p: String!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId } } } }`,
+      `query ($p: Address!) { patient(address: $p) { auditTrail(first: 50) { nodes { actor recordId } } } }`,
       { p: patient.address },
     );
     expect(trail.patient.auditTrail.nodes).toContainEqual({ actor: patient.address.toLowerCase(), recordId: seeded.condition });
     // Without a read consent for the category, no title either.
-    const refused = await (await new ApiClient(stack.url).signIn(researcher)).graphql(`query ($id: String!) { record(id: $id) { title } }`, { id: seeded.condition });
+    const refused = await (await new ApiClient(stack.url).signIn(researcher)).graphql(`query ($id: Bytes32!) { record(id: $id) { title } }`, { id: seeded.condition });
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
@@ -69,7 +69,7 @@ describe('records', () => {
     const client = await new ApiClient(stack.url).signIn(provider);
     const recordId = seeded.observations[0]!;
     const answer = await client.graphql<{ record: { content: { resourceType: string; valueQuantity: { value: number } } } }>(
-      `query ($id: String!) { record(id: $id) { id content(purpose: "TREAT") } }`,
+      `query ($id: Bytes32!) { record(id: $id) { id content(purpose: "TREAT") } }`,
       { id: recordId },
     );
     expect(answer.errors).toBeUndefined();
@@ -78,7 +78,7 @@ describe('records', () => {
 
     const patientClient = await new ApiClient(stack.url).signIn(patient);
     const trail = await patientClient.graphql<{ patient: { auditTrail: { nodes: { actor: string; recordId: string; purpose: string; decision: string }[] } } }>(
-      `query ($address: String!) { patient(address: $address) { auditTrail(first: 10) { nodes { actor recordId purpose decision } } } }`,
+      `query ($address: Address!) { patient(address: $address) { auditTrail(first: 10) { nodes { actor recordId purpose decision } } } }`,
       { address: patient.address },
     );
     expect(trail.errors).toBeUndefined();
@@ -106,7 +106,7 @@ describe('records', () => {
       await connection.close();
     }
     const client = await new ApiClient(stack.url).signIn(patient);
-    const answer = await client.graphql<{ record: { integrity: string } }>(`query ($id: String!) { record(id: $id) { integrity } }`, { id: recordId });
+    const answer = await client.graphql<{ record: { integrity: string } }>(`query ($id: Bytes32!) { record(id: $id) { integrity } }`, { id: recordId });
     expect(answer.data?.record.integrity).toBe('TAMPERED');
   });
 

@@ -11,7 +11,7 @@ import { seed } from './support/seed';
 
 jest.setTimeout(300_000);
 
-const PAGE = `query ($p: String!, $first: Int!) {
+const PAGE = `query ($p: Address!, $first: Int!) {
   records(patient: $p, category: "Observation", first: $first) {
     nodes { id integrity content(purpose: "TREAT") versions { version author } author { address status providerProfile { displayName organization } } }
   }

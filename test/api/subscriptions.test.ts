@@ -161,7 +161,7 @@ describe('GraphQL subscriptions', () => {
     const lastGrant = await subs.patient!.until((r) => r.myEvents.category === 'Marker' && r.myEvents.counterparty === a.relayer);
     const client = await signedIn(patient);
     const atBlock = await client.data<{ patient: { consentsGiven: { nodes: { id: string; grantee: string }[] } } }>(
-      `query ($p: String!) { patient(address: $p) { consentsGiven(first: 50) { nodes { id grantee } } } }`,
+      `query ($p: Address!) { patient(address: $p) { consentsGiven(first: 50) { nodes { id grantee } } } }`,
       { p: patient.address },
     );
     expect(atBlock.patient.consentsGiven.nodes.map((node) => node.id)).toContain(lastGrant.myEvents.subjectId);
@@ -330,7 +330,7 @@ describe('GraphQL subscriptions', () => {
     expect(indexed.error).toBeUndefined();
     // The query that follows sees the effect.
     const { patient: seen } = await (await signedIn(patient)).data<{ patient: { consentsGiven: { nodes: { scope: string }[] } } }>(
-      `query ($p: String!) { patient(address: $p) { consentsGiven(first: 50) { nodes { scope } } } }`,
+      `query ($p: Address!) { patient(address: $p) { consentsGiven(first: 50) { nodes { scope } } } }`,
       { p: patient.address },
     );
     expect(seen.consentsGiven.nodes.map((node) => node.scope)).toContain('Immunization');

@@ -21,8 +21,8 @@ import { freePort, startApiStack, type ApiStack } from './support/api-stack';
 jest.setTimeout(300_000);
 
 const PROFILE = `mutation ($name: String!) { updatePatientProfile(input: { displayName: $name }) { displayName } }`;
-const READ = `query ($address: String!) { patient(address: $address) { profile { displayName } } }`;
-const CONTENTS = `query ($address: String!) { patient(address: $address) { records(first: 100) { nodes { id content(purpose: "TREAT") } } } }`;
+const READ = `query ($address: Address!) { patient(address: $address) { profile { displayName } } }`;
+const CONTENTS = `query ($address: Address!) { patient(address: $address) { records(first: 100) { nodes { id content(purpose: "TREAT") } } } }`;
 /** Two patients who write (profile, records, relayed consents) through the balancer. */
 const writers = [new PatientWriter(testWallet(10)), new PatientWriter(testWallet(11))];
 

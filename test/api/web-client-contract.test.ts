@@ -13,7 +13,7 @@ import { startApiStack, type ApiStack } from './support/api-stack';
 jest.setTimeout(300_000);
 
 const PREPARE_TREATMENT = `mutation ($input: PrepareTreatmentInput!) { prepareTreatment(input: $input) { treatmentId planHash transaction { to data } } }`;
-const TREATMENTS = `query ($p: String!) { patient(address: $p) { treatments { nodes { id planHash status plan { text matchesPlanHash } } } } }`;
+const TREATMENTS = `query ($p: Address!) { patient(address: $p) { treatments { nodes { id planHash status plan { text matchesPlanHash } } } } }`;
 
 interface TreatmentRow {
   id: string;
@@ -72,7 +72,7 @@ describe('the API as the web client uses it', () => {
       await stack.indexed();
       const client = await new ApiClient(stack.url).signIn(patient);
       const answer = await client.graphql<{ patient: { treatments: { nodes: { id: string; status: string }[] } } }>(
-        `query ($p: String!) { patient(address: $p) { treatments(status: PROPOSED) { nodes { id status } } } }`,
+        `query ($p: Address!) { patient(address: $p) { treatments(status: PROPOSED) { nodes { id status } } } }`,
         { p: patient.address },
       );
       expect(answer.errors).toBeUndefined();

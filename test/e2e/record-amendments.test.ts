@@ -206,7 +206,7 @@ describe.each(sizes)('record amendments in the web client, at %s size', (size) =
     const { stack } = running;
     const eva = testWallet(people['Dr. Eva Novak']!.index, new JsonRpcProvider(stack.urls.rpc, stack.chainId, { staticNetwork: true }));
     const elsewhere = await new ApiClient(new URL(stack.urls.graphql).origin).signIn(eva);
-    const { record } = await elsewhere.data<{ record: { commitment: string; content: Record<string, unknown> } }>('query ($id: String!) { record(id: $id) { commitment content(purpose: "TREAT") } }', { id: recordId });
+    const { record } = await elsewhere.data<{ record: { commitment: string; content: Record<string, unknown> } }>('query ($id: Bytes32!) { record(id: $id) { commitment content(purpose: "TREAT") } }', { id: recordId });
     const { amendRecord } = await elsewhere.data<{ amendRecord: { transaction: { to: string; data: string } } }>(
       'mutation ($input: AmendRecordInput!) { amendRecord(input: $input) { transaction { to data } } }',
       { input: { recordId, currentCommitment: record.commitment, content: { ...record.content, note: [{ text: 'Corrected from another device.' }] } } },

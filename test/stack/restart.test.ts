@@ -20,7 +20,7 @@ import { testStackEnvironment } from '../fixtures/stack-env';
 jest.setTimeout(600_000);
 
 const ALICE = testWallet(4);
-const PATIENT = `query($address: String!) {
+const PATIENT = `query($address: Address!) {
   patient(address: $address) {
     profile { displayName email }
     records(first: 50) { nodes { id category version content } }

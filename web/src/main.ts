@@ -26,7 +26,7 @@ const Whoami = graphql(`
 `);
 
 const MyRoles = graphql(`
-  query MyRoles($me: String!) {
+  query MyRoles($me: Address!) {
     myRoles {
       verifiedProvider
       verifiedResearcher

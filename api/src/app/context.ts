@@ -5,7 +5,8 @@ import type { Context } from '../graphql/context';
 import type { ApiServices } from '../graphql/services';
 import { PinnedSubgraph } from '../graphql/subgraph/subgraph-client';
 import { createLoaders } from './loaders';
-import { decideAhead } from './permissions';
+import { ruleTree } from './permissions';
+import { decideAhead } from './shield';
 
 /** One request's context: the viewer, the pinned subgraph, the DataLoaders and the chain decisions. */
 export function createContext(services: ApiServices, session: Session | null): Context {
@@ -20,7 +21,7 @@ export function createContext(services: ApiServices, session: Session | null): C
     subgraph,
     loaders: createLoaders(subgraph, services, viewer, access),
     access,
-    decideAhead: (typeName, parents) => decideAhead(typeName, parents, context),
+    decideAhead: (typeName, parents) => decideAhead(ruleTree, typeName, parents, context),
   };
   return context;
 }

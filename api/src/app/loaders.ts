@@ -6,6 +6,7 @@ import type { RecordDoc } from '../records/record.model';
 import type { RecordDocuments, RecordRead } from '../records/record.service';
 import type { ApiServices } from '../graphql/services';
 import type { PinnedSubgraph } from '../graphql/subgraph/subgraph-client';
+import { mayReadAmendmentRequest, mayReadRecordFor, mayReadTreatmentPlan } from './permissions';
 import { AccountsByIdDocument, AmendmentRequestsDocument, AuditBatchesDocument, RecordVersionsDocument, RecordsByIdDocument, type AmendmentRequestRow } from '../graphql/subgraph/documents';
 
 /** Most keys one batched subgraph query carries (graph-node's `first` limit is 1000). */
@@ -24,6 +25,8 @@ export function createLoaders(
 ): Loaders {
   const { profiles, records, integrity, auditBatches, directoryProfiles } = services;
   const options = { maxBatchSize: MAX_BATCH };
+  // Who the content reads are decided for (permissions.ts decides).
+  const asker = { viewer, access };
   // The request's stored record documents: its content reads and integrity checks of the same records
   // share one query of the store (fresh for every request: tampering shows on the next request).
   const recordDocument = new DataLoader((ids: readonly string[]) => records.documents(ids), options);
@@ -65,14 +68,14 @@ export function createLoaders(
     recordRead: new DataLoader(
       (requests) => {
         if (!viewer) throw new Error('recordRead needs a signed-in viewer; the permission rule should have refused.');
-        // One decision per patient, category and purpose of the page (its records mostly share one),
-        // instead of encoding the same codes again for every record.
+        // The rule of permissions.ts, asked once per patient, category and purpose of the page (its
+        // records mostly share one), instead of encoding the same codes again for every record.
         const decisions = new Map<string, Promise<boolean>>();
         const mayRead = (request: { patient: string; category: string; purpose: string }) => {
           const key = `${request.patient}|${request.category}|${request.purpose}`;
           let decision = decisions.get(key);
           if (!decision) {
-            decision = access.mayReadForPurpose(request.patient, request.category, request.purpose);
+            decision = mayReadRecordFor(asker, request, request.purpose);
             decisions.set(key, decision);
           }
           return decision;
@@ -92,7 +95,7 @@ export function createLoaders(
         const providers = new Map(requests.map((request) => [request.recordId, request.provider]));
         return records.readEach(
           requests.map((request) => ({ recordId: request.recordId, reader: viewer, purpose: 'TREAT' })),
-          (request) => providers.get(request.recordId) === viewer || access.canActFor(request.patient),
+          (request) => mayReadTreatmentPlan(asker, { patient: request.patient, provider: providers.get(request.recordId)! }),
           documents,
         ) as Promise<(RecordRead | Error)[]>;
       },
@@ -104,7 +107,7 @@ export function createLoaders(
         const categories = new Map(requests.map((request) => [request.requestId, request.category]));
         return records.readEach(
           requests.map((request) => ({ recordId: request.requestId, reader: viewer, purpose: 'TREAT' })),
-          async (request) => (await access.canActFor(request.patient)) || access.mayWrite(request.patient, categories.get(request.recordId)!),
+          (request) => mayReadAmendmentRequest(asker, { patient: request.patient, category: categories.get(request.recordId)! }),
           documents,
         ) as Promise<(RecordRead | Error)[]>;
       },

@@ -1,13 +1,11 @@
-import { allow, rule, shield } from 'graphql-shield';
+import { allow, rule } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
-import { defaultFieldResolver, isObjectType, type GraphQLError, type GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
-import { addressArg } from '../chain/codes';
 import type { Context } from '../graphql/context';
 import type { LiveEvent } from '../live/live-event';
 import { forbidden, toGraphQLError, unauthenticated } from '../graphql/errors';
 import { loadRecord } from '../schema/records/record.read';
 import { ConsentsDocument } from '../graphql/subgraph/documents';
+import { perParentRule, type Decision } from './shield';
 
 /**
  * Who may read and do what: the one place authorization is decided. Deny by default: a type or field
@@ -15,9 +13,13 @@ import { ConsentsDocument } from '../graphql/subgraph/documents';
  * contracts' views at the latest block (ctx.access), cached within the request, never from the index.
  *
  * Rules return true, or the error to show: UNAUTHENTICATED when nobody is signed in, FORBIDDEN otherwise.
+ * Identifier arguments reach them checked and lowercase (the Address and Bytes32 scalars); an unknown
+ * record or request is let through for the resolver to answer NOT_FOUND. The DataLoaders that decrypt
+ * contents ask the decision functions exported here (mayReadRecordFor, mayReadTreatmentPlan,
+ * mayReadAmendmentRequest), never a rule of their own. How the rules are applied to the schema (the
+ * shield, per-parent decisions, deciding ahead) is shield.ts.
  */
 
-type Decision = boolean | GraphQLError;
 type Check<P, A> = (parent: P, args: A, ctx: Context) => Promise<boolean> | boolean;
 
 /** A rule that needs a signed-in viewer, then `check`; `refusal` says what was missing. */
@@ -35,18 +37,10 @@ function signedIn<P = unknown, A = Record<string, unknown>>(name: string, refusa
   });
 }
 
-/** A rule decided once per parent object, whose settled decisions resolvers may consult synchronously. */
-interface PerParentRule {
-  /** Decides for every parent, once per group of parents the rule treats alike. */
-  decideAll(parents: readonly object[], ctx: Context): Promise<void>;
-  settled(parent: object): Decision | undefined;
-}
-const perParentRules = new Map<unknown, PerParentRule>();
-
 /**
- * As `signedIn`, answered once per parent object: every scalar field of one record shares one
- * decision instead of asking again per field. `sameDecision` names what the check depends on (e.g. a
- * record's patient and category): parents decided together that share it share one decision.
+ * As `signedIn`, decided once per parent object (shield.ts's `perParentRule`): every field of one record
+ * shares one decision. `sameDecision` names what the check depends on (e.g. a record's patient and
+ * category): parents decided together that share it share one decision.
  */
 function signedInPerParent<P extends object>(
   name: string,
@@ -54,46 +48,18 @@ function signedInPerParent<P extends object>(
   check: (parent: P, ctx: Context) => Promise<boolean>,
   sameDecision?: (parent: P) => string,
 ) {
-  const decisions = new WeakMap<object, Promise<Decision>>();
-  const settled = new WeakMap<object, Decision>();
-  const decide = (parent: P, ctx: Context): Promise<Decision> => {
-    if (!ctx.viewer) return Promise.resolve(unauthenticated());
-    let decision = decisions.get(parent);
-    if (!decision) {
-      decision = check(parent, ctx).then(
-        (allowed) => (allowed ? true : forbidden(refusal)),
-        (error: unknown) => toGraphQLError(error),
-      );
-      decision.then((value) => settled.set(parent, value));
-      decisions.set(parent, decision);
-    }
-    return decision;
-  };
-  const decideAll = async (parents: readonly P[], ctx: Context): Promise<void> => {
-    if (!sameDecision) {
-      await Promise.all(parents.map((parent) => decide(parent, ctx)));
-      return;
-    }
-    const groups = new Map<string, P[]>();
-    for (const parent of parents) {
-      const key = sameDecision(parent);
-      const group = groups.get(key);
-      if (group) group.push(parent);
-      else groups.set(key, [parent]);
-    }
-    await Promise.all(
-      [...groups.values()].map(async (group) => {
-        const decision = decide(group[0]!, ctx);
-        for (const parent of group) decisions.set(parent, decision);
-        const value = await decision;
-        for (const parent of group) settled.set(parent, value);
-      }),
-    );
-  };
-  const shieldRule = rule(name, { cache: 'no_cache' })((parent: P, _args: unknown, ctx: Context) => decide(parent, ctx));
-  perParentRules.set(shieldRule, { decideAll: decideAll as PerParentRule['decideAll'], settled: (parent) => settled.get(parent) });
-  return shieldRule;
+  return perParentRule<P>(
+    name,
+    async (parent, ctx): Promise<Decision> => {
+      if (!ctx.viewer) return unauthenticated();
+      return (await check(parent, ctx)) ? true : forbidden(refusal);
+    },
+    sameDecision,
+  );
 }
+
+/** Who asks: the signed-in viewer and the request's chain decisions (a Context, or what a DataLoader holds of it). */
+export type Asker = Pick<Context, 'viewer' | 'access'>;
 
 interface HasPatient {
   patient: string;
@@ -163,7 +129,7 @@ const mayIdentifyProfile = signedInPerParent<{ address: string }>('mayIdentifyPr
 const mayListRecords = signedIn<unknown, { patient: string; category?: string | null }>(
   'mayListRecords',
   "You hold no active read consent for this patient's records in this category.",
-  (_parent, args, ctx) => ctx.access.mayRead(addressArg(args.patient, 'patient'), args.category ?? '*'),
+  (_parent, args, ctx) => ctx.access.mayRead(args.patient, args.category ?? '*'),
 );
 const mayListPatientRecords = signedIn<PatientParent, { category?: string | null }>(
   'mayListPatientRecords',
@@ -171,19 +137,11 @@ const mayListPatientRecords = signedIn<PatientParent, { category?: string | null
   (parent, args, ctx) => ctx.access.mayRead(parent.address, args.category ?? '*'),
 );
 
-/**
- * The record a rule decides about, by the id argument; null when the id is malformed or unknown, for the
- * resolver to answer (BAD_USER_INPUT naming the argument, or NOT_FOUND).
- */
-async function recordArg(ctx: Context, id: string): Promise<Awaited<ReturnType<typeof loadRecord>>> {
-  return /^0x[0-9a-fA-F]{64}$/.test(id) ? loadRecord(ctx, id.toLowerCase()) : null;
-}
-
 const mayReadRecordById = signedIn<unknown, { id: string }>(
   'mayReadRecordById',
   "You hold no active read consent for this record's patient and category.",
   async (_parent, args, ctx) => {
-    const record = await recordArg(ctx, args.id);
+    const record = await loadRecord(ctx, args.id);
     return !record || ctx.access.mayRead(record.patient, record.category);
   },
 );
@@ -198,16 +156,26 @@ const mayReadRecord = signedInPerParent<{ patient: string; category: string }>(
   (record) => `${record.patient}\n${record.category}`,
 );
 
+/**
+ * Reading a record's content (and what is made of it, its title) for a purpose of use: a read consent
+ * for the record's patient and category given for that purpose (ConsentManager.hasAccessForPurpose), or
+ * the patient's own record. The rule of `Record.content` and `Record.title`, and what the record-read
+ * DataLoader asks before anything is decrypted.
+ */
+export function mayReadRecordFor(asker: Asker, record: { patient: string; category: string }, purpose: string): Promise<boolean> {
+  return asker.access.mayReadForPurpose(record.patient, record.category, purpose);
+}
+
 const mayReadRecordContent = signedIn<{ patient: string; category: string }, { purpose: string }>(
   'mayReadRecordContent',
   "You hold no active read consent for this record's patient and category for this purpose of use.",
-  (record, args, ctx) => ctx.access.mayReadForPurpose(record.patient, record.category, args.purpose),
+  (record, args, ctx) => mayReadRecordFor(ctx, record, args.purpose),
 );
 
 const mayWriteRecord = signedIn<unknown, { input: { patient: string; category: string } }>(
   'mayWriteRecord',
   "You hold no active write consent for this patient's category (writing under a consent needs a verified provider).",
-  (_parent, args, ctx) => ctx.access.mayWrite(addressArg(args.input.patient, 'input.patient'), args.input.category),
+  (_parent, args, ctx) => ctx.access.mayWrite(args.input.patient, args.input.category),
 );
 
 /** Why the patient or a guardian may not amend a clinician's version, and what to do instead. */
@@ -218,7 +186,7 @@ const mayAmendRecord = signedIn<unknown, { input: { recordId: string } }>(
   'mayAmendRecord',
   "You hold no active write consent for this record's patient and category (writing under a consent needs a verified provider).",
   async (_parent, args, ctx) => {
-    const record = await recordArg(ctx, args.input.recordId);
+    const record = await loadRecord(ctx, args.input.recordId);
     if (!record) return true;
     if (!(await ctx.access.mayWrite(record.patient, record.category))) return false;
     // Nobody silently rewrites what a clinician wrote (the contract refuses it too).
@@ -234,7 +202,7 @@ const mayRequestAmendment = signedIn<unknown, { input: { recordId: string } }>(
   'mayRequestAmendment',
   "Only the record's patient or a guardian may request an amendment.",
   async (_parent, args, ctx) => {
-    const record = await recordArg(ctx, args.input.recordId);
+    const record = await loadRecord(ctx, args.input.recordId);
     return !record || ctx.access.canActFor(record.patient);
   },
 );
@@ -244,8 +212,7 @@ const mayAnswerAmendment = signedIn<unknown, { input: { requestId: string } }>(
   'mayAnswerAmendment',
   "Only a provider holding a write consent for the record's category may answer its amendment requests.",
   async (_parent, args, ctx) => {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(args.input.requestId)) return true; // the resolver answers BAD_USER_INPUT
-    const request = await ctx.access.amendmentRequest(args.input.requestId.toLowerCase());
+    const request = await ctx.access.amendmentRequest(args.input.requestId);
     if (!request) return true; // the resolver answers NOT_FOUND
     const record = await loadRecord(ctx, request.recordId);
     if (!record) return true;
@@ -255,37 +222,53 @@ const mayAnswerAmendment = signedIn<unknown, { input: { requestId: string } }>(
 
 /**
  * Who may read an amendment request's text and be told of it and its answer (mayReceiveEvent): the
- * patient and guardians (the requester is one of them), and the providers who may answer it.
+ * patient and guardians (the requester is one of them), and the providers who may answer it. Also what
+ * the amendment-request DataLoader asks before the stored text is decrypted.
  */
-const readsAmendmentRequest = async (request: { patient: string; category: string }, ctx: Context) =>
-  (await ctx.access.canActFor(request.patient)) || ctx.access.mayWrite(request.patient, request.category);
+export async function mayReadAmendmentRequest(asker: Asker, request: { patient: string; category: string }): Promise<boolean> {
+  return (await asker.access.canActFor(request.patient)) || asker.access.mayWrite(request.patient, request.category);
+}
 
 const mayReadAmendmentText = signedInPerParent<{ patient: string; category: string }>(
   'mayReadAmendmentText',
   "Only the patient, their guardians and providers with a write consent for the record's category may read amendment requests.",
-  readsAmendmentRequest,
+  (request, ctx) => mayReadAmendmentRequest(ctx, request),
 );
 
 const mayEraseRecord = signedIn<unknown, { id: string }>(
   'mayEraseRecord',
   'Only the patient or a guardian may erase a record.',
   async (_parent, args, ctx) => {
-    const record = await recordArg(ctx, args.id);
+    const record = await loadRecord(ctx, args.id);
     return !record || ctx.access.canActFor(record.patient);
   },
 );
 
 /** A party of a patient-to-someone fact (consent, treatment, emergency access): either side, or the patient's guardian. */
-async function isParty(patient: string, other: string | null, ctx: Context): Promise<boolean> {
-  return patient === ctx.viewer || other === ctx.viewer || ctx.access.canActFor(patient);
+async function isParty(patient: string, other: string | null, asker: Asker): Promise<boolean> {
+  return patient === asker.viewer || other === asker.viewer || asker.access.canActFor(patient);
 }
+
+/**
+ * Reading a treatment's plan (a CarePlan record): a party of the treatment, as for the treatment itself
+ * (isTreatmentParty) — the patient, a guardian, or the provider who proposed it. What the treatment-plan
+ * DataLoader asks before the plan is decrypted.
+ */
+export function mayReadTreatmentPlan(asker: Asker, treatment: { patient: string; provider: string }): Promise<boolean> {
+  return isParty(treatment.patient, treatment.provider, asker);
+}
+const PARTY_REFUSAL = 'Only the patient, their guardians and the other party may read this.';
 function partyOf<P extends HasPatient>(name: string, other: (parent: P) => string) {
-  return signedInPerParent<P>(name, 'Only the patient, their guardians and the other party may read this.', (parent, ctx) => isParty(parent.patient, other(parent), ctx));
+  return signedInPerParent<P>(name, PARTY_REFUSAL, (parent, ctx) => isParty(parent.patient, other(parent), ctx));
 }
 
 const isConsentParty = partyOf<HasPatient & { grantee: string }>('isConsentParty', (consent) => consent.grantee);
 const isGuardianLinkParty = partyOf<HasPatient & { guardian: string }>('isGuardianLinkParty', (link) => link.guardian);
-const isTreatmentParty = partyOf<HasPatient & { provider: string }>('isTreatmentParty', (treatment) => treatment.provider);
+const isTreatmentParty = signedInPerParent<HasPatient & { provider: string }>(
+  'isTreatmentParty',
+  PARTY_REFUSAL,
+  (treatment, ctx) => mayReadTreatmentPlan(ctx, treatment),
+);
 const isEmergencyParty = partyOf<HasPatient & { provider: string }>('isEmergencyParty', (access) => access.provider);
 const isAuditEntryParty = partyOf<HasPatient & { actor: string }>('isAuditEntryParty', (entry) => entry.actor);
 
@@ -298,15 +281,13 @@ const isAuditEntryParty = partyOf<HasPatient & { actor: string }>('isAuditEntryP
 const mayReceiveEvent = signedInPerParent<LiveEvent>('mayReceiveEvent', 'This event is about data you may not read.', (event, ctx) => {
   const object = { patient: event.patient, category: event.category ?? '' };
   if (event.subject === 'RECORD') return readsRecord(object, ctx);
-  if (event.subject === 'AMENDMENT_REQUEST') return readsAmendmentRequest(object, ctx);
+  if (event.subject === 'AMENDMENT_REQUEST') return mayReadAmendmentRequest(ctx, object);
   return isParty(event.patient, event.counterparty, ctx);
 });
 
 /** Whether `ctx.viewer` may be told of `event` (mayReceiveEvent, the rule that also guards its fields). */
 export async function mayReceive(event: LiveEvent, ctx: Context): Promise<boolean> {
-  const decision = perParentRules.get(mayReceiveEvent)!;
-  await decision.decideAll([event], ctx);
-  return decision.settled(event) === true;
+  return (await mayReceiveEvent.perParent.decide(event, ctx)) === true;
 }
 
 /** The rule tree. Types reached only through a guarded field still name their rule, so nothing is open by accident. */
@@ -408,88 +389,5 @@ export const ruleTree: IRules = {
   ConsentGroup: allow,
 };
 
-/** The shield: deny by default, no external errors; resolver errors are translated, unexpected ones masked. */
-export function permissions() {
-  return shield(ruleTree, {
-    fallbackRule: rule('denyByDefault', { cache: 'no_cache' })(() => forbidden('Nothing in the API is open unless a rule says so.')),
-    allowExternalErrors: false,
-    // Rule errors are never rethrown raw, in development either: tests exercise what production runs.
-    debug: false,
-    fallbackError: async (error: unknown) => (error ? toGraphQLError(error) : forbidden()),
-  });
-}
-
-/** The fields whose rule is the constant `allow`, by type: shield would only await `true` for them. */
-function allowedFields(schema: GraphQLSchema): Map<string, Set<string>> {
-  const allowed = new Map<string, Set<string>>();
-  for (const [typeName, rules] of Object.entries(ruleTree as Record<string, unknown>)) {
-    const type = schema.getType(typeName);
-    if (!isObjectType(type)) continue;
-    const fields = Object.keys(type.getFields());
-    if (rules === allow) {
-      allowed.set(typeName, new Set(fields));
-    } else if (rules && typeof rules === 'object') {
-      const map = rules as Record<string, unknown>;
-      const open = fields.filter((field) => (map[field] ?? map['*']) === allow);
-      if (open.length > 0) allowed.set(typeName, new Set(open));
-    }
-  }
-  return allowed;
-}
-
-/** The per-object rule of a type: the rule of the whole type, or its `'*'` rule. */
-function perParentRuleOf(typeName: string): PerParentRule | undefined {
-  const rules = (ruleTree as Record<string, unknown>)[typeName];
-  return perParentRules.get(rules) ?? (rules && typeof rules === 'object' ? perParentRules.get((rules as Record<string, unknown>)['*']) : undefined);
-}
-
-/**
- * Decides the per-object rule of `typeName` for `parents` ahead of their fields (e.g. a page of records,
- * right after it was loaded), so each field can use the settled decision without waiting. The decision
- * is the rule's own: this only moves when it is made. Resolvers reach it as `ctx.decideAhead`.
- */
-export async function decideAhead(typeName: string, parents: readonly object[], ctx: Context): Promise<void> {
-  const perParent = perParentRuleOf(typeName);
-  if (!perParent) throw new Error(`decideAhead needs a type whose rule is made by signedInPerParent; ${typeName} has none.`);
-  await perParent.decideAll(parents, ctx);
-}
-
-/**
- * The schema behind the shield. Two fast paths, neither changing a decision:
- * - fields whose rule is the constant `allow` get their own resolver back (the shield would await
- *   `true` and then call it: same answer, one promise less per field);
- * - fields under a per-object rule whose decision for that object is already settled answer at once
- *   (its `true` runs the resolver, its error is the field's error); unsettled, they go through the shield.
- * Every other field, and every field without a rule, stays behind the shield and its deny-by-default.
- */
-export function shieldSchema(schema: GraphQLSchema): GraphQLSchema {
-  const shielded = applyMiddleware(schema, permissions());
-  for (const [typeName, fields] of allowedFields(schema)) {
-    const original = schema.getType(typeName);
-    const wrapped = shielded.getType(typeName);
-    if (!isObjectType(original) || !isObjectType(wrapped)) continue;
-    const originalFields = original.getFields();
-    const wrappedFields = wrapped.getFields();
-    for (const field of fields) wrappedFields[field]!.resolve = originalFields[field]!.resolve;
-  }
-  for (const [typeName, rules] of Object.entries(ruleTree as Record<string, unknown>)) {
-    const original = schema.getType(typeName);
-    const wrapped = shielded.getType(typeName);
-    if (!isObjectType(original) || !isObjectType(wrapped)) continue;
-    const originalFields = original.getFields();
-    for (const [name, field] of Object.entries(wrapped.getFields())) {
-      const fieldRule = perParentRules.has(rules) ? rules : (rules as Record<string, unknown>)[name] ?? (rules as Record<string, unknown>)['*'];
-      const perParent = perParentRules.get(fieldRule);
-      if (!perParent) continue;
-      const viaShield = field.resolve!;
-      const direct = originalFields[name]!.resolve ?? defaultFieldResolver;
-      field.resolve = (parent, args, ctx, info) => {
-        const decision = perParent.settled(parent as object);
-        if (decision === true) return direct(parent, args, ctx, info);
-        if (decision instanceof Error) return decision;
-        return viaShield(parent, args, ctx, info);
-      };
-    }
-  }
-  return shielded;
-}
+/** What a type or field without a rule gets: nothing in the API is open unless a rule says so. */
+export const denyByDefault = rule('denyByDefault', { cache: 'no_cache' })(() => forbidden('Nothing in the API is open unless a rule says so.'));

@@ -23,6 +23,7 @@ import { fhirErrors, fhirRoutes } from '../fhir/fhir.routes';
 import type { Context } from '../graphql/context';
 import { createFormatError, unavailableDependency, type ErrorLogger } from '../graphql/errors';
 import { aliasLimit, DEFAULT_LIMITS, depthLimit, limitsPlugin, mutationRateLimiter, type QueryLimits } from '../graphql/limits';
+import { checkArguments } from '../graphql/scalars';
 import type { ApiServices } from '../graphql/services';
 import { SubgraphClient } from '../graphql/subgraph/subgraph-client';
 import { LiveEventSource } from '../live/event-source';
@@ -34,8 +35,9 @@ import { createContext } from './context';
 import { createDataLayer } from './data-layer';
 import { explorerRoutes } from './explorer';
 import { readinessCheck } from './readiness';
-import { mayReceive, shieldSchema } from './permissions';
+import { denyByDefault, mayReceive, ruleTree } from './permissions';
 import { buildApiSchema } from './schema';
+import { shieldSchema } from './shield';
 import { createServices } from './services';
 
 /** The database the API uses when MONGODB_URI names none. */
@@ -180,7 +182,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
 
     const app = express();
     const httpServer = http.createServer(app);
-    const schema = shieldSchema(buildApiSchema());
+    // Identifier arguments are checked before a field's rule or resolver runs (graphql/scalars.ts).
+    const schema = checkArguments(shieldSchema(buildApiSchema(), ruleTree, denyByDefault));
     const cookies = cookieParser(config.sessionSecret);
 
     // Subscriptions (graphql-ws) on the same server and path, authenticated by the same session cookie.

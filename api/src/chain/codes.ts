@@ -45,22 +45,6 @@ export function codeText16(value: string): string {
   return toUtf8String(bytes.subarray(0, end));
 }
 
-/** Lowercase 0x address, or BAD_USER_INPUT naming `field`. */
-export function addressArg(value: string, field: string): string {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) {
-    throw new BadInputError([{ field, message: `must be a 0x-prefixed 20-byte hex address (got ${JSON.stringify(value)})` }]);
-  }
-  return value.toLowerCase();
-}
-
-/** Lowercase 0x bytes32, or BAD_USER_INPUT naming `field`. */
-export function bytes32Arg(value: string, field: string): string {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) {
-    throw new BadInputError([{ field, message: `must be 0x followed by 64 hex digits (got ${JSON.stringify(value)})` }]);
-  }
-  return value.toLowerCase();
-}
-
 /** 0x hex of arbitrary bytes, or BAD_USER_INPUT naming `field`. */
 export function hexArg(value: string, field: string): string {
   if (!/^0x([0-9a-fA-F]{2})*$/.test(value)) {

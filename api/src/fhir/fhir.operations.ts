@@ -34,24 +34,24 @@ fragment FhirConsent on Consent { id patient grantee scope purpose canRead canWr
 
 /** The patient's identity: name and birth date, which any consent holder may see (the identity rule). */
 export const PATIENT = parse(`
-query FhirPatient($address: String!) {
+query FhirPatient($address: Address!) {
   patient(address: $address) { address profile { displayName birthDate } }
 }`);
 
 /** The rest of the profile, which needs a read consent for the Patient category. */
 export const PATIENT_CONTACT = parse(`
-query FhirPatientContact($address: String!) {
+query FhirPatientContact($address: Address!) {
   patient(address: $address) { profile { email preferredLanguage } }
 }`);
 
 export const RECORD = parse(`
-query FhirRecordRead($id: String!, $purpose: String!) {
+query FhirRecordRead($id: Bytes32!, $purpose: String!) {
   record(id: $id) { ...FhirRecord }
 }
 ${RECORD_FIELDS}`);
 
 export const RECORDS = parse(`
-query FhirRecordSearch($patient: String!, $category: String, $first: Int!, $after: String, $purpose: String!, $updatedFrom: DateTimeISO, $updatedBefore: DateTimeISO) {
+query FhirRecordSearch($patient: Address!, $category: String, $first: Int!, $after: String, $purpose: String!, $updatedFrom: DateTimeISO, $updatedBefore: DateTimeISO) {
   records(patient: $patient, category: $category, first: $first, after: $after, updatedFrom: $updatedFrom, updatedBefore: $updatedBefore) {
     nodes { ...FhirRecord }
     pageInfo { endCursor hasNextPage }
@@ -61,18 +61,18 @@ ${RECORD_FIELDS}`);
 
 /** The record's category first (no content read), so a read of the wrong resource type audits nothing. */
 export const RECORD_CATEGORY = parse(`
-query FhirRecordCategory($id: String!) {
+query FhirRecordCategory($id: Bytes32!) {
   record(id: $id) { id patient category erased }
 }`);
 
 export const RECORD_VERSIONS = parse(`
-query FhirRecordVersions($id: String!) {
+query FhirRecordVersions($id: Bytes32!) {
   record(id: $id) { ...FhirRecordVersions }
 }
 ${VERSION_FIELDS}`);
 
 export const RECORDS_VERSIONS = parse(`
-query FhirRecordsVersions($patient: String!, $category: String, $first: Int!, $after: String) {
+query FhirRecordsVersions($patient: Address!, $category: String, $first: Int!, $after: String) {
   records(patient: $patient, category: $category, first: $first, after: $after) {
     nodes { ...FhirRecordVersions }
     pageInfo { endCursor hasNextPage }
@@ -81,7 +81,7 @@ query FhirRecordsVersions($patient: String!, $category: String, $first: Int!, $a
 ${VERSION_FIELDS}`);
 
 export const CONSENTS_GIVEN = parse(`
-query FhirConsentsGiven($patient: String!, $first: Int!, $after: String) {
+query FhirConsentsGiven($patient: Address!, $first: Int!, $after: String) {
   patient(address: $patient) {
     consentsGiven(first: $first, after: $after, includeInactive: true) { nodes { ...FhirConsent } pageInfo { endCursor hasNextPage } }
   }
@@ -89,7 +89,7 @@ query FhirConsentsGiven($patient: String!, $first: Int!, $after: String) {
 ${CONSENT_FIELDS}`);
 
 export const CONSENTS_RECEIVED = parse(`
-query FhirConsentsReceived($grantee: String!, $first: Int!, $after: String) {
+query FhirConsentsReceived($grantee: Address!, $first: Int!, $after: String) {
   patient(address: $grantee) {
     consentsReceived(first: $first, after: $after, includeInactive: true) { nodes { ...FhirConsent } pageInfo { endCursor hasNextPage } }
   }
@@ -97,7 +97,7 @@ query FhirConsentsReceived($grantee: String!, $first: Int!, $after: String) {
 ${CONSENT_FIELDS}`);
 
 export const AUDIT_TRAIL = parse(`
-query FhirAuditTrail($patient: String!, $first: Int!, $after: String) {
+query FhirAuditTrail($patient: Address!, $first: Int!, $after: String) {
   patient(address: $patient) {
     auditTrail(first: $first, after: $after) {
       nodes { id actor patient recordId category recordVersion purpose decision at }

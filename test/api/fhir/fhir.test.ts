@@ -100,7 +100,7 @@ beforeAll(async () => {
   await (await consents.connect(provider2).openEmergencyAccess(patient.address, code32('UNCONSCIOUS'))).wait();
   // The provider amends its first Observation (version 2).
   const providerApi = await new ApiClient(stack.url).signIn(provider);
-  const current = await providerApi.data<{ record: { commitment: string } }>(`query ($id: String!) { record(id: $id) { commitment } }`, { id: seeded.observations[0] });
+  const current = await providerApi.data<{ record: { commitment: string } }>(`query ($id: Bytes32!) { record(id: $id) { commitment } }`, { id: seeded.observations[0] });
   const amended = fhir.observationGlucose();
   amended.valueQuantity.value = 101;
   const amendment = await providerApi.data<{ amendRecord: { transaction: { to: string; data: string } } }>(
@@ -112,7 +112,7 @@ beforeAll(async () => {
   erasedId = await addRecord(stack, patient, patient.address, fhir.medicationStatement());
   await stack.indexed();
   const patientApi = await new ApiClient(stack.url).signIn(patient);
-  const erased = await patientApi.data<{ eraseRecord: { transaction: { to: string; data: string } } }>(`mutation ($id: String!) { eraseRecord(id: $id) { transaction { to data } } }`, { id: erasedId });
+  const erased = await patientApi.data<{ eraseRecord: { transaction: { to: string; data: string } } }>(`mutation ($id: Bytes32!) { eraseRecord(id: $id) { transaction { to data } } }`, { id: erasedId });
   await (await patient.sendTransaction(erased.eraseRecord.transaction)).wait();
   await stack.indexed();
 
@@ -143,12 +143,12 @@ describe('each role sees what GraphQL lets it see', () => {
    * Per endpoint: the FHIR request, the GraphQL question that reads the same data, and the roles that get
    * an answer (refusals: 401 for the anonymous, 403 for the rest). Both interfaces must answer alike.
    */
-  const RECORDS = (purpose: string) => `query ($p: String!, $c: String) { records(patient: $p, category: $c) { nodes { id content(purpose: "${purpose}") } } }`;
+  const RECORDS = (purpose: string) => `query ($p: Address!, $c: String) { records(patient: $p, category: $c) { nodes { id content(purpose: "${purpose}") } } }`;
   const cases: { name: string; request: (client: Client) => Promise<unknown>; graphql: [string, () => Record<string, unknown>]; allowed: Role[] }[] = [
     {
       name: 'Patient read',
       request: (c) => c.read({ resourceType: 'Patient', id: patientAddress }),
-      graphql: [`query ($p: String!) { patient(address: $p) { address profile { displayName } } }`, () => ({ p: patientAddress })],
+      graphql: [`query ($p: Address!) { patient(address: $p) { address profile { displayName } } }`, () => ({ p: patientAddress })],
       // Emergency access opens every category, the Patient one included; a provider or researcher holding
       // any consent sees the identity (name and birth date) alone.
       allowed: ['patient', 'guardian', 'emergencyProvider', 'provider', 'researcher'],
@@ -168,7 +168,7 @@ describe('each role sees what GraphQL lets it see', () => {
     {
       name: 'Observation read (TREAT)',
       request: (c) => c.read({ resourceType: 'Observation', id: fhirId(seeded.observations[1]!) }),
-      graphql: [`query ($id: String!) { record(id: $id) { id content } }`, () => ({ id: seeded.observations[1] })],
+      graphql: [`query ($id: Bytes32!) { record(id: $id) { id content } }`, () => ({ id: seeded.observations[1] })],
       allowed: ['patient', 'guardian', 'provider'],
     },
     {
@@ -186,25 +186,25 @@ describe('each role sees what GraphQL lets it see', () => {
     {
       name: 'Consent search by patient',
       request: (c) => c.search({ resourceType: 'Consent', searchParams: { patient: patientAddress } }),
-      graphql: [`query ($p: String!) { patient(address: $p) { consentsGiven(includeInactive: true) { nodes { id } } } }`, () => ({ p: patientAddress })],
+      graphql: [`query ($p: Address!) { patient(address: $p) { consentsGiven(includeInactive: true) { nodes { id } } } }`, () => ({ p: patientAddress })],
       allowed: ['patient', 'guardian'],
     },
     {
       name: 'AuditEvent search',
       request: (c) => c.search({ resourceType: 'AuditEvent', searchParams: { patient: patientAddress } }),
-      graphql: [`query ($p: String!) { patient(address: $p) { auditTrail { nodes { id } } } }`, () => ({ p: patientAddress })],
+      graphql: [`query ($p: Address!) { patient(address: $p) { auditTrail { nodes { id } } } }`, () => ({ p: patientAddress })],
       allowed: ['patient', 'guardian'],
     },
     {
       name: 'Provenance search by patient',
       request: (c) => c.search({ resourceType: 'Provenance', searchParams: { patient: patientAddress } }),
-      graphql: [`query ($p: String!) { records(patient: $p) { nodes { versions { version } } } }`, () => ({ p: patientAddress })],
+      graphql: [`query ($p: Address!) { records(patient: $p) { nodes { versions { version } } } }`, () => ({ p: patientAddress })],
       allowed: ['patient', 'guardian', 'emergencyProvider'],
     },
     {
       name: 'Provenance of one Observation',
       request: (c) => c.search({ resourceType: 'Provenance', searchParams: { target: `Observation/${fhirId(seeded.observations[0]!)}` } }),
-      graphql: [`query ($id: String!) { record(id: $id) { versions { version } } }`, () => ({ id: seeded.observations[0] })],
+      graphql: [`query ($id: Bytes32!) { record(id: $id) { versions { version } } }`, () => ({ id: seeded.observations[0] })],
       allowed: ['patient', 'guardian', 'provider', 'emergencyProvider'],
     },
     {
@@ -320,7 +320,7 @@ test('Consent: every on-chain consent, with status at the request block, grantee
   // The transaction of each consent's last change is its source, as GraphQL tells it.
   const patientApi = await new ApiClient(stack.url).signIn(stack.system.patient);
   const indexed = await patientApi.data<{ patient: { consentsGiven: { nodes: { id: string; transactionHash: string }[] } } }>(
-    `query ($p: String!) { patient(address: $p) { consentsGiven { nodes { id transactionHash } } } }`,
+    `query ($p: Address!) { patient(address: $p) { consentsGiven { nodes { id transactionHash } } } }`,
     { p: patientAddress },
   );
   for (const consent of consents) {
@@ -355,7 +355,7 @@ test('Provenance: who anchored and amended each version, with transaction hash, 
   const bundle = (await clients.provider.search({ resourceType: 'Provenance', searchParams: { target: `Observation/${fhirId(seeded.observations[0]!)}` } })) as Bundle;
   const versions = await new ApiClient(stack.url).signIn(stack.system.patient).then((c) =>
     c.data<{ record: { versions: { version: number; transactionHash: string; blockNumber: number; commitment: string }[] } }>(
-      `query ($id: String!) { record(id: $id) { versions { version transactionHash blockNumber commitment } } }`,
+      `query ($id: Bytes32!) { record(id: $id) { versions { version transactionHash blockNumber commitment } } }`,
       { id: seeded.observations[0] },
     ),
   );

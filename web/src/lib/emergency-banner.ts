@@ -6,7 +6,7 @@ import type { AccountEvent } from './live';
 import { notice } from './notices';
 
 const ProviderName = graphql(`
-  query ProviderName($address: String!) {
+  query ProviderName($address: Address!) {
     account(address: $address) {
       providerProfile {
         displayName

@@ -5,7 +5,7 @@ import { short } from './dom';
 import type { Wallet } from './wallet';
 
 const PatientIdentity = graphql(`
-  query PatientIdentity($patient: String!) {
+  query PatientIdentity($patient: Address!) {
     patient(address: $patient) {
       profile {
         displayName
@@ -16,7 +16,7 @@ const PatientIdentity = graphql(`
 `);
 
 const DirectoryName = graphql(`
-  query DirectoryName($address: String!) {
+  query DirectoryName($address: Address!) {
     account(address: $address) {
       providerProfile {
         displayName

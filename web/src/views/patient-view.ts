@@ -37,7 +37,7 @@ graphql(`
 `);
 
 const PatientOverview = graphql(`
-  query PatientOverview($patient: String!) {
+  query PatientOverview($patient: Address!) {
     patient(address: $patient) {
       address
       profile {
@@ -137,7 +137,7 @@ graphql(`
 `);
 
 const TreatmentPlans = graphql(`
-  query TreatmentPlans($patient: String!) {
+  query TreatmentPlans($patient: Address!) {
     patient(address: $patient) {
       treatments(first: 50) {
         nodes {
@@ -150,7 +150,7 @@ const TreatmentPlans = graphql(`
 `);
 
 const MoreRecords = graphql(`
-  query MoreRecords($patient: String!, $after: String) {
+  query MoreRecords($patient: Address!, $after: String) {
     patient(address: $patient) {
       records(first: 25, after: $after) {
         ...PatientRecordPage

@@ -10,7 +10,7 @@ import { emergencyCells, isOpen } from './emergency';
 import { integrityBadge, newestFirst, openRecordUnderRow, recordTitleCell, summaryList } from './record-detail';
 
 const ProviderOverview = graphql(`
-  query ProviderOverview($me: String!) {
+  query ProviderOverview($me: Address!) {
     patient(address: $me) {
       consentsReceived(first: 100) {
         nodes {
@@ -46,7 +46,7 @@ const ProviderOverview = graphql(`
 `);
 
 const PatientRecords = graphql(`
-  query PatientRecords($patient: String!, $category: String, $after: String, $purpose: String!) {
+  query PatientRecords($patient: Address!, $category: String, $after: String, $purpose: String!) {
     records(patient: $patient, category: $category, first: 25, after: $after) {
       pageInfo {
         hasNextPage

@@ -10,7 +10,7 @@ import { notice } from '../lib/notices';
 import { button, field, form, showFieldProblems } from './forms';
 
 const RecordDetails = graphql(`
-  query RecordDetails($id: String!, $purpose: String!) {
+  query RecordDetails($id: Bytes32!, $purpose: String!) {
     record(id: $id) {
       id
       patient
@@ -42,7 +42,7 @@ const RecordDetails = graphql(`
 
 /** The texts of a record's amendment requests: the patient's side and the providers who may answer read them. */
 const AmendmentTexts = graphql(`
-  query AmendmentTexts($id: String!) {
+  query AmendmentTexts($id: Bytes32!) {
     record(id: $id) {
       amendmentRequests {
         id

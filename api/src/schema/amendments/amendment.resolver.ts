@@ -1,7 +1,7 @@
 import { Interface } from 'ethers';
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { RecordRegistry__factory } from '../../../../typechain-types';
-import { bytes32Arg, scopeCode } from '../../chain/codes';
+import { scopeCode } from '../../chain/codes';
 import type { Context } from '../../graphql/context';
 import { badInput, notFound } from '../../graphql/errors';
 import { BadInputError, ConflictError } from '../../errors';
@@ -65,8 +65,7 @@ export class RecordAmendmentsResolver {
       "The patient or a guardian asks to correct a clinician's current version: the proposed change (validated as FHIR of the record's type) and the reason are stored encrypted, and the requestAmendment transaction is returned for their wallet.",
   })
   async requestAmendment(@Arg('input', () => RequestAmendmentInput) input: RequestAmendmentInput, @Ctx() ctx: Context): Promise<PreparedAmendmentRequest> {
-    const recordId = bytes32Arg(input.recordId, 'input.recordId');
-    const currentCommitment = bytes32Arg(input.currentCommitment, 'input.currentCommitment');
+    const { recordId, currentCommitment } = input;
     const reason = reasonArg(input.reason, 'input.reason');
     const record = await loadRecord(ctx, recordId);
     if (!record) throw notFound(`No record ${input.recordId}.`);
@@ -109,7 +108,7 @@ export class RecordAmendmentsResolver {
       "A provider with a write consent for the record's category declines an open amendment request: the reason is stored encrypted with the request, and the declineAmendment transaction is returned for her wallet. To accept, amend the record with `requestId`.",
   })
   async declineAmendment(@Arg('input', () => DeclineAmendmentInput) input: DeclineAmendmentInput, @Ctx() ctx: Context): Promise<PreparedDecline> {
-    const requestId = bytes32Arg(input.requestId, 'input.requestId');
+    const { requestId } = input;
     const reason = reasonArg(input.reason, 'input.reason');
     const { deployment, chainId } = ctx.services.chain;
     const request = await ctx.access.amendmentRequest(requestId);

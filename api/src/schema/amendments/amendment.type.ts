@@ -1,6 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PreparedTransaction } from '../records/record.type';
+import { Bytes32 } from '../../graphql/scalars';
 
 export enum AmendmentStatus {
   OPEN = 'OPEN',
@@ -95,10 +96,10 @@ export class PreparedDecline {
 
 @InputType({ description: "A request to correct a clinician's current version of a record." })
 export class RequestAmendmentInput {
-  @Field(() => String)
+  @Field(() => Bytes32)
   recordId!: string;
 
-  @Field(() => String, { description: "The record's current on-chain commitment: the version to correct." })
+  @Field(() => Bytes32, { description: "The record's current on-chain commitment: the version to correct." })
   currentCommitment!: string;
 
   @Field(() => GraphQLJSON, { description: "The proposed new content: a FHIR R4 resource of the record's resource type." })
@@ -110,7 +111,7 @@ export class RequestAmendmentInput {
 
 @InputType({ description: 'Declining an open amendment request, with the reason the patient will read.' })
 export class DeclineAmendmentInput {
-  @Field(() => String)
+  @Field(() => Bytes32)
   requestId!: string;
 
   @Field(() => String, { description: 'Why the record stays as it is (at most 2000 characters).' })

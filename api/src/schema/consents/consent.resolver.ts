@@ -1,7 +1,7 @@
 import { Contract, Signature, TypedDataEncoder, getAddress, recoverAddress, type Interface } from 'ethers';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { CONSENT_GRANT_TYPES, consentDomain, consentGrantMessage } from '../../../../contracts/deployment/consent-grant';
-import { ACCESS_READ, ACCESS_WRITE, addressArg, hexArg, purposeCode, scopeCode } from '../../chain/codes';
+import { ACCESS_READ, ACCESS_WRITE, hexArg, purposeCode, scopeCode } from '../../chain/codes';
 import type { Context } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { Connection, PageArgs, page, pageArgs } from '../../graphql/pagination';
@@ -91,8 +91,8 @@ async function guardianPage(ctx: Context, side: 'patient' | 'guardian', address:
 
 /** The ConsentTerms tuple of an input, each bad field named. */
 export function consentTerms(input: ConsentTermsInput, prefix: string) {
-  const patient = addressArg(input.patient, `${prefix}.patient`);
-  const grantee = addressArg(input.grantee, `${prefix}.grantee`);
+  // Checked and lowercase already (the Address scalar).
+  const { patient, grantee } = input;
   if (grantee === patient) throw badInput(`${prefix}.grantee`, 'must differ from the patient');
   if (!input.read && !input.write) throw badInput(`${prefix}.read`, 'a consent must allow reading, writing or both');
   const expiresAt = Math.floor(input.expiresAt.getTime() / 1000);

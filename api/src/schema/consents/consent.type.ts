@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
+import { Address } from '../../graphql/scalars';
 
 @ObjectType({ description: 'A consent of a patient to a grantee for a scope, as the index has it at the request block.' })
 export class Consent {
@@ -69,10 +70,10 @@ export class GuardianLink {
 
 @InputType({ description: 'The terms of a consent, as ConsentManager.ConsentTerms.' })
 export class ConsentTermsInput {
-  @Field(() => String, { description: "The patient's address (the signer)." })
+  @Field(() => Address, { description: "The patient's address (the signer)." })
   patient!: string;
 
-  @Field(() => String, { description: 'Who receives access.' })
+  @Field(() => Address, { description: 'Who receives access.' })
   grantee!: string;
 
   @Field({ description: 'A data category, or * for all.' })

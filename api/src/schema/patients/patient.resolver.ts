@@ -1,12 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { addressArg } from '../../chain/codes';
 import type { Context } from '../../graphql/context';
 import { BadInputError } from '../../errors';
 import { ProviderProfile, ResearcherProfile } from '../providers/account.type';
 import { recordsPage, RecordPageArgs } from '../records/record.resolver';
 import { RecordConnection } from '../records/record.type';
 import { Patient, PatientProfile, PatientProfileInput, ProviderProfileInput, ResearcherProfileInput, Roles, Viewer } from './patient.type';
+import { Address } from '../../graphql/scalars';
 
 /** Profile inputs carry only the fields the caller set; the data layer validates each and names it. */
 function setFields<T extends object>(input: T, prefix: string): Partial<T> {
@@ -38,8 +38,8 @@ export class PatientResolver {
   }
 
   @Query(() => Patient, { description: 'A patient by address. Each field is authorized on its own.' })
-  patient(@Arg('address', () => String) address: string): Patient {
-    return { address: addressArg(address, 'address') };
+  patient(@Arg('address', () => Address) address: string): Patient {
+    return { address };
   }
 
   @FieldResolver(() => PatientProfile, { nullable: true, description: "The patient's personal profile." })

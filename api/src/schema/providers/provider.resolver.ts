@@ -1,9 +1,9 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { addressArg } from '../../chain/codes';
 import type { Context } from '../../graphql/context';
 import { page, pageArgs } from '../../graphql/pagination';
 import { DirectoryDocument } from '../../graphql/subgraph/documents';
 import { Account, AccountConnection, MemberKind, MemberStatus, ProviderProfile, ResearcherProfile, accountOf } from './account.type';
+import { Address } from '../../graphql/scalars';
 
 @ArgsType()
 export class DirectoryArgs {
@@ -44,9 +44,8 @@ export class AccountResolver {
   }
 
   @Query(() => Account, { description: 'One account as the directory knows it (kind NONE when it is not a member).' })
-  async account(@Arg('address', () => String) address: string, @Ctx() ctx: Context): Promise<Account> {
-    const key = addressArg(address, 'address');
-    return accountOf(key, await ctx.loaders.accountById.load(key));
+  async account(@Arg('address', () => Address) address: string, @Ctx() ctx: Context): Promise<Account> {
+    return accountOf(address, await ctx.loaders.accountById.load(address));
   }
 
   @FieldResolver(() => ProviderProfile, { nullable: true, description: "The provider's public profile, if any." })

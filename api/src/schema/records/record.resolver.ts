@@ -3,7 +3,7 @@ import { GraphQLJSON } from 'graphql-scalars';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RecordRegistry__factory } from '../../../../typechain-types';
-import { addressArg, bytes32Arg, scopeCode } from '../../chain/codes';
+import { scopeCode } from '../../chain/codes';
 import type { Context } from '../../graphql/context';
 import { badInput, notFound } from '../../graphql/errors';
 import { BadInputError, ConflictError } from '../../errors';
@@ -28,6 +28,7 @@ import {
   VersionIntegrity,
 } from './record.type';
 import { loadRecord, recordOf } from './record.read';
+import { Address, Bytes32 } from '../../graphql/scalars';
 
 const registry = new Interface(RecordRegistry__factory.abi);
 const ZERO32 = `0x${'00'.repeat(32)}`;
@@ -103,7 +104,7 @@ export class RecordPageArgs {
 
 @ArgsType()
 export class RecordsArgs extends RecordPageArgs {
-  @Field(() => String, { description: "The patient's address." })
+  @Field(() => Address, { description: "The patient's address." })
   patient!: string;
 }
 
@@ -148,15 +149,15 @@ export async function recordsPage(ctx: Context, patient: string, args: RecordPag
 @Resolver(() => Record)
 export class RecordResolver {
   @Query(() => Record, { description: 'One record (anchored, or prepared and not anchored yet).' })
-  async record(@Arg('id', () => String) id: string, @Ctx() ctx: Context): Promise<Record> {
-    const record = await loadRecord(ctx, bytes32Arg(id, 'id'));
+  async record(@Arg('id', () => Bytes32) id: string, @Ctx() ctx: Context): Promise<Record> {
+    const record = await loadRecord(ctx, id);
     if (!record) throw notFound(`No record ${id}.`);
     return record;
   }
 
   @Query(() => RecordConnection, { description: "A patient's records, by category, paginated." })
   records(@Args() args: RecordsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RecordConnection> {
-    return recordsPage(ctx, addressArg(args.patient, 'patient'), args, info);
+    return recordsPage(ctx, args.patient, args, info);
   }
 
   @FieldResolver(() => Account, { description: 'Who anchored the first version, as the directory knows them.' })
@@ -227,9 +228,9 @@ export class RecordResolver {
     description: 'Validates, encrypts and stores a record, and returns the anchorRecord transaction for the writer to send.',
   })
   async prepareRecord(@Arg('input', () => PrepareRecordInput) input: PrepareRecordInput, @Ctx() ctx: Context): Promise<PreparedRecord> {
-    const patient = addressArg(input.patient, 'input.patient');
+    const { patient } = input;
     const category = scopeCode(input.category, 'input.category');
-    const treatmentId = input.treatmentId ? bytes32Arg(input.treatmentId, 'input.treatmentId') : ZERO32;
+    const treatmentId = input.treatmentId ?? ZERO32;
     const resourceType = (input.content as { resourceType?: unknown } | null)?.resourceType;
     if (typeof resourceType === 'string' && resourceType !== input.category) {
       throw badInput('input.category', `must be the content's resourceType (${resourceType}): records are filed by FHIR resource type`);
@@ -254,15 +255,14 @@ export class RecordResolver {
       "Validates the new content of a record, encrypts it with a new data key and salt, stores it as the next version, and returns the amendRecord transaction for the writer to send. `currentCommitment` must be the record's current commitment on-chain.",
   })
   async amendRecord(@Arg('input', () => AmendRecordInput) input: AmendRecordInput, @Ctx() ctx: Context): Promise<PreparedAmendment> {
-    const recordId = bytes32Arg(input.recordId, 'input.recordId');
-    const currentCommitment = bytes32Arg(input.currentCommitment, 'input.currentCommitment');
+    const { recordId, currentCommitment } = input;
     const record = await loadRecord(ctx, recordId);
     if (!record) throw notFound(`No record ${input.recordId}.`);
     const category = scopeCode(record.category, 'category');
     await checkCurrentOnChain(ctx, record, currentCommitment, 'amend');
     const { deployment, chainId } = ctx.services.chain;
     // Accepting an amendment request amends through acceptAmendment, which closes the request.
-    const requestId = input.requestId ? bytes32Arg(input.requestId, 'input.requestId') : null;
+    const requestId = input.requestId ?? null;
     if (requestId) {
       const request = await ctx.access.amendmentRequest(requestId);
       if (!request || request.recordId !== recordId) throw badInput('input.requestId', `is not an amendment request of record ${recordId}`);
@@ -289,10 +289,9 @@ export class RecordResolver {
   @Mutation(() => ErasedRecord, {
     description: "Destroys a record's off-chain content (crypto-shredding) and returns the eraseRecord transaction to send.",
   })
-  async eraseRecord(@Arg('id', () => String) id: string, @Ctx() ctx: Context): Promise<ErasedRecord> {
-    const recordId = bytes32Arg(id, 'id');
+  async eraseRecord(@Arg('id', () => Bytes32) recordId: string, @Ctx() ctx: Context): Promise<ErasedRecord> {
     const record = await loadRecord(ctx, recordId);
-    if (!record) throw notFound(`No record ${id}.`);
+    if (!record) throw notFound(`No record ${recordId}.`);
     await ctx.services.records.erase({ recordId, erasedBy: ctx.viewer! });
     const { deployment, chainId } = ctx.services.chain;
     return {

@@ -2,6 +2,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { GraphQLJSON } from 'graphql-scalars';
 import { Account, type ProviderProfile } from '../providers/account.type';
 import { PageInfo } from '../../graphql/pagination';
+import { Address, Bytes32 } from '../../graphql/scalars';
 
 export enum Integrity {
   VERIFIED = 'VERIFIED',
@@ -167,7 +168,7 @@ export class ErasedRecord {
 
 @InputType({ description: 'A new record: validated (FHIR R4 for clinical categories), encrypted and stored.' })
 export class PrepareRecordInput {
-  @Field(() => String, { description: "The patient's address." })
+  @Field(() => Address, { description: "The patient's address." })
   patient!: string;
 
   @Field({ description: 'Data category; for FHIR content, its resourceType.' })
@@ -176,22 +177,22 @@ export class PrepareRecordInput {
   @Field(() => GraphQLJSON, { description: 'The content: a FHIR R4 resource.' })
   content!: unknown;
 
-  @Field(() => String, { nullable: true, description: 'An approved treatment of the patient to file it under.' })
+  @Field(() => Bytes32, { nullable: true, description: 'An approved treatment of the patient to file it under.' })
   treatmentId?: string | null;
 }
 
 @InputType({ description: "A new version of an existing record: validated, encrypted with a new data key and salt, and stored." })
 export class AmendRecordInput {
-  @Field(() => String, { description: 'The record to amend.' })
+  @Field(() => Bytes32, { description: 'The record to amend.' })
   recordId!: string;
 
-  @Field(() => String, { description: "The record's current on-chain commitment, as the writer last saw it (the version being amended)." })
+  @Field(() => Bytes32, { description: "The record's current on-chain commitment, as the writer last saw it (the version being amended)." })
   currentCommitment!: string;
 
   @Field(() => GraphQLJSON, { description: "The new content: a FHIR R4 resource of the record's resource type." })
   content!: unknown;
 
-  @Field(() => String, {
+  @Field(() => Bytes32, {
     nullable: true,
     description: "An open amendment request this amendment accepts: the transaction is then acceptAmendment, which closes the request.",
   })

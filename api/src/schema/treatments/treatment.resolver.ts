@@ -1,7 +1,6 @@
 import { Interface } from 'ethers';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { RecordRegistry__factory } from '../../../../typechain-types';
-import { addressArg } from '../../chain/codes';
 import type { Context } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { Connection, PageArgs, page, pageArgs } from '../../graphql/pagination';
@@ -78,7 +77,7 @@ export class TreatmentPlanResolver {
     description: "Stores a treatment plan encrypted (as a FHIR CarePlan record) and returns the proposeTreatment transaction committing to it.",
   })
   async prepareTreatment(@Arg('input', () => PrepareTreatmentInput) input: PrepareTreatmentInput, @Ctx() ctx: Context): Promise<PreparedTreatment> {
-    const patient = addressArg(input.patient, 'input.patient');
+    const { patient } = input;
     const plan = input.plan.trim();
     if (plan.length === 0) throw badInput('input.plan', 'is empty; describe the treatment the patient is asked to approve');
     if (plan.length > MAX_PLAN_LENGTH) throw badInput('input.plan', `is ${plan.length} characters long; at most ${MAX_PLAN_LENGTH} are allowed`);

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { PreparedTransaction } from '../records/record.type';
+import { Address } from '../../graphql/scalars';
 
 export enum TreatmentStatus {
   PROPOSED = 'PROPOSED',
@@ -46,7 +47,7 @@ export class TreatmentPlan {
 
 @InputType({ description: 'A treatment plan to propose: stored encrypted by the API, its salted hash proposed on-chain.' })
 export class PrepareTreatmentInput {
-  @Field(() => String, { description: "The patient's address." })
+  @Field(() => Address, { description: "The patient's address." })
   patient!: string;
 
   @Field(() => String, { description: 'The plan, as the patient and guardians will read it (1 to 4000 characters).' })

@@ -1,20 +1,21 @@
 import './styles.css';
 import { graphql } from './gql';
 import { onServiceUnavailable, onSessionEnded, request, useGraphqlUrl } from './lib/api';
-import { watchAvailability } from './lib/availability';
 import type { AppContext } from './lib/app-context';
+import { watchAvailability } from './lib/availability';
 import { loadConfig, type ClientConfig } from './lib/config';
 import { contractsFor } from './lib/contracts';
 import { emergencyBanner } from './lib/emergency-banner';
 import { startLive, type AccountEvent, type Live } from './lib/live';
-import { addressText, h, replaceChildren, short } from './lib/dom';
 import { patientNames } from './lib/people';
-import { notice, showError } from './lib/notices';
 import { signIn, signOut } from './lib/session';
 import { connectWallet, onWalletChange, type Wallet } from './lib/wallet';
 import { renderPatientView } from './views/patient-view';
 import { renderProviderView } from './views/provider-view';
 import { renderResearcherView } from './views/researcher-view';
+import { addressText } from './widgets/address';
+import { h, replaceChildren, short } from './widgets/dom';
+import { notice, showError } from './widgets/notices';
 
 const Whoami = graphql(`
   query Whoami {

@@ -4,8 +4,8 @@ import { abi as consentManagerAbi } from '../../../artifacts/contracts/src/Conse
 import { abi as recordRegistryAbi } from '../../../artifacts/contracts/src/RecordRegistry.sol/RecordRegistry.json';
 import type { ClientConfig } from './config';
 import { explainRevert } from './revert-reasons';
-import { notice } from './notices';
 import { rpcMessage, type Wallet } from './wallet';
+import { notice } from '../widgets/notices';
 
 const interfaces = {
   consents: new Interface(consentManagerAbi as InterfaceAbi),

@@ -1,15 +1,18 @@
+import { emergencyCells, isOpen } from './emergency';
 import { graphql } from '../gql';
 import { request } from '../lib/api';
 import { runTransaction, type AppContext } from '../lib/app-context';
 import { CATEGORIES, PURPOSES, READ, WRITE, accessLabel, categoryLabel, categoryOptions, decisionLabel, purpose16, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
 import { transactionError } from '../lib/contracts';
-import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
 import { downloadEverything } from '../lib/fhir-download';
-import { notice } from '../lib/notices';
 import { addressProblem, lookUpAccount, namer } from '../lib/people';
-import { button, daysFromNow, field, form, input, select, showFieldProblems } from './forms';
-import { emergencyCells, isOpen } from './emergency';
 import { integrityBadge, newestFirst, openRecordUnderRow, recordTitleCell } from './record-detail';
+import { person } from '../widgets/address';
+import { confirmAction } from '../widgets/confirm';
+import { formatTime, h, short } from '../widgets/dom';
+import { button, daysFromNow, field, form, input, select, showFieldProblems } from '../widgets/forms';
+import { notice } from '../widgets/notices';
+import { section, table, tableRow } from '../widgets/table';
 
 /** A page of the patient's records as the records table shows them (first page and every next one). */
 graphql(`

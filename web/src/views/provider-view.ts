@@ -1,13 +1,16 @@
+import { emergencyCells, isOpen } from './emergency';
 import { graphql } from '../gql';
 import { ApiError, request } from '../lib/api';
 import { runTransaction, type AppContext } from '../lib/app-context';
 import { CATEGORIES, EMERGENCY_REASONS, accessLabel, categoryLabel, fhirTemplate, purposeLabel, reasonLabel, scope32 } from '../lib/codes';
-import { confirmAction, formatTime, h, person, section, short, table, tableRow } from '../lib/dom';
-import { notice } from '../lib/notices';
 import { identityLabel, patientLabel, patientNames } from '../lib/people';
-import { button, field, form, input, select, showFieldProblems } from './forms';
-import { emergencyCells, isOpen } from './emergency';
 import { integrityBadge, newestFirst, openRecordUnderRow, recordTitleCell, summaryList } from './record-detail';
+import { person } from '../widgets/address';
+import { confirmAction } from '../widgets/confirm';
+import { formatTime, h, short } from '../widgets/dom';
+import { button, field, form, input, select, showFieldProblems } from '../widgets/forms';
+import { notice } from '../widgets/notices';
+import { section, table, tableRow } from '../widgets/table';
 
 const ProviderOverview = graphql(`
   query ProviderOverview($me: String!) {

@@ -10,7 +10,7 @@ import { startLive, type AccountEvent, type Live } from './lib/live';
 import { patientNames } from './lib/people';
 import { signIn, signOut } from './lib/session';
 import { connectWallet, onWalletChange, type Wallet } from './lib/wallet';
-import { renderPatientView } from './views/patient-view';
+import { renderPatientView } from './views/patient/patient-view';
 import { renderProviderView } from './views/provider-view';
 import { renderResearcherView } from './views/researcher-view';
 import { addressText } from './widgets/address';

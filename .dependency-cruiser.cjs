@@ -138,11 +138,11 @@ module.exports = {
       to: { path: '^web/', pathNot: '^web/src/config-json\\.ts$' },
     },
     {
-      name: 'web: a section of the patient view imports no other section',
-      comment: 'Each file of views/patient/ is one section; what they share is page.ts, and patient-view.ts composes them.',
+      name: 'web: a section of a view imports no other section',
+      comment: 'Each file of views/patient/ and views/provider/ is one section; what they share is the folder\'s page.ts, and its *-view.ts composes them.',
       severity: 'error',
-      from: { path: '^web/src/views/patient/', pathNot: '^web/src/views/patient/patient-view\\.ts$' },
-      to: { path: '^web/src/views/patient/', pathNot: '^web/src/views/patient/page\\.ts$' },
+      from: { path: '^web/src/views/(patient|provider)/', pathNot: '^web/src/views/[^/]+/[^/]+-view\\.ts$' },
+      to: { path: '^web/src/views/(patient|provider)/', pathNot: '^web/src/views/[^/]+/page\\.ts$' },
     },
     {
       name: 'stack: every file is in a layer',

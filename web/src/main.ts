@@ -12,7 +12,7 @@ import { patientNames } from './lib/people';
 import { signIn, signOut } from './lib/session';
 import { connectWallet, onWalletChange, type Wallet } from './lib/wallet';
 import { renderPatientView } from './views/patient/patient-view';
-import { renderProviderView } from './views/provider-view';
+import { renderProviderView } from './views/provider/provider-view';
 import { renderResearcherView } from './views/researcher-view';
 import { addressText } from './widgets/address';
 import { h, replaceChildren, short } from './widgets/dom';

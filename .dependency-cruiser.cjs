@@ -73,6 +73,20 @@ const STACK = [
   ['start (npm start)', '^stack/start\\.ts$'],
 ];
 
+/**
+ * Inside web/src, lowest first: the /config.json type (it imports nothing, so the stack's web server
+ * shares it); the generated operation types; the client's services beside its widgets (the DOM helpers,
+ * form widgets, notices, dialogs every view uses); the views, one file or folder per screen; and the two
+ * pages, the client (main.ts) and the explorer.
+ */
+const WEB = [
+  ['config-json (the /config.json type)', '^web/src/config-json\\.ts$'],
+  ['gql (generated operation types)', '^web/src/gql/'],
+  ['lib and widgets', '^web/src/(lib|widgets)/'],
+  ['views', '^web/src/views/'],
+  ['pages (the client and the explorer)', '^web/src/(main\\.ts$|explorer/)'],
+];
+
 /** One rule per layer: it imports nothing from the layers listed after it. */
 function pointDown(scope, layers) {
   return layers.slice(0, -1).map(([name, path], index) => ({
@@ -100,6 +114,35 @@ module.exports = {
     ...pointDown('parts', PARTS),
     ...pointDown('api/src', API),
     ...pointDown('stack', STACK),
+    ...pointDown('web/src', WEB),
+    {
+      name: 'web: every file is in a layer',
+      comment: 'A file of web/src that the layer list does not name has no place in the order: add it to WEB in .dependency-cruiser.cjs.',
+      severity: 'error',
+      from: { path: '^web/src/.*\\.tsx?$', pathNot: WEB.map(([, path]) => path) },
+      to: {},
+    },
+    {
+      name: 'web: the /config.json type imports nothing',
+      comment: 'The stack\'s web server imports web/src/config-json.ts; anything it imported would tie the stack to the client.',
+      severity: 'error',
+      from: { path: '^web/src/config-json\\.ts$' },
+      to: {},
+    },
+    {
+      name: 'outside web/ and test/, only the /config.json type of the web client is imported',
+      comment: 'The web client is static files; the stack\'s web server shares its /config.json type (web/src/config-json.ts) and nothing else.',
+      severity: 'error',
+      from: { path: '^(api|contracts|subgraph|stack)/' },
+      to: { path: '^web/', pathNot: '^web/src/config-json\\.ts$' },
+    },
+    {
+      name: 'web: a section of a view imports no other section',
+      comment: 'Each file of views/patient/ and views/provider/ is one section; what they share is the folder\'s page.ts, and its *-view.ts composes them.',
+      severity: 'error',
+      from: { path: '^web/src/views/(patient|provider)/', pathNot: '^web/src/views/[^/]+/[^/]+-view\\.ts$' },
+      to: { path: '^web/src/views/(patient|provider)/', pathNot: '^web/src/views/[^/]+/page\\.ts$' },
+    },
     {
       name: 'stack: every file is in a layer',
       comment: 'A file of stack/ that the layer list does not name has no place in the order: add it to STACK in .dependency-cruiser.cjs.',

@@ -2,22 +2,10 @@ import http from 'node:http';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
+import type { WebRuntimeConfig } from '../../web/src/config-json';
 
-/** What the web client reads from `/config.json` at start: where the API and the chain are. */
-export interface WebRuntimeConfig {
-  /** Chain id the wallet must be on. */
-  chainId: number;
-  /** JSON-RPC URL a wallet can add for that chain. */
-  rpcUrl: string;
-  /** The API's GraphQL path or URL (same origin through this server: `/graphql`). */
-  graphqlUrl: string;
-  /** Where SIWE starts (`/auth`). */
-  authUrl: string;
-  /** The subgraph's GraphQL path on this server (`/subgraph`, forwarded to the subgraph), for the explorer. */
-  subgraphUrl: string;
-  /** Contract addresses, from deployments/<network>.json. */
-  contracts: { ConsentManager: string; RecordRegistry: string; ProviderDirectory: string; AuditAnchor: string };
-}
+/** `/config.json`, the type its readers (the web client and its explorer) share with this server. */
+export type { WebRuntimeConfig };
 
 /**
  * The page may load only its own files and talk only to its own origin (the API is proxied there);

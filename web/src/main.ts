@@ -1,20 +1,22 @@
 import './styles.css';
+import type { WebRuntimeConfig } from './config-json';
 import { graphql } from './gql';
 import { onServiceUnavailable, onSessionEnded, request, useGraphqlUrl } from './lib/api';
-import { watchAvailability } from './lib/availability';
 import type { AppContext } from './lib/app-context';
-import { loadConfig, type ClientConfig } from './lib/config';
+import { watchAvailability } from './lib/availability';
+import { loadConfig } from './lib/config';
 import { contractsFor } from './lib/contracts';
 import { emergencyBanner } from './lib/emergency-banner';
 import { startLive, type AccountEvent, type Live } from './lib/live';
-import { addressText, h, replaceChildren, short } from './lib/dom';
 import { patientNames } from './lib/people';
-import { notice, showError } from './lib/notices';
 import { signIn, signOut } from './lib/session';
 import { connectWallet, onWalletChange, type Wallet } from './lib/wallet';
-import { renderPatientView } from './views/patient-view';
-import { renderProviderView } from './views/provider-view';
+import { renderPatientView } from './views/patient/patient-view';
+import { renderProviderView } from './views/provider/provider-view';
 import { renderResearcherView } from './views/researcher-view';
+import { addressText } from './widgets/address';
+import { h, replaceChildren, short } from './widgets/dom';
+import { notice, showError } from './widgets/notices';
 
 const Whoami = graphql(`
   query Whoami {
@@ -60,7 +62,7 @@ let signedInWallet: Wallet | null = null;
  * A banner above the view: the session ended, what was typed is kept, and a button that signs in again
  * with the same wallet without leaving the page; then the user submits once more.
  */
-function offerSignInAgain(config: ClientConfig): void {
+function offerSignInAgain(config: WebRuntimeConfig): void {
   if (document.querySelector('[data-reauth]') || !signedInWallet) return;
   const wallet = signedInWallet;
   const again = h('button', { type: 'button', class: 'primary', 'data-action': 'sign-in-again' }, 'Sign in again');
@@ -90,7 +92,7 @@ function causedBy(event: AccountEvent, me: string): boolean {
 }
 
 async function main(): Promise<void> {
-  let config: ClientConfig;
+  let config: WebRuntimeConfig;
   try {
     config = await loadConfig();
   } catch (error) {
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
  * After a reload: when the API still holds a session and the wallet already shares that account
  * (`eth_accounts` never prompts), continue without signing again.
  */
-async function resumeSession(config: ClientConfig): Promise<boolean> {
+async function resumeSession(config: WebRuntimeConfig): Promise<boolean> {
   if (!window.ethereum) return false;
   try {
     const [{ me }, accounts] = await Promise.all([request(Whoami), window.ethereum.request({ method: 'eth_accounts' }) as Promise<string[]>]);
@@ -128,7 +130,7 @@ async function resumeSession(config: ClientConfig): Promise<boolean> {
   }
 }
 
-function showSignedOut(config: ClientConfig): void {
+function showSignedOut(config: WebRuntimeConfig): void {
   signedIn = false;
   signedInWallet = null;
   document.querySelector('[data-reauth]')?.remove();
@@ -167,7 +169,7 @@ function showSignedOut(config: ClientConfig): void {
   );
 }
 
-async function showSignedIn(config: ClientConfig, wallet: Wallet): Promise<void> {
+async function showSignedIn(config: WebRuntimeConfig, wallet: Wallet): Promise<void> {
   const { me } = await request(Whoami);
   if (!me) throw new Error('The API did not keep the session (cookies blocked?). Allow cookies for this site and sign in again.');
   const address = me.address.toLowerCase();

@@ -1,4 +1,5 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
+import { parseWebRuntimeConfig } from '../config-json';
 
 /** A GraphQL endpoint the explorer can send operations to. */
 export interface Endpoint {
@@ -43,7 +44,7 @@ export async function discoverEndpoints(location: Location): Promise<Endpoint[]>
   if (!response.ok) {
     throw new Error(`The site has no /config.json (HTTP ${response.status}): serve the web client with \`npm start\`, or open the API's /graphql.`);
   }
-  const config = (await response.json()) as { graphqlUrl: string; subgraphUrl?: string };
+  const config = parseWebRuntimeConfig(await response.json());
   if (!config.subgraphUrl) return [apiEndpoint(config.graphqlUrl)];
   const endpoints = [apiEndpoint(config.graphqlUrl), subgraphEndpoint(config.subgraphUrl)];
   const atSubgraph = new URL(config.subgraphUrl, location.href).pathname.replace(/\/$/, '') === location.pathname.replace(/\/$/, '');

@@ -1,11 +1,11 @@
-import type { ClientConfig } from './config';
+import type { WebRuntimeConfig } from '../config-json';
 import { sendTransaction, type Contracts, type PendingTransaction } from './contracts';
 import type { Live } from './live';
 import type { Wallet } from './wallet';
 
 /** Everything a view needs: where things are, the wallet, the contracts, and a way to re-render. */
 export interface AppContext {
-  config: ClientConfig;
+  config: WebRuntimeConfig;
   wallet: Wallet;
   contracts: Contracts;
   /** The signed-in address, lowercase (as the API reports addresses). */

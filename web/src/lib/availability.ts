@@ -1,4 +1,4 @@
-import { h } from './dom';
+import { h } from '../widgets/dom';
 
 /** What the API's `/readyz` answers (api/src/app/readiness.ts). */
 interface Readiness {

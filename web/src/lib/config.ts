@@ -1,16 +1,10 @@
-/** What the server hosting the client says about the deployment (`/config.json`). */
-export interface ClientConfig {
-  chainId: number;
-  rpcUrl: string;
-  graphqlUrl: string;
-  authUrl: string;
-  contracts: { ConsentManager: string; RecordRegistry: string; ProviderDirectory: string; AuditAnchor: string };
-}
+import { parseWebRuntimeConfig, type WebRuntimeConfig } from '../config-json';
 
-export async function loadConfig(): Promise<ClientConfig> {
+/** Reads the site's `/config.json` (where the API and the chain are), checked field by field. */
+export async function loadConfig(): Promise<WebRuntimeConfig> {
   const response = await fetch('/config.json', { cache: 'no-store' });
   if (!response.ok) {
     throw new Error(`The site has no /config.json (HTTP ${response.status}): serve the client with \`npm start\`, or publish a config.json next to index.html.`);
   }
-  return (await response.json()) as ClientConfig;
+  return parseWebRuntimeConfig(await response.json());
 }

@@ -1,11 +1,11 @@
 import { Interface, type InterfaceAbi } from 'ethers';
 // Hardhat artifacts are the only ABI source; Vite keeps just the `abi` key of each file.
+import type { WebRuntimeConfig } from '../config-json';
 import { abi as consentManagerAbi } from '../../../artifacts/contracts/src/ConsentManager.sol/ConsentManager.json';
 import { abi as recordRegistryAbi } from '../../../artifacts/contracts/src/RecordRegistry.sol/RecordRegistry.json';
-import type { ClientConfig } from './config';
 import { explainRevert } from './revert-reasons';
-import { notice } from './notices';
 import { rpcMessage, type Wallet } from './wallet';
+import { notice } from '../widgets/notices';
 
 const interfaces = {
   consents: new Interface(consentManagerAbi as InterfaceAbi),
@@ -55,7 +55,7 @@ export function transactionError(error: unknown): string {
   return explainData(revertData(error)) ?? rpcMessage(error);
 }
 
-export function contractsFor(config: ClientConfig, wallet: Wallet): Contracts {
+export function contractsFor(config: WebRuntimeConfig, wallet: Wallet): Contracts {
   const addresses: Record<ContractName, string> = { consents: config.contracts.ConsentManager, records: config.contracts.RecordRegistry };
 
   const sendPrepared = async (to: string, data: string): Promise<PendingTransaction> => {

@@ -1,9 +1,10 @@
-import { graphql } from '../gql';
 import { request } from './api';
 import { reasonLabel } from './codes';
-import { addressText, formatTime, h, short } from './dom';
+import { graphql } from '../gql';
 import type { AccountEvent } from './live';
-import { notice } from './notices';
+import { addressText } from '../widgets/address';
+import { formatTime, h, short } from '../widgets/dom';
+import { notice } from '../widgets/notices';
 
 const ProviderName = graphql(`
   query ProviderName($address: Address!) {

@@ -1,7 +1,7 @@
 import { getAddress } from 'ethers';
 import { graphql } from '../gql';
 import { request } from './api';
-import { short } from './dom';
+import { short } from '../widgets/dom';
 import type { Wallet } from './wallet';
 
 const PatientIdentity = graphql(`

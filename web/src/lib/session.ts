@@ -1,5 +1,5 @@
+import type { WebRuntimeConfig } from '../config-json';
 import { reportServiceUnavailable } from './api';
-import type { ClientConfig } from './config';
 import { rpcMessage, signMessage, type Wallet } from './wallet';
 
 /** Sign-In With Ethereum against the API (`GET /auth/nonce`, `POST /auth/verify`, `POST /auth/logout`). */
@@ -52,7 +52,7 @@ async function json(response: Response, what: string): Promise<Record<string, un
  * Gets a nonce, asks the wallet to sign the EIP-4361 message, and opens a session (an httpOnly cookie).
  * Both requests carry the site's cookies: the nonce is bound to the short-lived cookie its answer sets.
  */
-export async function signIn(config: ClientConfig, wallet: Wallet): Promise<{ address: string }> {
+export async function signIn(config: WebRuntimeConfig, wallet: Wallet): Promise<{ address: string }> {
   const nonceBody = await json(await fetch(`${config.authUrl}/nonce`, { credentials: 'same-origin' }), 'GET /auth/nonce');
   const nonce = String(nonceBody.nonce ?? '');
   if (!nonce) throw new SignInError('The API issued no nonce; check that it runs and try again.');
@@ -84,7 +84,7 @@ export async function signIn(config: ClientConfig, wallet: Wallet): Promise<{ ad
   return { address: String(verified.address ?? wallet.address) };
 }
 
-export async function signOut(config: ClientConfig): Promise<void> {
+export async function signOut(config: WebRuntimeConfig): Promise<void> {
   await fetch(`${config.authUrl}/logout`, { method: 'POST', credentials: 'same-origin' });
 }
 

@@ -1,5 +1,5 @@
 import { getAddress, toQuantity } from 'ethers';
-import type { ClientConfig } from './config';
+import type { WebRuntimeConfig } from '../config-json';
 
 /** An EIP-1193 provider (MetaMask or any other wallet), with the event methods most wallets add. */
 export interface InjectedProvider {
@@ -39,7 +39,7 @@ async function chainIdOf(ethereum: InjectedProvider): Promise<number> {
 }
 
 /** Asks the wallet for an account and makes sure it is on the deployment's chain. */
-export async function connectWallet(config: ClientConfig): Promise<Wallet> {
+export async function connectWallet(config: WebRuntimeConfig): Promise<Wallet> {
   const ethereum = injected();
   let accounts: string[];
   try {
@@ -60,7 +60,7 @@ export async function connectWallet(config: ClientConfig): Promise<Wallet> {
   return { address: getAddress(accounts[0]), chainId, ethereum };
 }
 
-async function switchChain(ethereum: InjectedProvider, config: ClientConfig): Promise<void> {
+async function switchChain(ethereum: InjectedProvider, config: WebRuntimeConfig): Promise<void> {
   const chainId = toQuantity(config.chainId);
   try {
     await ethereum.request({ method: 'wallet_switchEthereumChain', params: [{ chainId }] });

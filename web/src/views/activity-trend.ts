@@ -2,7 +2,8 @@ import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, L
 import { graphql } from '../gql';
 import type { ActivityInterval, ActivityMetric } from '../gql/graphql';
 import { request } from '../lib/api';
-import { h, table } from '../lib/dom';
+import { h } from '../widgets/dom';
+import { table } from '../widgets/table';
 
 // Chart.js draws on a canvas from the bundle (no remote asset); only the parts the trend uses are registered.
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);

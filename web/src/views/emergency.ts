@@ -1,5 +1,4 @@
-import type { Child } from '../lib/dom';
-import { formatTime } from '../lib/dom';
+import { type Child, formatTime } from '../widgets/dom';
 import { reasonLabel } from '../lib/codes';
 
 /** An emergency (break-glass) access as both sides' views list it. */

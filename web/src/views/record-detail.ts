@@ -2,12 +2,13 @@ import { graphql } from '../gql';
 import type { Integrity, RecordDetailsQuery } from '../gql/graphql';
 import { ApiError, request } from '../lib/api';
 import type { AppContext } from '../lib/app-context';
-import { sendTransaction } from '../lib/contracts';
 import { categoryLabel } from '../lib/codes';
-import { formatTime, h, short, table } from '../lib/dom';
+import { sendTransaction } from '../lib/contracts';
 import { summarize } from '../lib/fhir-summary';
-import { notice } from '../lib/notices';
-import { button, field, form, showFieldProblems } from './forms';
+import { formatTime, h, short } from '../widgets/dom';
+import { button, field, form, showFieldProblems } from '../widgets/forms';
+import { notice } from '../widgets/notices';
+import { table } from '../widgets/table';
 
 const RecordDetails = graphql(`
   query RecordDetails($id: Bytes32!, $purpose: String!) {

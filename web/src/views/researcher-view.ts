@@ -1,11 +1,12 @@
+import { activityTrend } from './activity-trend';
+import { drawBarChart, drawConsentGraph, PURPOSE_COLOURS } from './consent-graph';
 import { graphql } from '../gql';
 import type { ActivityGrouping, ActivityMetric } from '../gql/graphql';
 import { request } from '../lib/api';
 import type { AppContext } from '../lib/app-context';
 import { categoryLabel, purposeLabel } from '../lib/codes';
-import { formatTime, h, section, table } from '../lib/dom';
-import { activityTrend } from './activity-trend';
-import { drawBarChart, drawConsentGraph, PURPOSE_COLOURS } from './consent-graph';
+import { formatTime, h } from '../widgets/dom';
+import { section, table } from '../widgets/table';
 
 const ConsentGraphAt = graphql(`
   query ConsentGraphAt($block: Int) {

@@ -1,7 +1,7 @@
 import type { FieldProblem } from '../lib/api';
-import { h } from '../lib/dom';
 import { groupFhirProblems } from '../lib/fhir-problems';
-import { errorsFromNowOn } from '../lib/notices';
+import { h } from './dom';
+import { errorsFromNowOn } from './notices';
 
 /** Small form helpers shared by the views: labelled inputs and selects with stable names for tests. */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {

@@ -68,6 +68,35 @@ describeOnLinux('embedded FerretDB', () => {
     expect(isRunning(server.pid)).toBe(false);
   });
 
+  it('answers $in as MongoDB does with the project patch that hands a $in of strings to PostgreSQL', async () => {
+    const server = await startTestMongo(path.join(dir, 'in'));
+    try {
+      const handle = await connectDatabase({ mongodbUri: server.clientUri('in_probe'), dataDir: dir });
+      const collection = handle.connection.db!.collection<{ n: number; key?: unknown }>('things');
+      await collection.createIndex({ key: 1 });
+      await collection.insertMany([
+        { n: 1, key: 'a' },
+        { n: 2, key: 'b' },
+        { n: 3, key: ['x', 'a'] },
+        { n: 4, key: 1 },
+        { n: 5 },
+        { n: 6, key: { a: 'a' } },
+        { n: 7, key: 'A' },
+        { n: 8, key: 'c' },
+      ]);
+      const found = async (filter: object) => (await collection.find(filter).toArray()).map((doc) => doc.n).sort((x, y) => x - y);
+      // Strings (pushed down): a value equal to one of them, or an array holding one; nothing else.
+      expect(await found({ key: { $in: ['a', 'b'] } })).toEqual([1, 2, 3]);
+      expect(await found({ key: { $in: ['zzz'] } })).toEqual([]);
+      // Mixed values (not pushed down, FerretDB's own evaluation) and with another equality.
+      expect(await found({ key: { $in: ['c', 1] } })).toEqual([4, 8]);
+      expect(await found({ n: 3, key: { $in: ['a'] } })).toEqual([3]);
+      await handle.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('keeps data across restarts in its PostgreSQL database, with the password kept 0600 in its folder', async () => {
     const settings = { postgresAdminUrl: testPostgresAdminUrl(), database: 'docs_test_restart', folder: path.join(dir, 'restart') };
     try {

@@ -135,7 +135,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, argv: read
     );
   }
   const parsed = environment.safeParse(env);
-  if (!parsed.success) throw new Error(parsed.error.issues[0]!.message);
+  // Every problem at once, one a line, so one edit fixes them all.
+  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join('\n'));
   const settings = parsed.data;
   return {
     rpcUrl: settings.RPC_URL,

@@ -58,6 +58,10 @@ describe('loadStackConfig', () => {
     expect(() => loadStackConfig({ MONGODB_URI: 'http://db' }, [])).toThrow('MONGODB_URI must start with mongodb:// or mongodb+srv://.');
     expect(() => loadStackConfig({ GRAPH_NODE_STALL_SECONDS: '2' }, [])).toThrow('GRAPH_NODE_STALL_SECONDS="2" is not a whole number of seconds of at least 5; unset it to use 60.');
     expect(() => loadStackConfig({ DEPLOYER_PRIVATE_KEY: '0x1234' }, [])).toThrow('DEPLOYER_PRIVATE_KEY must be 0x followed by 64 hex digits.');
+    // Every bad setting is named at once.
+    expect(() => loadStackConfig({ API_PORT: '70000', DEPLOYER_PRIVATE_KEY: '0x1234' }, [])).toThrow(
+      'DEPLOYER_PRIVATE_KEY must be 0x followed by 64 hex digits.\nAPI_PORT="70000" is not a TCP port (0 to 65535); unset it to use 4000.',
+    );
     expect(() => loadStackConfig({}, ['--demo-data'])).toThrow(
       'Unknown option --demo-data. `npm start` accepts `-- --no-demo` (skip the demo data) and `-- --fresh` (delete the kept chain, index and database first).',
     );

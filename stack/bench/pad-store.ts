@@ -96,3 +96,21 @@ export function backendsCpuBetween(before: Map<number, number>, after: Map<numbe
   for (const [pid, now] of after) seconds += now - (before.get(pid) ?? 0);
   return seconds;
 }
+
+/**
+ * How many times PostgreSQL's autovacuum and autoanalyze have run on each collection's table so far (by
+ * collection name): the difference of two snapshots tells which maintenance ran during a measurement.
+ */
+export function maintenanceRuns(access: StoreAccess): Promise<Map<string, number>> {
+  return inDocumentsDatabase(access, async (client) => {
+    const tables = await client.query<{ name: string; runs: string }>(
+      "SELECT relname AS name, autovacuum_count + autoanalyze_count AS runs FROM pg_stat_user_tables WHERE schemaname = 'health-records'",
+    );
+    return new Map(tables.rows.map(({ name, runs }) => [name.replace(/_[0-9a-f]{8}$/, ''), Number(runs)]));
+  });
+}
+
+/** The collections whose table was vacuumed or analyzed between two snapshots, e.g. `audit_entries ×2`. */
+export function maintenanceBetween(before: Map<string, number>, after: Map<string, number>): string[] {
+  return [...after].filter(([name, runs]) => runs > (before.get(name) ?? 0)).map(([name, runs]) => `${name} ×${runs - (before.get(name) ?? 0)}`);
+}

@@ -150,41 +150,31 @@ const setting = z.preprocess((raw) => (typeof raw === 'string' && raw.trim() !==
 /** A variable's value exactly as set (SESSION_SECRET: its length counts as given). */
 const verbatim = z.string().optional();
 
-/** A data-layer number: a whole number above zero. */
-function positiveInteger(name: string, fallback: number) {
-  return setting.transform((raw, context) => {
+/**
+ * A whole-number variable of at least `min`: unset gives `fallback`; a bad value adds the issue
+ * `problem(raw)` and gives `fallback`, so the other variables are still checked.
+ */
+function wholeSetting<F extends number | undefined>(min: number, fallback: F, problem: (raw: string) => string) {
+  return setting.transform((raw, context): number | F => {
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (Number.isSafeInteger(value) && value > 0) return value;
-    context.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(raw)} is not a positive whole number; unset it to use ${fallback}.` });
+    if (Number.isSafeInteger(value) && value >= min) return value;
+    context.addIssue({ code: 'custom', message: problem(raw) });
     return fallback;
   });
 }
+
+/** A data-layer number: a whole number above zero. */
+const positiveInteger = (name: string, fallback: number) =>
+  wholeSetting(1, fallback, (raw) => `${name}=${JSON.stringify(raw)} is not a positive whole number; unset it to use ${fallback}.`);
 
 /** A server number: a whole number of at least `min`. */
-function wholeNumber(name: string, fallback: number, min: number) {
-  return setting.transform((raw, context) => {
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (Number.isSafeInteger(value) && value >= min) return value;
-    context.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(raw)} must be a whole number of at least ${min}; unset it to use ${fallback}.` });
-    return fallback;
-  });
-}
+const wholeNumber = (name: string, fallback: number, min: number) =>
+  wholeSetting(min, fallback, (raw) => `${name}=${JSON.stringify(raw)} must be a whole number of at least ${min}; unset it to use ${fallback}.`);
 
 /** A LIVE_* bound: unset leaves createServer's default. */
-function liveNumber(name: string, min: number) {
-  return setting.transform((raw, context) => {
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    if (Number.isSafeInteger(value) && value >= min) return value;
-    context.addIssue({
-      code: 'custom',
-      message: `${name}=${JSON.stringify(raw)} must be a whole number of at least ${min}; unset it to use the default (docs/api.md, "Live updates").`,
-    });
-    return undefined;
-  });
-}
+const liveNumber = (name: string, min: number) =>
+  wholeSetting(min, undefined, (raw) => `${name}=${JSON.stringify(raw)} must be a whole number of at least ${min}; unset it to use the default (docs/api.md, "Live updates").`);
 
 function isHttpUrl(value: string): boolean {
   try {

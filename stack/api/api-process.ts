@@ -19,9 +19,9 @@ export interface ApiProcess {
 /**
  * Node's flags for the API. A young generation of 64 MiB semi-spaces (Node's default is 16): a records
  * page allocates a few MiB (documents, decrypted contents, the answer), and with the default the
- * collector ran often enough to take 22% of the API's CPU under load, 7.6% with this (docs/benchmarks.md).
+ * collector took 22% of the API's busy time in a profiled run under load (docs/benchmarks.md).
  */
-export const API_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=64'];
+const API_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=64'];
 
 export async function startApiProcess(options: { env: NodeJS.ProcessEnv; host: string; port: number; onOutput: (line: string) => void }): Promise<ApiProcess> {
   const child = await spawnWithReadyLine<{ event: 'ready'; url: string; pid: number; startupMs: number }>({

@@ -125,7 +125,8 @@ const run = promisify(execFile);
  */
 async function preparePatchedSources(buildDir: string, log: BuildLog, env: NodeJS.ProcessEnv): Promise<void> {
   const goMod = await readFile(path.join(LAUNCHER_SOURCE_DIR, 'go.mod'), 'utf8');
-  const version = new RegExp(`^require ${FERRETDB_MODULE.replace(/[./]/g, '\\$&')} (v\\S+)$`, 'm').exec(goMod)?.[1];
+  const requireLine = goMod.split('\n').find((line) => line.startsWith(`require ${FERRETDB_MODULE} `));
+  const version = requireLine?.slice(`require ${FERRETDB_MODULE} `.length).trim();
   if (!version) throw new Error(`stack/documents/ferretdb/go.mod does not require ${FERRETDB_MODULE} on a line of its own; restore it from git.`);
   const { stdout } = await run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], { cwd: LAUNCHER_SOURCE_DIR, env });
   const moduleDir = (JSON.parse(stdout) as { Dir?: string }).Dir;

@@ -12,7 +12,7 @@ import { categoryCode, commitmentPreimage, computeCommitment, newSalt, splitPrei
 import { validateFhirResource, type FhirResource } from './fhir-validator';
 import type { MasterKey } from './master-key';
 import { sealContent, versionContext } from './record-crypto';
-import { VersionOpener } from './version-opener';
+import { asBuffer, VersionOpener } from './version-opener';
 import type { RecordDoc, RecordStatus, RecordVersion } from './record.model';
 
 /** What a writer gets back: exactly what the RecordRegistry transaction needs. */
@@ -91,22 +91,17 @@ function isSealed(version: RecordVersion): version is SealedVersion {
   return Boolean(version.ciphertext && version.iv && version.tag && version.wrappedKey);
 }
 
-/** Lean reads return BSON Binary values for buffers inside arrays; the ciphers take Buffers. */
-function toBuffer(value: Buffer | { buffer: Uint8Array }): Buffer {
-  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer);
-}
-
 function buffersOf(version: SealedVersion): SealedVersion {
   return {
     ...version,
-    iv: toBuffer(version.iv),
-    ciphertext: toBuffer(version.ciphertext),
-    tag: toBuffer(version.tag),
+    iv: asBuffer(version.iv),
+    ciphertext: asBuffer(version.ciphertext),
+    tag: asBuffer(version.tag),
     wrappedKey: {
       keyId: version.wrappedKey.keyId,
-      iv: toBuffer(version.wrappedKey.iv),
-      ciphertext: toBuffer(version.wrappedKey.ciphertext),
-      tag: toBuffer(version.wrappedKey.tag),
+      iv: asBuffer(version.wrappedKey.iv),
+      ciphertext: asBuffer(version.wrappedKey.ciphertext),
+      tag: asBuffer(version.wrappedKey.tag),
     },
   };
 }

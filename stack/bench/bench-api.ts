@@ -44,7 +44,7 @@ import { liveClient, Subscription } from '../demo/live-client';
 import { startScratchGraphNode } from '../graph-node';
 import { gndBinary } from '../graph-node/gnd-process';
 import { seedBenchPopulation } from './bench-population';
-import { backendsCpuBetween, countDocuments, documentBackendsCpu, maintenanceBetween, maintenanceRuns, padCollection, type StoreAccess } from './pad-store';
+import { backendsCpuBetween, countDocuments, countersBetween, documentBackendsCpu, padCollection, tableCounters, type StoreAccess } from './pad-store';
 import { runLoad, type LoadResult } from './load';
 import { scratchApiEnvironment } from '../api/api-environment';
 import { subgraphBuildFor } from '../graph-node/subgraph-build';
@@ -209,13 +209,16 @@ async function main(): Promise<void> {
       await padCollection(store, 'records', size, log);
       await apiLoad(2000);
       log(`measuring the API with ${size} record documents in the store`);
-      const maintenanceBefore = await maintenanceRuns(store);
+      const countersBefore = await tableCounters(store);
       const storeBefore = [processTreeCpuSeconds(mongo.pid), await documentBackendsCpu(store)] as const;
       const [load, cpuMs] = await measured([api.pid], () => apiLoad(durationMs));
       const storeAfter = [processTreeCpuSeconds(mongo.pid), await documentBackendsCpu(store)] as const;
-      // PostgreSQL's own maintenance of the tables during the measurement (its workers' CPU is in the store's).
-      const maintenance = maintenanceBetween(maintenanceBefore, await maintenanceRuns(store));
-      log(`  FerretDB ${(((storeAfter[0] ?? 0) - (storeBefore[0] ?? 0)) * 1000 / load.requests).toFixed(1)} ms per request; autovacuum or autoanalyze during it: ${maintenance.join(', ') || 'none'}`);
+      // PostgreSQL's own maintenance of the tables during the measurement (its workers' CPU is in the store's),
+      // and any table a statement read whole.
+      const countersAfter = await tableCounters(store);
+      const maintenance = countersBetween(countersBefore, countersAfter, 'maintenance');
+      const seqScans = countersBetween(countersBefore, countersAfter, 'seqScans');
+      log(`  FerretDB ${(((storeAfter[0] ?? 0) - (storeBefore[0] ?? 0)) * 1000 / load.requests).toFixed(1)} ms per request; autovacuum or autoanalyze during it: ${maintenance.join(', ') || 'none'}; sequential scans: ${seqScans.join(', ') || 'none'}`);
       const storeSeconds = storeBefore[0] === null || storeAfter[0] === null ? null : storeAfter[0] - storeBefore[0] + backendsCpuBetween(storeBefore[1], storeAfter[1]);
       scaling.push({
         recordDocuments: await countDocuments(store, 'records'),

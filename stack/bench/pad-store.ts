@@ -97,20 +97,29 @@ export function backendsCpuBetween(before: Map<number, number>, after: Map<numbe
   return seconds;
 }
 
+/** Counters PostgreSQL keeps per table: its autovacuum and autoanalyze runs, and its sequential scans. */
+export interface TableCounters {
+  maintenance: number;
+  seqScans: number;
+}
+
 /**
- * How many times PostgreSQL's autovacuum and autoanalyze have run on each collection's table so far (by
- * collection name): the difference of two snapshots tells which maintenance ran during a measurement.
+ * PostgreSQL's counters of each collection's table so far (by collection name): the difference of two
+ * snapshots tells which maintenance ran during a measurement, and which tables a query read whole.
  */
-export function maintenanceRuns(access: StoreAccess): Promise<Map<string, number>> {
+export function tableCounters(access: StoreAccess): Promise<Map<string, TableCounters>> {
   return inDocumentsDatabase(access, async (client) => {
-    const tables = await client.query<{ name: string; runs: string }>(
-      "SELECT relname AS name, autovacuum_count + autoanalyze_count AS runs FROM pg_stat_user_tables WHERE schemaname = 'health-records'",
+    const tables = await client.query<{ name: string; maintenance: string; seq_scans: string }>(
+      "SELECT relname AS name, autovacuum_count + autoanalyze_count AS maintenance, seq_scan AS seq_scans FROM pg_stat_user_tables WHERE schemaname = 'health-records'",
     );
-    return new Map(tables.rows.map(({ name, runs }) => [name.replace(/_[0-9a-f]{8}$/, ''), Number(runs)]));
+    return new Map(tables.rows.map((row) => [row.name.replace(/_[0-9a-f]{8}$/, ''), { maintenance: Number(row.maintenance), seqScans: Number(row.seq_scans) }]));
   });
 }
 
-/** The collections whose table was vacuumed or analyzed between two snapshots, e.g. `audit_entries ×2`. */
-export function maintenanceBetween(before: Map<string, number>, after: Map<string, number>): string[] {
-  return [...after].filter(([name, runs]) => runs > (before.get(name) ?? 0)).map(([name, runs]) => `${name} ×${runs - (before.get(name) ?? 0)}`);
+/** The collections whose `counter` grew between two snapshots, e.g. `audit_entries ×2`. */
+export function countersBetween(before: Map<string, TableCounters>, after: Map<string, TableCounters>, counter: keyof TableCounters): string[] {
+  return [...after]
+    .map(([name, now]) => [name, now[counter] - (before.get(name)?.[counter] ?? 0)] as const)
+    .filter(([, grown]) => grown > 0)
+    .map(([name, grown]) => `${name} ×${grown}`);
 }

@@ -56,7 +56,7 @@ $trigger$;
 /**
  * Installs the trigger in database `database` (as the admin: event triggers need a superuser), gives
  * the btree indexes that exist already their twins (a store made before the trigger was), and has the
- * role of the same name plan every statement for its parameters.
+ * role of the same name plan every statement for its parameters, through an index wherever one applies.
  */
 export async function createIndexTwins(adminUrl: string, database: string): Promise<void> {
   const url = new URL(adminUrl);
@@ -67,8 +67,13 @@ export async function createIndexTwins(adminUrl: string, database: string): Prom
     await client.query(TWIN_FUNCTION);
     // FerretDB's statements name the field as a parameter (`_jsonb->$1 @> $2`): only a plan made for
     // the values at hand (a custom plan) sees the expression the index is on, so its role never gets a
-    // generic one.
+    // generic one. And PostgreSQL keeps no statistics of `_jsonb->'field'`, so it guesses how many rows
+    // a containment matches: for a `$in` of a few hundred keys on a table of a few thousand rows it
+    // guessed most of them and read the whole table, testing every row against every key (measured: 240 ms
+    // of PostgreSQL's CPU for 800 keys among 5,000 records, 50 ms through the twin). Every lookup the API
+    // sends is shaped for an index, so its role reads a whole table only where no index applies.
     await client.query(`ALTER ROLE ${database} SET plan_cache_mode = force_custom_plan`);
+    await client.query(`ALTER ROLE ${database} SET enable_seqscan = off`);
     const trigger = await client.query("SELECT 1 FROM pg_event_trigger WHERE evtname = 'index_twins'");
     if (trigger.rowCount === 0) {
       await client.query("CREATE EVENT TRIGGER index_twins ON ddl_command_end WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION public.index_twins_on_create()");

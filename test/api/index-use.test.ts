@@ -6,9 +6,11 @@
  * `enable_seqscan` off), so a `Seq Scan` on a collection's table means no index could serve the
  * statement: the request path would read the whole collection, and the test fails naming the statement.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import mongoose from 'mongoose';
 import { Client } from 'pg';
 import { ApiClient } from '../../stack/demo/api-client';
 import type { EmbeddedMongo } from '../../stack/documents/embedded-mongo';
@@ -117,6 +119,29 @@ test('sign-in, sessions, profiles, record pages with content, single records, au
   expect(plans.filter((entry) => /^SELECT/i.test(entry.statement)).length).toBeGreaterThan(10);
   const scans = plans.filter((entry) => /Seq Scan on /.test(entry.plan)).map((entry) => entry.statement);
   expect([...new Set(scans)]).toEqual([]);
+});
+
+test('a read of hundreds of records among thousands goes through the index, as concurrent pages share it, with the role planning as the stack sets it', async () => {
+  // Thousands of other patients' records just written, before PostgreSQL's statistics know them (as
+  // after any burst of writes): guessing how many rows a `$in` of hundreds of keys matches, it chose to
+  // read the whole table and test every row against every key, unless the role plans sequential scans
+  // only where no index applies (as the stack sets it up; without that, this test fails).
+  const store = new mongoose.mongo.MongoClient(stack.mongo.clientUri('health-records'));
+  const records = store.db().collection('records');
+  const template = await records.findOne({}, { projection: { _id: 0 } });
+  const padded = Array.from({ length: 5000 }, () => ({ ...template, recordId: `0x${randomBytes(32).toString('hex')}`, patient: `0x${randomBytes(20).toString('hex')}` }));
+  try {
+    for (let start = 0; start < padded.length; start += 1000) await records.insertMany(padded.slice(start, start + 1000));
+  } finally {
+    await store.close();
+  }
+  const offset = statSync(postgres.logFile).size;
+  const wanted = padded.slice(0, 800).map((record) => record.recordId);
+  const found = await stack.server.services.records.documents(wanted);
+  expect(found.map((record) => record?.recordId)).toEqual(wanted);
+  const plans = plansSince(postgres.logFile, offset).filter((entry) => entry.statement.includes('."records_'));
+  expect(plans.length).toBeGreaterThan(0);
+  expect(plans.filter((entry) => /Seq Scan on /.test(entry.plan)).map((entry) => entry.statement)).toEqual([]);
 });
 
 test('the indexes that serve lookups keep no pending list, so a lookup does not read through every entry written since the last vacuum', async () => {

@@ -19,7 +19,10 @@ export function canonicalBytes(value: unknown, field = 'content'): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
+/** Refuses bytes that are not UTF-8; one for every call (it keeps no state between whole decodes). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Parses bytes produced by `canonicalBytes` back into a value. */
 export function parseCanonical(bytes: Uint8Array): unknown {
-  return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  return JSON.parse(UTF8.decode(bytes));
 }

@@ -2,7 +2,7 @@ import type { Model } from 'mongoose';
 import { findEach } from '../database/find-each';
 import { judgeIntegrity, type IntegrityReport } from './integrity';
 import type { MasterKey } from './master-key';
-import type { RecordDoc } from './record.model';
+import { STORED_RECORD, type RecordDoc } from './record.model';
 import type { RecordDocuments } from './record.service';
 import { VersionOpener } from './version-opener';
 
@@ -36,7 +36,7 @@ export class RecordIntegrityChecker {
   ) {}
 
   private async documents(recordIds: readonly string[], load?: RecordDocuments): Promise<Map<string, RecordDoc>> {
-    if (!load) return findEach(this.records, 'recordId', recordIds);
+    if (!load) return findEach(this.records, 'recordId', recordIds, { projection: STORED_RECORD });
     const docs = (await load(recordIds)).filter((doc): doc is RecordDoc => doc !== null);
     return new Map(docs.map((doc) => [doc.recordId, doc]));
   }

@@ -82,6 +82,12 @@ const recordSchema = new Schema(
 recordSchema.index({ recordId: 1 }, { unique: true });
 recordSchema.index({ patient: 1, createdAt: -1 });
 
+/**
+ * What a read of stored records asks for: every field but the store's own `_id` and mongoose's `__v`,
+ * which no read uses (the store then encodes, and the API decodes, two fields fewer per document).
+ */
+export const STORED_RECORD = { _id: 0, __v: 0 } as const;
+
 /** The record model bound to `connection`. */
 export function recordModel(connection: Connection): Model<RecordDoc> {
   return ((connection.models.Record as unknown) ?? connection.model('Record', recordSchema)) as Model<RecordDoc>;

@@ -13,7 +13,7 @@ import { validateFhirResource, type FhirResource } from './fhir-validator';
 import type { MasterKey } from './master-key';
 import { sealContent, versionContext } from './record-crypto';
 import { asBuffer, VersionOpener } from './version-opener';
-import type { RecordDoc, RecordStatus, RecordVersion } from './record.model';
+import { STORED_RECORD, type RecordDoc, type RecordStatus, type RecordVersion } from './record.model';
 
 /** What a writer gets back: exactly what the RecordRegistry transaction needs. */
 export interface RecordReceipt {
@@ -107,7 +107,7 @@ function buffersOf(version: SealedVersion): SealedVersion {
 }
 
 /** Projection that leaves every encrypted field out, for reads that return no content. */
-const WITHOUT_CONTENT = { 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 } as const;
+const WITHOUT_CONTENT = { ...STORED_RECORD, 'versions.ciphertext': 0, 'versions.wrappedKey': 0, 'versions.iv': 0, 'versions.tag': 0 } as const;
 
 function summaryOf(doc: RecordDoc): RecordSummary {
   const first = doc.versions[0]!;
@@ -233,7 +233,7 @@ export class RecordService {
 
   /** Documents asked for during one event-loop turn (concurrent requests' pages) come from one query. */
   private readonly stored = new TurnBatch<string, RecordDoc | null>(async (recordIds) => {
-    const byId = await findEach(this.records, 'recordId', recordIds);
+    const byId = await findEach(this.records, 'recordId', recordIds, { projection: STORED_RECORD });
     return recordIds.map((id) => byId.get(id) ?? null);
   });
 

@@ -14,6 +14,7 @@ import mongoose from 'mongoose';
 import { Client } from 'pg';
 import { ApiClient } from '../../stack/demo/api-client';
 import type { EmbeddedMongo } from '../../stack/documents/embedded-mongo';
+import { createIndexTwins } from '../../stack/documents/index-twins';
 import { startPostgres, type EmbeddedPostgres } from '../../stack/postgres/postgres';
 import { startApiStack, type ApiStack } from './support/api-stack';
 import { seed, type Seeded } from './support/seed';
@@ -159,5 +160,52 @@ test('the indexes that serve lookups keep no pending list, so a lookup does not 
     expect(twins.rows.filter((twin) => !(twin.options ?? []).includes('fastupdate=off')).map((twin) => twin.name)).toEqual([]);
   } finally {
     await client.end();
+  }
+});
+
+test('a non-unique index is a GIN index under the name FerretDB knows, also in a store kept from before: listed, dropped and written through as before', async () => {
+  const url = new URL(postgres.adminUrl);
+  url.pathname = `/${documentsDatabase}`;
+  const admin = new Client({ connectionString: url.toString() });
+  const store = new mongoose.mongo.MongoClient(stack.mongo.clientUri('health-records'));
+  await admin.connect();
+  await store.connect();
+  const methods = async (table: string) =>
+    (
+      await admin.query<{ name: string; method: string; unique: boolean }>(
+        `SELECT c.relname AS name, am.amname AS method, i.indisunique AS unique FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          JOIN pg_am am ON am.oid = c.relam JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname LIKE $1 || '\\_%' ORDER BY c.relname`,
+        [table],
+      )
+    ).rows;
+  try {
+    // The API's own: the audit entries' two compound indexes (patient's trail, batching) are GIN, its unique ones btree with a twin.
+    const audit = await methods('audit_entries');
+    expect(audit.filter((index) => index.method === 'btree' && !index.unique)).toEqual([]);
+    expect(audit.filter((index) => index.method === 'btree').length).toBe(2); // _id and entryId
+    expect(audit.filter((index) => index.method === 'gin').length).toBe(4);
+    const declared = (await store.db().collection('audit_entries').listIndexes().toArray()).map((index) => index.name as string);
+    expect(declared).toEqual(expect.arrayContaining(['entryId_1', 'patient_1_at_-1_entryId_-1', 'batchId_1_at_1_entryId_1']));
+
+    // A store kept from before: its non-unique index is still FerretDB's btree (made with the trigger off).
+    const scratch = store.db().collection('kept_layout');
+    await scratch.insertOne({ ward: 'north' });
+    await admin.query('ALTER EVENT TRIGGER index_twins DISABLE');
+    try {
+      await scratch.createIndex({ ward: 1 });
+    } finally {
+      await admin.query('ALTER EVENT TRIGGER index_twins ENABLE');
+    }
+    expect((await methods('kept_layout')).filter((index) => index.name.includes('ward')).map((index) => index.method)).toEqual(['btree']);
+    await createIndexTwins(postgres.adminUrl, documentsDatabase);
+    expect((await methods('kept_layout')).filter((index) => index.name.includes('ward')).map((index) => index.method)).toEqual(['gin']);
+    await scratch.insertOne({ ward: 'south' });
+    expect(await scratch.countDocuments({ ward: 'south' })).toBe(1);
+    expect((await scratch.listIndexes().toArray()).map((index) => index.name)).toContain('ward_1');
+    await scratch.dropIndex('ward_1');
+    expect((await methods('kept_layout')).filter((index) => index.name.includes('ward'))).toEqual([]);
+  } finally {
+    await store.close();
+    await admin.end();
   }
 });

@@ -14,22 +14,42 @@ export const ACCESS_WRITE = 2;
 
 const CODE_PATTERN = /^[A-Za-z*][A-Za-z0-9_.-]{0,30}$/;
 
+/**
+ * The codes of valid names already encoded: a page of records asks for the same category and purpose
+ * once per record. Few names exist (categories and purposes), so it is simply emptied when full.
+ */
+const encoded = new Map<string, string>();
+
+function remembered(key: string, encode: () => string): string {
+  let code = encoded.get(key);
+  if (code === undefined) {
+    if (encoded.size >= 1000) encoded.clear();
+    code = encode();
+    encoded.set(key, code);
+  }
+  return code;
+}
+
 /** A category or scope name as bytes32, or BAD_USER_INPUT naming `field`. `*` is every category. */
 export function scopeCode(name: string, field: string): string {
-  if (name !== ALL_SCOPES && !CODE_PATTERN.test(name)) {
-    throw new BadInputError([
-      { field, message: `must be * or 1 to 31 ASCII letters, digits, _, . or -, starting with a letter (got ${JSON.stringify(name)})` },
-    ]);
-  }
-  return encodeBytes32String(name);
+  return remembered(`scope:${name}`, () => {
+    if (name !== ALL_SCOPES && !CODE_PATTERN.test(name)) {
+      throw new BadInputError([
+        { field, message: `must be * or 1 to 31 ASCII letters, digits, _, . or -, starting with a letter (got ${JSON.stringify(name)})` },
+      ]);
+    }
+    return encodeBytes32String(name);
+  });
 }
 
 /** A purpose of use (HL7 v3 PurposeOfUse, e.g. TREAT) as bytes16, or BAD_USER_INPUT naming `field`. */
 export function purposeCode(name: string, field: string): string {
-  if (!/^[A-Z][A-Z0-9]{0,15}$/.test(name)) {
-    throw new BadInputError([{ field, message: `must be an HL7 v3 PurposeOfUse code in capitals such as TREAT or HRESCH (got ${JSON.stringify(name)})` }]);
-  }
-  return zeroPadBytes(toUtf8Bytes(name), 16);
+  return remembered(`purpose:${name}`, () => {
+    if (!/^[A-Z][A-Z0-9]{0,15}$/.test(name)) {
+      throw new BadInputError([{ field, message: `must be an HL7 v3 PurposeOfUse code in capitals such as TREAT or HRESCH (got ${JSON.stringify(name)})` }]);
+    }
+    return zeroPadBytes(toUtf8Bytes(name), 16);
+  });
 }
 
 /** The text of a bytes32 code (trailing zero bytes removed). */

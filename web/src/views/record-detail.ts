@@ -5,8 +5,9 @@ import type { AppContext } from '../lib/app-context';
 import { categoryLabel } from '../lib/codes';
 import { sendTransaction } from '../lib/contracts';
 import { summarize } from '../lib/fhir-summary';
+import { showFieldProblems } from '../lib/field-problems';
 import { formatTime, h, short } from '../widgets/dom';
-import { button, field, form, showFieldProblems } from '../widgets/forms';
+import { button, field, form } from '../widgets/forms';
 import { notice } from '../widgets/notices';
 import { table } from '../widgets/table';
 

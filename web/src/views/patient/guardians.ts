@@ -1,9 +1,10 @@
 import type { PatientOverviewQuery } from '../../gql/graphql';
+import { showFieldProblems } from '../../lib/field-problems';
 import { addressProblem, lookUpAccount } from '../../lib/people';
 import { person } from '../../widgets/address';
 import { confirmAction } from '../../widgets/confirm';
 import { formatTime, h } from '../../widgets/dom';
-import { button, daysFromNow, field, form, input, showFieldProblems } from '../../widgets/forms';
+import { button, daysFromNow, field, form, input } from '../../widgets/forms';
 import { section, table } from '../../widgets/table';
 import type { PatientPage } from './page';
 

@@ -1,9 +1,10 @@
 import { graphql } from '../../gql';
 import type { ProviderOverviewQuery } from '../../gql/graphql';
 import { ApiError, request } from '../../lib/api';
+import { showFieldProblems } from '../../lib/field-problems';
 import { confirmAction } from '../../widgets/confirm';
 import { formatTime, h } from '../../widgets/dom';
-import { field, form, showFieldProblems } from '../../widgets/forms';
+import { field, form } from '../../widgets/forms';
 import { notice } from '../../widgets/notices';
 import { section, table } from '../../widgets/table';
 import { patientPicker, type ProviderPage } from './page';

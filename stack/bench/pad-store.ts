@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { Client } from 'pg';
+import { asAdminIn } from '../postgres/postgres';
 import { processTreeCpuSeconds } from './process-cpu';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -31,21 +31,9 @@ export interface StoreAccess {
   database: string;
 }
 
-async function inDocumentsDatabase<T>(access: StoreAccess, work: (client: Client) => Promise<T>): Promise<T> {
-  const url = new URL(access.postgresAdminUrl);
-  url.pathname = `/${access.database}`;
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** How many documents `collection` holds, counted by PostgreSQL (FerretDB would read every one). */
 export function countDocuments(access: StoreAccess, collection: string): Promise<number> {
-  return inDocumentsDatabase(access, async (client) => {
+  return asAdminIn(access.postgresAdminUrl, access.database, async (client) => {
     const table = await client.query<{ name: string }>(
       "SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND c.relname LIKE $1 || '\\_%' AND n.nspname = 'health-records'",
       [collection],
@@ -84,7 +72,7 @@ export async function padCollection(access: StoreAccess, collection: keyof typeo
  * PID: FerretDB keeps its connections, so the difference of two snapshots is their work in between.
  */
 export function documentBackendsCpu(access: StoreAccess): Promise<Map<number, number>> {
-  return inDocumentsDatabase(access, async (client) => {
+  return asAdminIn(access.postgresAdminUrl, access.database, async (client) => {
     const backends = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [access.database]);
     return new Map(backends.rows.map(({ pid }) => [pid, processTreeCpuSeconds(pid) ?? 0]));
   });
@@ -108,7 +96,7 @@ export interface TableCounters {
  * snapshots tells which maintenance ran during a measurement, and which tables a query read whole.
  */
 export function tableCounters(access: StoreAccess): Promise<Map<string, TableCounters>> {
-  return inDocumentsDatabase(access, async (client) => {
+  return asAdminIn(access.postgresAdminUrl, access.database, async (client) => {
     const tables = await client.query<{ name: string; maintenance: string; seq_scans: string }>(
       "SELECT relname AS name, autovacuum_count + autoanalyze_count AS maintenance, seq_scan AS seq_scans FROM pg_stat_user_tables WHERE schemaname = 'health-records'",
     );

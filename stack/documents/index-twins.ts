@@ -24,7 +24,7 @@
  * documents written since (measured: a 50-key lookup on 50,000 rows just written took 313 ms with the
  * list, 2.4 ms without; writing the rows took no longer).
  */
-import { Client } from 'pg';
+import { asAdminIn } from '../postgres/postgres';
 
 /**
  * Makes one btree index whose first key is a `_jsonb` expression servable: a unique one gets the GIN
@@ -79,11 +79,7 @@ $trigger$;
  * role of the same name plan every statement for its parameters, through an index wherever one applies.
  */
 export async function createIndexTwins(adminUrl: string, database: string): Promise<void> {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
+  await asAdminIn(adminUrl, database, async (client) => {
     await client.query(TWIN_FUNCTION);
     // FerretDB's statements name the field as a parameter (`_jsonb->$1 @> $2`): only a plan made for
     // the values at hand (a custom plan) sees the expression the index is on, so its role never gets a
@@ -111,7 +107,5 @@ export async function createIndexTwins(adminUrl: string, database: string): Prom
       await client.query(`ALTER INDEX ${twin} SET (fastupdate = off)`);
       await client.query('SELECT gin_clean_pending_list($1::regclass)', [twin]);
     }
-  } finally {
-    await client.end();
-  }
+  });
 }

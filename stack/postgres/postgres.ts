@@ -293,19 +293,28 @@ export async function createDatabase(adminUrl: string, name: string, options: Cr
   } finally {
     await admin.end();
   }
+  await asAdminIn(adminUrl, name, async (client) => {
+    for (const extension of options.extensions ?? GRAPH_NODE_EXTENSIONS) await client.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
+    if (previousOwner) await client.query(HAND_OVER.replaceAll('$1', client.escapeLiteral(previousOwner)).replaceAll('$2', client.escapeLiteral(name)));
+  });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const inDatabase = new Client({ connectionString: url.toString() });
-  await inDatabase.connect();
-  try {
-    for (const extension of options.extensions ?? GRAPH_NODE_EXTENSIONS) await inDatabase.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
-    if (previousOwner) await inDatabase.query(HAND_OVER.replaceAll('$1', inDatabase.escapeLiteral(previousOwner)).replaceAll('$2', inDatabase.escapeLiteral(name)));
-  } finally {
-    await inDatabase.end();
-  }
   url.username = name;
   url.password = password;
   return url.toString();
+}
+
+/** Runs `work` connected as the admin of `adminUrl` to database `name` (not the admin's own database), then disconnects. */
+export async function asAdminIn<T>(adminUrl: string, name: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Drops database `name` and its role (a test's, when its suite ends). */

@@ -6,7 +6,6 @@
  * `enable_seqscan` off), so a `Seq Scan` on a collection's table means no index could serve the
  * statement: the request path would read the whole collection, and the test fails naming the statement.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,8 @@ import { Client } from 'pg';
 import { ApiClient } from '../../stack/demo/api-client';
 import type { EmbeddedMongo } from '../../stack/documents/embedded-mongo';
 import { createIndexTwins } from '../../stack/documents/index-twins';
-import { startPostgres, type EmbeddedPostgres } from '../../stack/postgres/postgres';
+import { padCollection } from '../../stack/bench/pad-store';
+import { asAdminIn, startPostgres, type EmbeddedPostgres } from '../../stack/postgres/postgres';
 import { startApiStack, type ApiStack } from './support/api-stack';
 import { seed, type Seeded } from './support/seed';
 
@@ -127,17 +127,16 @@ test('a read of hundreds of records among thousands goes through the index, as c
   // after any burst of writes): guessing how many rows a `$in` of hundreds of keys matches, it chose to
   // read the whole table and test every row against every key, unless the role plans sequential scans
   // only where no index applies (as the stack sets it up; without that, this test fails).
-  const store = new mongoose.mongo.MongoClient(stack.mongo.clientUri('health-records'));
-  const records = store.db().collection('records');
-  const template = await records.findOne({}, { projection: { _id: 0 } });
-  const padded = Array.from({ length: 5000 }, () => ({ ...template, recordId: `0x${randomBytes(32).toString('hex')}`, patient: `0x${randomBytes(20).toString('hex')}` }));
+  const access = { mongodbUri: stack.mongo.clientUri('health-records'), postgresAdminUrl: postgres.adminUrl, database: documentsDatabase };
+  expect(await padCollection(access, 'records', 5000, () => undefined)).toBeGreaterThan(4900);
+  const store = new mongoose.mongo.MongoClient(access.mongodbUri);
+  let wanted: string[];
   try {
-    for (let start = 0; start < padded.length; start += 1000) await records.insertMany(padded.slice(start, start + 1000));
+    wanted = (await store.db().collection('records').find({}, { projection: { recordId: 1 } }).limit(800).toArray()).map((record) => record.recordId as string);
   } finally {
     await store.close();
   }
   const offset = statSync(postgres.logFile).size;
-  const wanted = padded.slice(0, 800).map((record) => record.recordId);
   const found = await stack.server.services.records.documents(wanted);
   expect(found.map((record) => record?.recordId)).toEqual(wanted);
   const plans = plansSince(postgres.logFile, offset).filter((entry) => entry.statement.includes('."records_'));
@@ -146,38 +145,31 @@ test('a read of hundreds of records among thousands goes through the index, as c
 });
 
 test('the indexes that serve lookups keep no pending list, so a lookup does not read through every entry written since the last vacuum', async () => {
-  const url = new URL(postgres.adminUrl);
-  url.pathname = `/${documentsDatabase}`;
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    const twins = await client.query<{ name: string; options: string[] | null }>(
+  const twins = await asAdminIn(postgres.adminUrl, documentsDatabase, (client) =>
+    client.query<{ name: string; options: string[] | null }>(
       `SELECT c.relname AS name, c.reloptions AS options FROM pg_class c JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE am.amname = 'gin' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`,
-    );
-    // Every collection the API reads by a field has such an index (records, profiles, sessions, audit entries…).
-    expect(twins.rows.length).toBeGreaterThan(5);
-    expect(twins.rows.filter((twin) => !(twin.options ?? []).includes('fastupdate=off')).map((twin) => twin.name)).toEqual([]);
-  } finally {
-    await client.end();
-  }
+    ),
+  );
+  // Every collection the API reads by a field has such an index (records, profiles, sessions, audit entries…).
+  expect(twins.rows.length).toBeGreaterThan(5);
+  expect(twins.rows.filter((twin) => !(twin.options ?? []).includes('fastupdate=off')).map((twin) => twin.name)).toEqual([]);
 });
 
 test('a non-unique index is a GIN index under the name FerretDB knows, also in a store kept from before: listed, dropped and written through as before', async () => {
-  const url = new URL(postgres.adminUrl);
-  url.pathname = `/${documentsDatabase}`;
-  const admin = new Client({ connectionString: url.toString() });
   const store = new mongoose.mongo.MongoClient(stack.mongo.clientUri('health-records'));
-  await admin.connect();
   await store.connect();
+  const inDocuments = <T>(work: (client: Client) => Promise<T>) => asAdminIn(postgres.adminUrl, documentsDatabase, work);
   const methods = async (table: string) =>
-    (
-      await admin.query<{ name: string; method: string; unique: boolean }>(
-        `SELECT c.relname AS name, am.amname AS method, i.indisunique AS unique FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-          JOIN pg_am am ON am.oid = c.relam JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname LIKE $1 || '\\_%' ORDER BY c.relname`,
-        [table],
-      )
-    ).rows;
+    inDocuments(async (client) =>
+      (
+        await client.query<{ name: string; method: string; unique: boolean }>(
+          `SELECT c.relname AS name, am.amname AS method, i.indisunique AS unique FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            JOIN pg_am am ON am.oid = c.relam JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname LIKE $1 || '\\_%' ORDER BY c.relname`,
+          [table],
+        )
+      ).rows,
+    );
   try {
     // The API's own: the audit entries' two compound indexes (patient's trail, batching) are GIN, its unique ones btree with a twin.
     const audit = await methods('audit_entries');
@@ -190,11 +182,11 @@ test('a non-unique index is a GIN index under the name FerretDB knows, also in a
     // A store kept from before: its non-unique index is still FerretDB's btree (made with the trigger off).
     const scratch = store.db().collection('kept_layout');
     await scratch.insertOne({ ward: 'north' });
-    await admin.query('ALTER EVENT TRIGGER index_twins DISABLE');
+    await inDocuments((client) => client.query('ALTER EVENT TRIGGER index_twins DISABLE'));
     try {
       await scratch.createIndex({ ward: 1 });
     } finally {
-      await admin.query('ALTER EVENT TRIGGER index_twins ENABLE');
+      await inDocuments((client) => client.query('ALTER EVENT TRIGGER index_twins ENABLE'));
     }
     expect((await methods('kept_layout')).filter((index) => index.name.includes('ward')).map((index) => index.method)).toEqual(['btree']);
     await createIndexTwins(postgres.adminUrl, documentsDatabase);
@@ -206,6 +198,5 @@ test('a non-unique index is a GIN index under the name FerretDB knows, also in a
     expect((await methods('kept_layout')).filter((index) => index.name.includes('ward'))).toEqual([]);
   } finally {
     await store.close();
-    await admin.end();
   }
 });

@@ -38,13 +38,12 @@ export class AuditLogService {
   }
 
   private validate(input: AuditEntryInput, index: number): Omit<AuditEntry, 'entryId' | 'at' | 'batchId'> {
-    // A page appends an entry per record: a field's name is written only for its error.
-    const field = (name: string) => () => `entries[${index}].${name}`;
+    const field = (name: string) => `entries[${index}].${name}`;
     if (!PURPOSE_PATTERN.test(input.purpose)) {
-      throw new BadInputError([{ field: field('purpose')(), message: 'must be an HL7 v3 PurposeOfUse code such as TREAT or HRESCH' }]);
+      throw new BadInputError([{ field: field('purpose'), message: 'must be an HL7 v3 PurposeOfUse code such as TREAT or HRESCH' }]);
     }
     if (!AUDIT_DECISIONS.includes(input.decision)) {
-      throw new BadInputError([{ field: field('decision')(), message: `must be one of ${AUDIT_DECISIONS.join(', ')}` }]);
+      throw new BadInputError([{ field: field('decision'), message: `must be one of ${AUDIT_DECISIONS.join(', ')}` }]);
     }
     return {
       actor: normalizeAddress(input.actor, field('actor')),

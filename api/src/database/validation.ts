@@ -24,22 +24,19 @@ export function parseIdentifier(form: IdentifierForm, value: unknown): { value: 
   return { problem: `${expected} (got ${JSON.stringify(value)})` };
 }
 
-/** A field's name, or how to write it (on a hot path, a name like `entries[7].actor` is only built for its error). */
-export type FieldName = string | (() => string);
-
-function normalize(form: IdentifierForm, value: unknown, field: FieldName): string {
+function normalize(form: IdentifierForm, value: unknown, field: string): string {
   const parsed = parseIdentifier(form, value);
-  if ('problem' in parsed) throw new BadInputError([{ field: typeof field === 'string' ? field : field(), message: parsed.problem }]);
+  if ('problem' in parsed) throw new BadInputError([{ field, message: parsed.problem }]);
   return parsed.value;
 }
 
 /** Normalises an address to lowercase hex, or throws BAD_USER_INPUT naming the field. */
-export function normalizeAddress(value: unknown, field: FieldName): string {
+export function normalizeAddress(value: unknown, field: string): string {
   return normalize('address', value, field);
 }
 
 /** Normalises a 32-byte hex value to lowercase, or throws BAD_USER_INPUT naming the field. */
-export function normalizeBytes32(value: unknown, field: FieldName): string {
+export function normalizeBytes32(value: unknown, field: string): string {
   return normalize('bytes32', value, field);
 }
 

@@ -258,8 +258,8 @@ export class RecordService {
     documents: RecordDocuments = this.documents,
   ): Promise<(RecordRead | ForbiddenError | NotFoundError)[]> {
     const normalized = requests.map((request, index) => ({
-      recordId: normalizeBytes32(request.recordId, () => `requests[${index}].recordId`),
-      reader: normalizeAddress(request.reader, () => `requests[${index}].reader`),
+      recordId: normalizeBytes32(request.recordId, `requests[${index}].recordId`),
+      reader: normalizeAddress(request.reader, `requests[${index}].reader`),
       purpose: request.purpose,
     }));
     const loaded = await documents(normalized.map((request) => request.recordId));
